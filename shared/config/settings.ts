@@ -1,0 +1,152 @@
+import * as z from 'zod/mini';
+
+/**
+ * The single source of truth for every collector setting: name, type, default, doc, and its names in
+ * the environment (Lambda, CLI) and as a CloudFormation stack parameter. The CLI flags, the Lambda
+ * environment, the stack parameters and docs/configuration.md are derived from or checked against it.
+ * Secrets are deliberately absent: they come from Secrets Manager (Lambda) or env/file (CLI) only.
+ */
+export interface SettingSpec {
+  /** Environment variable read by the Lambda handler and the CLI. */
+  env: string;
+  /** CloudFormation parameter name, when the stack exposes it. */
+  parameter?: string;
+  /** CLI flag (without the leading dashes), when the CLI exposes it. */
+  flag?: string;
+  doc: string;
+}
+
+export const API_REGIONS = {
+  us: 'https://api.sep.securitycloud.symantec.com',
+  eu: 'https://api.sep.eu.securitycloud.symantec.com',
+  in: 'https://api.sep.in.securitycloud.symantec.com',
+} as const;
+export type ApiRegion = keyof typeof API_REGIONS;
+
+const int = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
+const bool = () => z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
+
+/** zod schema of the settings (values as they come from env strings or typed objects). */
+export const settingsSchema = z.object({
+  apiRegion: z._default(z.enum(['us', 'eu', 'in']), 'us'),
+  apiUrl: z.optional(z.string().check(z.minLength(1))),
+  tenant: z._default(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/)), 'default'),
+  pageSize: z._default(int(1, 2000), 1000),
+  includeEvents: z._default(z.union([z.boolean(), bool()]), true),
+  keepOriginal: z._default(z.union([z.boolean(), bool()]), false),
+  initialLookbackMinutes: z._default(int(1, 30 * 24 * 60), 24 * 60),
+  overlapSeconds: z._default(int(0, 24 * 3600), 300),
+  settleSeconds: z._default(int(0, 3600), 60),
+  maxWindowMinutes: z._default(int(1, 30 * 24 * 60), 24 * 60),
+  historyDays: z._default(int(1, 30), 30),
+  historyMarginMinutes: z._default(int(0, 24 * 60), 10),
+  openSweepMinutes: z._default(int(0, 7 * 24 * 60), 60),
+  deadlineMarginSeconds: z._default(int(1, 600), 30),
+  requestTimeoutMs: z._default(int(1000, 300_000), 30_000),
+  maxAttempts: z._default(int(1, 20), 6),
+  namespace: z._default(z.string().check(z.regex(/^[a-z0-9_]{1,100}$/)), 'default'),
+  logLevel: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingKey = keyof Settings;
+
+export const SETTINGS: Record<SettingKey, SettingSpec> = {
+  apiRegion: {
+    env: 'SES_API_REGION',
+    parameter: 'ApiRegion',
+    flag: 'region',
+    doc: 'Symantec API region of the tenant: us (api.sep.securitycloud.symantec.com), eu or in.',
+  },
+  apiUrl: {
+    env: 'SES_API_URL',
+    parameter: 'ApiBaseUrl',
+    flag: 'api-url',
+    doc: 'Full API base URL; overrides the region. https only (plain http for loopback only).',
+  },
+  tenant: {
+    env: 'SES_TENANT',
+    flag: 'tenant',
+    doc: 'Name of this tenant in the checkpoint store (one checkpoint and lease per tenant).',
+  },
+  pageSize: {
+    env: 'SES_PAGE_SIZE',
+    parameter: 'PageSize',
+    flag: 'page-size',
+    doc: 'Incidents per API page (1-2000).',
+  },
+  includeEvents: {
+    env: 'SES_INCLUDE_EVENTS',
+    parameter: 'IncludeEvents',
+    flag: 'include-events',
+    doc: "Ask the API for each incident's events (include_events) and emit event documents.",
+  },
+  keepOriginal: {
+    env: 'SES_KEEP_ORIGINAL',
+    parameter: 'KeepOriginal',
+    flag: 'keep-original',
+    doc: 'Keep the raw record in event.original (off by default, as Elastic).',
+  },
+  initialLookbackMinutes: {
+    env: 'SES_INITIAL_LOOKBACK_MINUTES',
+    parameter: 'InitialLookbackMinutes',
+    flag: 'initial-lookback-minutes',
+    doc: 'First run: how far back to start (minutes).',
+  },
+  overlapSeconds: {
+    env: 'SES_OVERLAP_SECONDS',
+    parameter: 'OverlapSeconds',
+    flag: 'overlap-seconds',
+    doc: 'Re-read this much of the previous window so late-indexed incidents are not missed.',
+  },
+  settleSeconds: {
+    env: 'SES_SETTLE_SECONDS',
+    flag: 'settle-seconds',
+    doc: 'Windows end this long before now, so the API has indexed what they cover.',
+  },
+  maxWindowMinutes: {
+    env: 'SES_MAX_WINDOW_MINUTES',
+    flag: 'max-window-minutes',
+    doc: 'Longer windows are split so each run makes steady progress.',
+  },
+  historyDays: {
+    env: 'SES_HISTORY_DAYS',
+    doc: 'How far back the API keeps incidents (30 days); older windows are clamped with a warning.',
+  },
+  historyMarginMinutes: {
+    env: 'SES_HISTORY_MARGIN_MINUTES',
+    doc: 'Safety margin inside the history limit when clamping.',
+  },
+  openSweepMinutes: {
+    env: 'SES_OPEN_SWEEP_MINUTES',
+    parameter: 'OpenSweepMinutes',
+    flag: 'open-sweep-minutes',
+    doc: 'Re-read open incidents (state 0-3) this often so updates are caught; 0 disables.',
+  },
+  deadlineMarginSeconds: {
+    env: 'SES_DEADLINE_MARGIN_SECONDS',
+    flag: 'deadline-margin-seconds',
+    doc: 'Stop fetching when less than this remains before the deadline.',
+  },
+  requestTimeoutMs: {
+    env: 'SES_REQUEST_TIMEOUT_MS',
+    flag: 'request-timeout-ms',
+    doc: 'Timeout of one API request (ms).',
+  },
+  maxAttempts: {
+    env: 'SES_MAX_ATTEMPTS',
+    flag: 'max-attempts',
+    doc: 'Attempts per API request before giving up (429, 5xx, network errors, timeouts).',
+  },
+  namespace: {
+    env: 'SES_NAMESPACE',
+    flag: 'namespace',
+    doc: 'data_stream.namespace of the documents.',
+  },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    parameter: 'LogLevel',
+    flag: 'log-level',
+    doc: 'DEBUG, INFO, WARN or ERROR.',
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * A raw incident record as returned by `POST /v1/incidents`, validated loosely at the edge: the known
+ * fields have the documented types, unknown fields are kept as they came.
+ */
+export type RawIncident = Record<string, unknown> & {
+  incident_uid: string;
+  time?: number | string;
+  modified?: string;
+  events?: unknown[];
+};
+
+/** An item of a page that failed validation: kept with the reason so it can be quarantined. */
+export interface InvalidItem {
+  /** Position in the page's `incidents` array. */
+  index: number;
+  /** Human readable reason naming the field, e.g. "incident_uid: expected string, received number". */
+  reason: string;
+  /** The item exactly as received. */
+  raw: unknown;
+}
+
+export interface IncidentQuery {
+  /** Inclusive window start. */
+  startDate: Date;
+  /** Window end. */
+  endDate: Date;
+  /** Page size (API `limit`), 1..2000. */
+  limit: number;
+  /** API `include_events`. */
+  includeEvents: boolean;
+  /** Optional Lucene query, e.g. `state_id: [0 TO 3]`. */
+  query?: string;
+  /** Offset to start at (API `next`), for resuming mid-window. Default 0. */
+  offset?: number;
+}
+
+export interface IncidentPage {
+  /** The offset this page was requested with. */
+  offset: number;
+  /** The offset of the next page, or undefined when this was the last page. */
+  next: number | undefined;
+  /** The API's `total` for the query. */
+  total: number;
+  /** Valid items, in API order. */
+  incidents: RawIncident[];
+  /** Items that failed validation, to quarantine. */
+  invalid: InvalidItem[];
+  /** HTTP requests spent on this page, retries and token calls included. */
+  requests: number;
+  /** Retries spent on this page. */
+  retries: number;
+}
+
+/** Streams the incidents of a window page by page with bounded memory. */
+export interface IncidentSource {
+  pages(query: IncidentQuery, options?: { signal?: AbortSignal }): AsyncIterable<IncidentPage>;
+}
