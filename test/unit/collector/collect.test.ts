@@ -1,0 +1,267 @@
+import { describe, expect, it } from 'vitest';
+import { type CollectorDeps, collect } from '../../../shared/collector/collect.ts';
+import { parseSettings } from '../../../shared/config/load.ts';
+import type { Settings } from '../../../shared/config/settings.ts';
+import { ConnectorError } from '../../../shared/errors.ts';
+import { MemoryMetrics, MetricNames, silentLogger } from '../../../shared/ports/logger.ts';
+import {
+  ArraySource,
+  FakeClock,
+  fakeNormalize,
+  fakeQuarantine,
+  incidentsBetween,
+  MemoryCheckpointStore,
+  MemorySink,
+} from '../../helpers/fakes.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const T0 = Date.parse('2026-11-20T12:00:00.000Z');
+
+function setup(
+  records = incidentsBetween(T0 - 23 * HOUR, T0 - 2 * 60_000, 250),
+  overrides: Partial<Settings> = {},
+) {
+  const clock = new FakeClock(T0);
+  const source = new ArraySource(records);
+  const store = new MemoryCheckpointStore();
+  const sink = new MemorySink();
+  const metrics = new MemoryMetrics();
+  const settings = { ...parseSettings({ pageSize: 100, openSweepMinutes: 0 }), ...overrides };
+  const deps: CollectorDeps = {
+    source,
+    store,
+    sink,
+    clock,
+    metrics,
+    logger: silentLogger,
+    normalize: fakeNormalize,
+    quarantine: fakeQuarantine,
+  };
+  const run = (owner = 'run-1', deadline = clock.now() + 10 * 60_000) =>
+    collect(deps, { settings, owner, deadline });
+  return { clock, source, store, sink, metrics, settings, deps, run };
+}
+
+const ids = (sink: MemorySink) => new Set(sink.docs.map((d) => d.id));
+
+describe('Module: collector/collect', () => {
+  it('first run collects the initial lookback window up to now minus the settle delay', async () => {
+    const { run, sink, source, store } = setup();
+    const summary = await run();
+    expect(summary.status).toBe('complete');
+    expect(summary.incidents).toBe(250);
+    expect(summary.pages).toBe(3);
+    expect(source.queries[0]?.startDate.toISOString()).toBe(new Date(T0 - DAY).toISOString());
+    expect(source.queries[0]?.endDate.toISOString()).toBe(new Date(T0 - 60_000).toISOString());
+    expect(ids(sink).size).toBe(250);
+    const cp = await store.load('default');
+    expect(cp?.watermark).toBe(new Date(T0 - 60_000).toISOString());
+    expect(cp?.cursor).toBeUndefined();
+    expect(summary.lagSeconds).toBe(60);
+  });
+
+  it('saves progress after every delivered page, never moving the checkpoint backwards', async () => {
+    const { run, store } = setup();
+    await run();
+    const offsets = store.history.filter((c) => c.cursor).map((c) => c.cursor?.offset);
+    expect(offsets).toEqual([100, 200]);
+    const versions = store.history.map((c) => c.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+  });
+
+  it('the next run starts at the watermark minus the overlap and picks up new incidents', async () => {
+    const { run, sink, clock, source, settings } = setup();
+    await run();
+    clock.advance(5 * 60_000);
+    source.records.push(...incidentsBetween(T0 - 60_000, T0 + 4 * 60_000, 10, 'late'));
+    const second = await run('run-2');
+    expect(second.status).toBe('complete');
+    const q = source.queries.at(-1);
+    expect(q?.startDate.toISOString()).toBe(
+      new Date(T0 - 60_000 - settings.overlapSeconds * 1000).toISOString(),
+    );
+    expect(ids(sink).size).toBe(260);
+  });
+
+  it('stops before the deadline, saves the cursor and the next run resumes at that offset', async () => {
+    const { run, sink, clock, source, store } = setup();
+    source.beforePage = (_q, offset) => {
+      if (offset === 100) clock.advance(9 * 60_000 + 40_000); // page 2 took long: 20 s left < 30 s margin
+    };
+    const first = await run('run-1', T0 + 10 * 60_000);
+    expect(first.status).toBe('partial');
+    expect(first.reason).toMatch(/deadline/);
+    const cp = await store.load('default');
+    expect(cp?.cursor?.offset).toBe(200);
+    source.beforePage = undefined;
+    const second = await run('run-2', clock.now() + 10 * 60_000);
+    expect(second.status).toBe('complete');
+    expect(source.queries.map((q) => q.offset)).toEqual([0, 200, 0]);
+    expect(ids(sink).size).toBe(250);
+  });
+
+  it('a crash between sink and checkpoint re-delivers the page next run and loses nothing', async () => {
+    const { run, sink, store } = setup();
+    store.failOnSave = 2;
+    const first = await run();
+    expect(first.status).toBe('failed');
+    expect((await store.load('default'))?.cursor?.offset).toBe(100);
+    const second = await run('run-2');
+    expect(second.status).toBe('complete');
+    expect(ids(sink).size).toBe(250);
+    expect(sink.docs.length).toBe(350); // page 2 delivered twice: at-least-once, harmless (same ids)
+  });
+
+  it('keeps the checkpoint where it was when the sink fails', async () => {
+    const { run, sink, store, metrics } = setup();
+    sink.failOnWrite = 2;
+    const summary = await run();
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.retryable).toBe(true);
+    const cp = await store.load('default');
+    expect(cp?.cursor?.offset).toBe(100);
+    expect(metrics.get(MetricNames.runFailed)).toBe(1);
+  });
+
+  it('a second concurrent invocation exits cleanly and says who holds the lease', async () => {
+    const { run, store, clock, metrics } = setup();
+    await store.acquireLease('default', 'other-run', clock.now() + 60_000, clock.now());
+    const summary = await run('run-2');
+    expect(summary.status).toBe('skipped');
+    expect(summary.reason).toMatch(/other-run/);
+    expect(metrics.get(MetricNames.leaseHeld)).toBe(1);
+    expect(await store.load('default')).toBeUndefined();
+  });
+
+  it('a lease left by a run killed at its deadline expires by itself', async () => {
+    const { run, store, clock } = setup();
+    await store.acquireLease('default', 'killed-run', clock.now() - 1, clock.now() - 60_000);
+    const summary = await run('run-2');
+    expect(summary.status).toBe('complete');
+    expect(await store.readLease('default')).toBeUndefined();
+  });
+
+  it('never overwrites a checkpoint another runner advanced (conditional write on version)', async () => {
+    const { run, store, source } = setup();
+    source.beforePage = async (_q, offset) => {
+      if (offset === 100) {
+        const cp = await store.load('default');
+        await store.save('default', { watermark: '2030-01-01T00:00:00.000Z' }, cp?.version ?? 0);
+      }
+    };
+    const summary = await run();
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.kind).toBe('checkpoint_conflict');
+    expect((await store.load('default'))?.watermark).toBe('2030-01-01T00:00:00.000Z');
+  });
+
+  it('clamps a window older than the 30-day history, reports the gap and goes on', async () => {
+    const { run, store, metrics, sink, clock } = setup(incidentsBetween(T0 - 29 * DAY, T0 - HOUR, 50));
+    await store.save('default', { watermark: new Date(T0 - 40 * DAY).toISOString() }, 0);
+    const summary = await run('run-1', clock.now() + 60 * 60_000);
+    expect(summary.historyGaps).toHaveLength(1);
+    const gap = summary.historyGaps[0];
+    expect(gap?.from).toBe(new Date(T0 - 40 * DAY).toISOString());
+    expect(gap?.to).toBe(new Date(T0 - 30 * DAY + 10 * 60_000).toISOString());
+    expect(metrics.get(MetricNames.historyGapSeconds)).toBe(10 * 86_400 + 600);
+    expect(summary.status).toBe('complete');
+    expect(ids(sink).size).toBe(50);
+  });
+
+  it('splits a long backlog into windows of at most maxWindowMinutes', async () => {
+    const { run, store, source, sink, clock } = setup(incidentsBetween(T0 - 3 * DAY, T0 - HOUR, 30));
+    await store.save('default', { watermark: new Date(T0 - 3 * DAY).toISOString() }, 0);
+    const summary = await run('run-1', clock.now() + 60 * 60_000);
+    expect(summary.windows.length).toBe(3);
+    expect(summary.windows.at(-1)?.end).toBe(new Date(T0 - 60_000).toISOString());
+    for (const q of source.queries) {
+      expect(q.endDate.getTime() - q.startDate.getTime()).toBeLessThanOrEqual(DAY + 300_000);
+    }
+    expect(ids(sink).size).toBe(30);
+  });
+
+  it('quarantines items the client rejected and skips the same record served twice', async () => {
+    const { deps, settings, sink } = setup([]);
+    deps.source = {
+      async *pages() {
+        yield {
+          offset: 0,
+          next: 2,
+          total: 4,
+          incidents: [{ incident_uid: 'a', time: T0 - HOUR }],
+          invalid: [{ index: 1, reason: 'incident_uid: expected string', raw: { incident_uid: 5 } }],
+          requests: 1,
+          retries: 0,
+        };
+        yield {
+          offset: 2,
+          next: undefined,
+          total: 4,
+          incidents: [
+            { incident_uid: 'a', time: T0 - HOUR },
+            { incident_uid: 'b', time: T0 - HOUR },
+          ],
+          invalid: [],
+          requests: 2,
+          retries: 1,
+        };
+      },
+    };
+    const summary = await collect(deps, { settings, owner: 'o', deadline: T0 + 600_000 });
+    expect(summary.incidents).toBe(2);
+    expect(summary.quarantined).toBe(1);
+    expect(summary.duplicatesSkipped).toBe(1);
+    expect(summary.apiRequests).toBe(3);
+    expect(summary.apiRetries).toBe(1);
+    expect(sink.docs.map((d) => d.dataset).sort()).toEqual(['incident', 'incident', 'quarantine']);
+  });
+
+  it('stops at once on a credential error with a distinct metric and an unchanged checkpoint', async () => {
+    const { deps, settings, metrics, store } = setup([]);
+    deps.source = {
+      // biome-ignore lint/correctness/useYield: the source fails before its first page
+      async *pages() {
+        throw new ConnectorError('auth', 'the API rejected the client credentials', {
+          action: 'Check SES_CLIENT_ID and SES_CLIENT_SECRET',
+        });
+      },
+    };
+    const summary = await collect(deps, { settings, owner: 'o', deadline: T0 + 600_000 });
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toMatchObject({ kind: 'auth', retryable: false });
+    expect(summary.reason).toMatch(/SES_CLIENT_ID/);
+    expect(metrics.get(MetricNames.credentialError)).toBe(1);
+    expect(await store.load('default')).toBeUndefined();
+  });
+
+  it('re-reads open incidents when the sweep is due, and not again before its interval', async () => {
+    const records = incidentsBetween(T0 - 20 * DAY, T0 - HOUR, 40);
+    for (const [i, r] of records.entries()) r.state_id = i % 2 === 0 ? 1 : 4;
+    const { run, source, clock } = setup(records, { openSweepMinutes: 60 });
+    const first = await run();
+    expect(first.openSweep).toBe('done');
+    const sweep = source.queries.find((q) => q.query);
+    expect(sweep?.query).toBe('state_id: [0 TO 3]');
+    expect(sweep?.startDate.getTime()).toBe(T0 - 30 * DAY + 10 * 60_000);
+    clock.advance(10 * 60_000);
+    const second = await run('run-2');
+    expect(second.openSweep).toBe('not-due');
+    clock.advance(60 * 60_000);
+    const third = await run('run-3');
+    expect(third.openSweep).toBe('done');
+  });
+
+  it('backfill collects an explicit window under its own key without touching the main watermark', async () => {
+    const { deps, settings, store, sink } = setup(incidentsBetween(T0 - 10 * DAY, T0 - 9 * DAY, 20));
+    const summary = await collect(deps, {
+      settings,
+      owner: 'o',
+      deadline: T0 + 600_000,
+      mode: { kind: 'backfill', since: new Date(T0 - 10 * DAY), until: new Date(T0 - 9 * DAY + 1) },
+    });
+    expect(summary.status).toBe('complete');
+    expect(ids(sink).size).toBe(20);
+    expect(await store.load('default')).toBeUndefined();
+  });
+});
