@@ -1,0 +1,18 @@
+-- title: Incidents by Detection Type
+-- description: Latest version of each incident, counted by detection_type.
+-- dashboard: incidents
+-- panel: pie
+-- params: severity, category, type, state, conclusion
+WITH filtered AS (
+  SELECT *
+  FROM incident_latest
+  WHERE lower(coalesce(severity, '')) LIKE lower(replace(?, '*', '%'))
+    AND lower(coalesce(category, '')) LIKE lower(replace(?, '*', '%'))
+    AND lower(coalesce(type, '')) LIKE lower(replace(?, '*', '%'))
+    AND lower(coalesce(state, '')) LIKE lower(replace(?, '*', '%'))
+    AND lower(coalesce(conclusion, '')) LIKE lower(replace(?, '*', '%'))
+)
+SELECT coalesce(CAST(detection_type AS varchar), 'Unknown') AS detection_type, count(*) AS incidents
+FROM filtered
+GROUP BY coalesce(CAST(detection_type AS varchar), 'Unknown')
+ORDER BY incidents DESC, detection_type ASC

@@ -1,0 +1,18 @@
+-- title: Incidents by Type
+-- description: Latest version of each incident, counted by type.
+-- dashboard: incidents
+-- panel: pie
+-- params: severity, category, type, state, conclusion
+WITH filtered AS (
+  SELECT *
+  FROM incident_latest
+  WHERE lower(coalesce(severity, '')) LIKE lower(replace(?, '*', '%'))
+    AND lower(coalesce(category, '')) LIKE lower(replace(?, '*', '%'))
+    AND lower(coalesce(type, '')) LIKE lower(replace(?, '*', '%'))
+    AND lower(coalesce(state, '')) LIKE lower(replace(?, '*', '%'))
+    AND lower(coalesce(conclusion, '')) LIKE lower(replace(?, '*', '%'))
+)
+SELECT coalesce(CAST(type AS varchar), 'Unknown') AS type, count(*) AS incidents
+FROM filtered
+GROUP BY coalesce(CAST(type AS varchar), 'Unknown')
+ORDER BY incidents DESC, type ASC
