@@ -12,7 +12,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DuckDBInstance, type DuckDBMaterializedResult } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBResultReader } from '@duckdb/node-api';
 import { ConfigError } from '../shared/errors.ts';
 import { FIELDS_BY_DATASET, type FieldSpec, type FieldType } from '../shared/normalize/fields.ts';
 import { type Filters, loadCatalog, parameterValues, type QueryDefinition } from './catalog.ts';
@@ -90,7 +90,7 @@ function normalizeValue(value: unknown, typeName: string): Row[string] {
   return value as Row[string];
 }
 
-function toRows(result: DuckDBMaterializedResult): Row[] {
+function toRows(result: DuckDBResultReader): Row[] {
   const names = result.columnNames();
   const types = result.columnTypes().map((t) => t.toString());
   return result.getRowsJson().map((values) => {
