@@ -1,4 +1,136 @@
-// Placeholder: the real handler (issue 5) replaces this file. Exists so infra can bundle the entry.
-export const handler = async (): Promise<{ status: string }> => {
-  throw new Error('collector handler not built yet');
-};
+/**
+ * Lambda entry point: a thin shell that wires the AWS adapters (Secrets Manager, DynamoDB, Firehose,
+ * SNS/EventBridge, Powertools) to the same collector core the CLI runs.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { DynamoDbCheckpointStore } from '../shared/checkpoint/dynamodb.ts';
+import { collect, type RunSummary } from '../shared/collector/collect.ts';
+import { composeCollector } from '../shared/collector/compose.ts';
+import { settingsFromEnv } from '../shared/config/load.ts';
+import { type RuntimeEnv, runtimeEnvFrom } from '../shared/config/runtime-env.ts';
+import type { Settings } from '../shared/config/settings.ts';
+import { SecretsManagerCredentials } from '../shared/credentials/secrets-manager.ts';
+import { ConnectorError, isConnectorError } from '../shared/errors.ts';
+import { PowertoolsLoggerAdapter, PowertoolsMetricsAdapter } from '../shared/logging/powertools.ts';
+import { redactor } from '../shared/logging/redact.ts';
+import { createMonitorEngine, parseMonitorsConfig } from '../shared/monitors/index.ts';
+import { EventBridgeAlertPublisher, SnsAlertPublisher } from '../shared/monitors/publishers.ts';
+import { systemClock } from '../shared/ports/clock.ts';
+import { MetricNames } from '../shared/ports/logger.ts';
+import type { AlertLike, AlertSink, MonitorEvaluator } from '../shared/ports/monitors.ts';
+import { FirehoseSink } from '../shared/sink/firehose.ts';
+import { TeeSink } from '../shared/sink/tee.ts';
+
+const SERVICE = 'ses-connector';
+const powertoolsLogger = new Logger({ serviceName: SERVICE });
+const powertoolsMetrics = new Metrics({ namespace: 'SesConnector', serviceName: SERVICE });
+
+interface Wiring {
+  settings: Settings;
+  env: RuntimeEnv;
+  credentials: SecretsManagerCredentials;
+  store: DynamoDbCheckpointStore;
+  sink: TeeSink;
+  monitorsConfig: ReturnType<typeof parseMonitorsConfig>;
+  alerts: AlertSink | undefined;
+}
+
+let wiring: Wiring | undefined;
+
+/** Built once per container: warm invocations reuse clients, the cached secret and the token. */
+function wire(): Wiring {
+  if (wiring) return wiring;
+  const settings = settingsFromEnv();
+  const env = runtimeEnvFrom();
+  const streams = env.DELIVERY_STREAMS.split(',');
+  const publishers: AlertSink[] = [];
+  if (env.ALERT_TOPIC_ARN) publishers.push(new SnsAlertPublisher({ topicArn: env.ALERT_TOPIC_ARN }));
+  if (env.ALERT_BUS_NAME) publishers.push(new EventBridgeAlertPublisher({ busName: env.ALERT_BUS_NAME }));
+  wiring = {
+    settings,
+    env,
+    credentials: new SecretsManagerCredentials({ secretId: env.SECRET_ARN }),
+    store: new DynamoDbCheckpointStore({ tableName: env.CHECKPOINT_TABLE }),
+    sink: new TeeSink(streams.map((streamName) => new FirehoseSink({ streamName }))),
+    monitorsConfig: parseMonitorsConfig(env.MONITORS_CONFIG ? JSON.parse(env.MONITORS_CONFIG) : {}),
+    alerts: publishers.length ? fanOut(publishers) : undefined,
+  };
+  return wiring;
+}
+
+function fanOut(publishers: AlertSink[]): AlertSink {
+  return {
+    description: publishers.map((p) => p.description).join(' + '),
+    async publish(alerts: AlertLike[]) {
+      await Promise.all(publishers.map((p) => p.publish(alerts)));
+    },
+  };
+}
+
+/** The run, without middleware: exported for tests. */
+export async function run(
+  _event: unknown,
+  context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>,
+) {
+  const logger = new PowertoolsLoggerAdapter(powertoolsLogger);
+  const metrics = new PowertoolsMetricsAdapter(powertoolsMetrics);
+  let w: Wiring;
+  try {
+    w = wire();
+  } catch (error) {
+    metrics.add(MetricNames.configError, 1);
+    metrics.add(MetricNames.runFailed, 1);
+    metrics.flushInto();
+    const message = redactor.redact(error instanceof Error ? error.message : String(error));
+    logger.error(`configuration error, no collection attempted: ${message}`);
+    throw isConnectorError(error) ? error : new ConnectorError('config', message);
+  }
+  const deadline = Date.now() + context.getRemainingTimeInMillis();
+  const monitors: MonitorEvaluator = createMonitorEngine({
+    config: w.monitorsConfig,
+    store: w.store,
+    tenant: w.settings.tenant,
+    logger,
+  });
+  const deps = composeCollector({
+    settings: w.settings,
+    credentials: w.credentials,
+    store: w.store,
+    sink: w.sink,
+    clock: systemClock,
+    logger,
+    metrics,
+    monitors,
+    ...(w.alerts ? { alerts: w.alerts } : {}),
+  });
+  const summary: RunSummary = await collect(deps, {
+    settings: w.settings,
+    owner: context.awsRequestId,
+    deadline,
+  });
+  metrics.flushInto();
+  logger.info(`run ${summary.status}`, { summary });
+  if (summary.status === 'failed') {
+    // Fail the invocation so the Errors alarm and the on-failure destination see it; no retries are
+    // configured, so this is no retry storm, and the checkpoint is untouched.
+    throw new ConnectorError(
+      (summary.error?.kind ?? 'server') as ConnectorError['kind'],
+      summary.reason ?? 'run failed',
+    );
+  }
+  return summary;
+}
+
+/** Reset the per-container wiring (tests change the environment between cases). */
+export function resetForTests(): void {
+  wiring = undefined;
+}
+
+export const handler = middy(run)
+  .use(injectLambdaContext(powertoolsLogger))
+  .use(logMetrics(powertoolsMetrics, { captureColdStartMetric: true }));
