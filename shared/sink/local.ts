@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import { SinkError } from '../errors.ts';
+import { type Clock, systemClock } from '../ports/clock.ts';
+import type { OutputDocument } from '../ports/document.ts';
+import type { Sink, SinkWriteResult } from '../ports/sink.ts';
+import { encode } from './encode.ts';
+
+const gzip = promisify(gzipCb);
+
+export interface LocalSinkOptions {
+  /** Output root; files go to `<dir>/<dataset>/year=YYYY/month=MM/day=DD/<file>.json.gz`. */
+  dir: string;
+  clock?: Clock;
+}
+
+/** `year=YYYY/month=MM/day=DD` of an ISO timestamp in UTC; the write time when it does not parse. */
+export function partitionPath(timestamp: string, fallback: number): string {
+  let ms = Date.parse(timestamp);
+  if (Number.isNaN(ms)) ms = fallback;
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `year=${d.getUTCFullYear()}/month=${pad(d.getUTCMonth() + 1)}/day=${pad(d.getUTCDate())}`;
+}
+
+/**
+ * Writes gzip NDJSON in the layout Firehose produces in S3, so the same Athena/DuckDB queries read
+ * both. One file per write() and partition, named `<run id>-<sequence>.json.gz`; each file is written
+ * to a hidden temp name, fsynced and renamed, so a reader (or a glob on `*.json.gz`) never sees half
+ * a file.
+ */
+export class LocalSink implements Sink {
+  readonly description: string;
+  private readonly dir: string;
+  private readonly clock: Clock;
+  private readonly runId: string;
+  private sequence = 0;
+
+  constructor(options: LocalSinkOptions) {
+    this.dir = options.dir;
+    this.description = options.dir;
+    this.clock = options.clock ?? systemClock;
+    const stamp = new Date(this.clock.now())
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
+    this.runId = `ses-${stamp}-${randomBytes(4).toString('hex')}`;
+  }
+
+  async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
+    const now = this.clock.now();
+    const groups = new Map<string, string[]>();
+    let quarantined = 0;
+    for (const input of docs) {
+      const encoded = encode(input, () => now);
+      if (encoded.quarantined) quarantined++;
+      const key = join(encoded.doc.dataset, partitionPath(encoded.doc.timestamp, now));
+      const lines = groups.get(key);
+      if (lines) lines.push(encoded.line);
+      else groups.set(key, [encoded.line]);
+    }
+    for (const [relative, lines] of groups) {
+      const seq = String(++this.sequence).padStart(6, '0');
+      await this.writeFile(join(this.dir, relative), `${this.runId}-${seq}.json.gz`, lines.join(''));
+    }
+    return { written: docs.length - quarantined, quarantined, retries: 0 };
+  }
+
+  async close(): Promise<void> {
+    // Every write() is already durable: nothing is buffered.
+  }
+
+  private async writeFile(directory: string, name: string, text: string): Promise<void> {
+    const target = join(directory, name);
+    const tmp = join(directory, `.${name}.${randomBytes(3).toString('hex')}.tmp`);
+    try {
+      await mkdir(directory, { recursive: true });
+      const data = await gzip(Buffer.from(text, 'utf8'));
+      const handle = await open(tmp, 'wx');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, target);
+    } catch (error) {
+      await unlink(tmp).catch(() => undefined);
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new SinkError(`Cannot write ${target} (${code ?? (error as Error).message})`, {
+        action: `Check that the output directory ${this.dir} is writable and the disk is not full`,
+        details: { path: target, code },
+        cause: error,
+      });
+    }
+    await syncDir(directory);
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Not every platform can fsync a directory; the rename is atomic regardless.
+  }
+}
