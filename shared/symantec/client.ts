@@ -1,0 +1,288 @@
+import { redactor as defaultRedactor, type Redactor } from '../logging/redact.ts';
+import { type Clock, systemClock } from '../ports/clock.ts';
+import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
+import type { IncidentPage, IncidentQuery, IncidentSource } from '../ports/incident-source.ts';
+import { type Logger, silentLogger } from '../ports/logger.ts';
+import { AttemptError, errorBodyMessage, SymantecApiError } from './errors.ts';
+import { commonFailure, type HttpResult, send } from './http.ts';
+import { type RequestCounters, type RetryPolicy, withRetry } from './retry.ts';
+import {
+  describeZodIssues,
+  type IncidentsResponse,
+  incidentsResponseSchema,
+  validateIncidents,
+} from './schemas.ts';
+import { apiUrl, OAuthTokenSource } from './token-source.ts';
+
+export const INCIDENTS_PATH = 'v1/incidents';
+/** API maximum for `limit`. */
+export const MAX_PAGE_SIZE = 2000;
+
+export interface SymantecClientOptions {
+  /** API base URL: a region host (settings API_REGIONS) or a full URL (apiBaseUrl() in config/load.ts). */
+  baseUrl: URL;
+  credentials: CredentialsSource;
+  /** Per-request timeout, body included (default 30 000). */
+  requestTimeoutMs?: number;
+  /** Attempts per request, the first included (default 6). */
+  maxAttempts?: number;
+  /** Backoff: first retry waits up to this (default 500 ms), doubling up to backoffMaxMs (default 30 s). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+  fetch?: typeof fetch;
+  /** Jitter source (tests make it deterministic). */
+  random?: () => number;
+  redactor?: Redactor;
+}
+
+export interface SymantecClient {
+  tokenSource: TokenSource;
+  incidents: IncidentSource;
+  /** Requests (token calls included) and retries since the client was created. */
+  stats(): { requests: number; retries: number };
+}
+
+/** Body of `POST /v1/incidents`, exactly as sent. */
+export interface IncidentsRequestBody {
+  start_date: string;
+  end_date: string;
+  next: number;
+  limit: number;
+  include_events: boolean;
+  query?: string;
+}
+
+export function incidentsRequestBody(query: IncidentQuery, offset: number): IncidentsRequestBody {
+  const body: IncidentsRequestBody = {
+    start_date: query.startDate.toISOString(),
+    end_date: query.endDate.toISOString(),
+    next: offset,
+    limit: query.limit,
+    include_events: query.includeEvents,
+  };
+  if (query.query !== undefined && query.query !== '') body.query = query.query;
+  return body;
+}
+
+const HISTORY_LIMIT = /(older than|more than|beyond|exceed\w*)\s*(the\s*)?(last\s*)?30\s*days|30[- ]day/i;
+const AUTH_TEXT =
+  /invalid client token|credential mismatch|invalid (access )?token|expired token|unauthori[sz]ed/i;
+
+/**
+ * Create the Symantec API client the collector uses: a cached OAuth2 token source and an
+ * IncidentSource that streams `POST /v1/incidents` page by page with retries and validation.
+ *
+ * @example
+ * const client = createSymantecClient({ baseUrl: apiBaseUrl(settings), credentials });
+ * for await (const page of client.incidents.pages({ startDate, endDate, limit: 1000, includeEvents: true })) {
+ *   await deliver(page.incidents); quarantine(page.invalid);
+ * }
+ */
+export function createSymantecClient(options: SymantecClientOptions): SymantecClient {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const fetchFn = options.fetch ?? globalThis.fetch;
+  const redactor = options.redactor ?? defaultRedactor;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const policy: RetryPolicy = {
+    maxAttempts: Math.max(1, options.maxAttempts ?? 6),
+    baseMs: options.backoffBaseMs ?? 500,
+    maxMs: options.backoffMaxMs ?? 30_000,
+    clock,
+    random: options.random,
+    logger,
+  };
+  const tokenSource = new OAuthTokenSource({
+    baseUrl: options.baseUrl,
+    credentials: options.credentials,
+    fetch: fetchFn,
+    clock,
+    logger,
+    requestTimeoutMs,
+    maxAttempts: policy.maxAttempts,
+    backoffBaseMs: policy.baseMs,
+    backoffMaxMs: policy.maxMs,
+    random: options.random,
+    redactor,
+  });
+  const totals: RequestCounters = { requests: 0, retries: 0 };
+  const url = apiUrl(options.baseUrl, INCIDENTS_PATH);
+
+  /** One page with retries; `page` counters include the token calls made on its behalf. */
+  async function fetchPage(
+    body: IncidentsRequestBody,
+    page: RequestCounters,
+    signal?: AbortSignal,
+  ): Promise<IncidentsResponse> {
+    let refreshedAfter401 = false;
+    const withToken = async <T>(fn: () => Promise<T>): Promise<T> => {
+      const before = { ...tokenSource.counters };
+      try {
+        return await fn();
+      } finally {
+        const dr = tokenSource.counters.requests - before.requests;
+        const dt = tokenSource.counters.retries - before.retries;
+        page.requests += dr;
+        page.retries += dt;
+        totals.requests += dr;
+        totals.retries += dt;
+      }
+    };
+    const attempt = async (): Promise<IncidentsResponse> => {
+      const token = await withToken(() => tokenSource.getToken(signal));
+      page.requests++;
+      totals.requests++;
+      const result = await send(
+        fetchFn,
+        url,
+        {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${token}`,
+            'Content-Type': 'application/json',
+            Accept: 'application/json',
+          },
+          body: JSON.stringify(body),
+        },
+        requestTimeoutMs,
+        signal,
+      );
+      if (result.status === 401 && !refreshedAfter401) {
+        // The token expired or was revoked early: fetch a new one and try once more, outside the budget.
+        refreshedAfter401 = true;
+        tokenSource.invalidate();
+        page.retries++;
+        totals.retries++;
+        logger.info('the API rejected the access token (401); refreshing it once', { host: url.host });
+        return attempt();
+      }
+      return interpret(result);
+    };
+    return withRetry('incidents request', policy, [page, totals], attempt, signal);
+  }
+
+  function interpret(result: HttpResult): IncidentsResponse {
+    const raw = errorBodyMessage(result.text);
+    const message = raw ? redactor.redact(raw) : undefined;
+    const said = message ? `: ${message}` : '';
+    if (result.status === 401) {
+      throw new AttemptError({
+        kind: 'auth',
+        status: 401,
+        reason: `The API at ${url.host} rejected a fresh access token for ${url.pathname} (401)${said}`,
+        action: `Check the client application behind ${options.credentials.description} (SES_CLIENT_ID / SES_CLIENT_SECRET, or the Secrets Manager secret) still exists and is enabled, and that SES_API_REGION / SES_API_URL is its region`,
+      });
+    }
+    const common = commonFailure(url, result, clock.now(), message);
+    if (common) throw common;
+    if (result.status === 400 && message && HISTORY_LIMIT.test(message)) {
+      throw new AttemptError({
+        kind: 'history_limit',
+        status: 400,
+        reason: `The API refused the window: its start date is older than the 30 days the API keeps${said}`,
+        action:
+          'Start within the last 30 days: lower SES_INITIAL_LOOKBACK_MINUTES or the backfill --since; the collector clamps windows to SES_HISTORY_DAYS minus SES_HISTORY_MARGIN_MINUTES',
+      });
+    }
+    if (result.status === 400 && message && AUTH_TEXT.test(message)) {
+      throw new AttemptError({
+        kind: 'auth',
+        status: 400,
+        reason: `The API at ${url.host} rejected the credentials for ${url.pathname} (400)${said}`,
+        action: `Check SES_CLIENT_ID / SES_CLIENT_SECRET or the Secrets Manager secret (${options.credentials.description})`,
+      });
+    }
+    if (result.status < 200 || result.status >= 300) {
+      throw new AttemptError({
+        kind: 'bad_request',
+        status: result.status,
+        reason: `The API at ${url.host} refused ${url.pathname} with ${result.status}${said}`,
+        action:
+          result.status === 404
+            ? 'Check SES_API_URL: it must be the API base URL (e.g. https://api.sep.securitycloud.symantec.com), without /v1'
+            : 'Check SES_PAGE_SIZE (1-2000), the window dates and the query; this request will not succeed by retrying',
+      });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(result.text);
+    } catch (error) {
+      throw new AttemptError({
+        kind: 'invalid_response',
+        status: result.status,
+        reason: `The incidents response from ${url.host} is not valid JSON (${result.text.length} bytes, possibly truncated)`,
+        action:
+          'Run again later; the checkpoint stays where it is. If it persists, report it to Symantec support',
+        cause: error,
+      });
+    }
+    const parsed = incidentsResponseSchema.safeParse(json);
+    if (!parsed.success || json === null || typeof json !== 'object' || Array.isArray(json)) {
+      throw new AttemptError({
+        kind: 'invalid_response',
+        status: result.status,
+        reason: `The incidents response from ${url.host} does not have the {total, next, incidents[]} shape${parsed.success ? '' : ` (${describeZodIssues(parsed.error.issues, json)})`}`,
+        action: 'Run again later; if it persists, check SES_API_URL points to the Symantec API',
+      });
+    }
+    return parsed.data;
+  }
+
+  const incidents: IncidentSource = {
+    async *pages(query, pageOptions) {
+      const signal = pageOptions?.signal;
+      if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_PAGE_SIZE) {
+        throw new SymantecApiError('bad_request', `Page size ${query.limit} is outside 1-${MAX_PAGE_SIZE}`, {
+          action: 'Set SES_PAGE_SIZE (--page-size) between 1 and 2000',
+        });
+      }
+      let offset = query.offset ?? 0;
+      for (;;) {
+        const counters: RequestCounters = { requests: 0, retries: 0 };
+        const response = await fetchPage(incidentsRequestBody(query, offset), counters, signal);
+        const items = response.incidents ?? [];
+        const { valid, invalid } = validateIncidents(items);
+        const total = response.total ?? offset + items.length;
+        const reported = response.next ?? undefined;
+        const last =
+          reported === undefined ||
+          items.length === 0 ||
+          (response.total !== undefined && reported >= response.total);
+        if (!last && reported <= offset) {
+          throw new SymantecApiError(
+            'invalid_response',
+            `The API returned next=${reported} for a page requested at offset ${offset}: the cursor does not advance`,
+            { action: 'Run again later; the checkpoint stays at the last delivered page' },
+          );
+        }
+        const next = last ? undefined : reported;
+        if (invalid.length) {
+          logger.warn('incidents page has items that failed validation', {
+            offset,
+            invalid: invalid.length,
+            reasons: invalid.slice(0, 3).map((i) => i.reason),
+          });
+        }
+        yield {
+          offset,
+          next,
+          total,
+          incidents: valid,
+          invalid,
+          requests: counters.requests,
+          retries: counters.retries,
+        } satisfies IncidentPage;
+        if (next === undefined) return;
+        offset = next;
+      }
+    },
+  };
+
+  return {
+    tokenSource,
+    incidents,
+    stats: () => ({ requests: totals.requests, retries: totals.retries }),
+  };
+}

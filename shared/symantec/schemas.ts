@@ -1,0 +1,116 @@
+import * as z from 'zod/mini';
+import type { InvalidItem, RawIncident } from '../ports/incident-source.ts';
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** An ISO 8601 date-time string that Date.parse understands. */
+const isoDateString = z
+  .string()
+  .check(
+    z.refine(
+      (s) => ISO_DATE.test(s) && !Number.isNaN(Date.parse(s)),
+      'expected an ISO 8601 date-time string',
+    ),
+  );
+
+/**
+ * One incident record. Only the fields the connector relies on are checked; everything else is kept
+ * as received (looseObject) so the normalizer and `event.original` see the record unchanged.
+ */
+export const incidentSchema = z.looseObject({
+  incident_uid: z.string().check(z.minLength(1)),
+  time: z.optional(z.union([z.number().check(z.int(), z.nonnegative()), isoDateString])),
+  modified: z.optional(isoDateString),
+  created: z.optional(isoDateString),
+  type_id: z.optional(z.number()),
+  events: z.optional(z.array(z.unknown())),
+});
+
+/** `next` as an integer offset; tolerates a numeric string, and null meaning "no more". */
+const offsetSchema = z.union([
+  z.number().check(z.int(), z.nonnegative()),
+  z.pipe(
+    z.string().check(z.regex(/^\d+$/)),
+    z.transform((s) => Number(s)),
+  ),
+]);
+
+/** The envelope of `POST /v1/incidents`: `{total, next, incidents[]}`. Items are validated one by one. */
+export const incidentsResponseSchema = z.looseObject({
+  total: z.optional(offsetSchema),
+  next: z.optional(z.nullable(offsetSchema)),
+  incidents: z.optional(z.nullable(z.array(z.unknown()))),
+});
+
+export type IncidentsResponse = z.infer<typeof incidentsResponseSchema>;
+
+const UNION_EXPECTED: Record<string, string> = {
+  time: 'epoch milliseconds (integer) or ISO 8601 string',
+  next: 'non-negative integer offset',
+  total: 'non-negative integer',
+};
+
+function typeName(value: unknown): string {
+  if (value === undefined) return 'missing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+function at(value: unknown, path: readonly PropertyKey[]): unknown {
+  let v = value;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[key];
+  }
+  return v;
+}
+
+/**
+ * Format zod issues as `field: expected X, received Y` so a quarantined item says what was wrong.
+ * zod/mini ships no messages, so the text is built here from the issue and the raw input.
+ */
+export function describeZodIssues(issues: readonly z.core.$ZodIssue[], input?: unknown): string {
+  return issues
+    .map((issue) => {
+      const path = issue.path.length ? issue.path.map(String).join('.') : '(record)';
+      const got = at(input, issue.path);
+      let text: string;
+      if (issue.code === 'invalid_type') {
+        text =
+          got === undefined
+            ? `required ${issue.expected} is missing`
+            : `expected ${issue.expected}, received ${typeName(got)}`;
+      } else if (issue.code === 'invalid_union') {
+        const expected = UNION_EXPECTED[String(issue.path.at(-1))] ?? 'another type';
+        text = `expected ${expected}, received ${typeName(got)} ${JSON.stringify(got)?.slice(0, 60)}`;
+      } else if (issue.code === 'custom' || issue.code === 'invalid_format') {
+        text = `${issue.message && issue.message !== 'Invalid input' ? issue.message : 'invalid value'}, received ${JSON.stringify(got)?.slice(0, 60)}`;
+      } else if (issue.code === 'too_small' || issue.code === 'too_big') {
+        text = `${issue.code.replace('_', ' ')} (${JSON.stringify(got)?.slice(0, 60)})`;
+      } else {
+        text = issue.message || issue.code;
+      }
+      return `${path}: ${text}`;
+    })
+    .join('; ');
+}
+
+/** Split a page's items into valid incidents and invalid items (index, reason, raw). */
+export function validateIncidents(items: readonly unknown[]): {
+  valid: RawIncident[];
+  invalid: InvalidItem[];
+} {
+  const valid: RawIncident[] = [];
+  const invalid: InvalidItem[] = [];
+  items.forEach((raw, index) => {
+    const result = incidentSchema.safeParse(raw);
+    if (result.success) {
+      // Keep the item exactly as received (parse output equals it, but this avoids any coercion).
+      valid.push(raw as RawIncident);
+    } else {
+      invalid.push({ index, reason: describeZodIssues(result.error.issues, raw), raw });
+    }
+  });
+  return { valid, invalid };
+}
