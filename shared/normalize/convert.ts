@@ -1,0 +1,234 @@
+/**
+ * Value conversions of the normalizer: dates to ISO 8601 UTC, catalogue types, hashing. Written
+ * for the hot path: no regular expressions, no deep clones, each value parsed once.
+ */
+import { createHash } from 'node:crypto';
+import type { FieldType } from './fields.ts';
+
+// 0001-01-01T00:00:00.000Z .. 9999-12-31T23:59:59.999Z: outside, toISOString() would throw or
+// write an expanded year that is not ISO 8601.
+const MIN_MS = -62135596800000;
+const MAX_MS = 253402300799999;
+
+/** Epoch milliseconds → ISO 8601 UTC with milliseconds, or undefined when out of range. */
+export function epochMsToIso(ms: number): string | undefined {
+  if (!Number.isFinite(ms)) return undefined;
+  const t = Math.trunc(ms);
+  if (t < MIN_MS || t > MAX_MS) return undefined;
+  return new Date(t).toISOString();
+}
+
+const DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9];
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
+/** True for a string of decimal digits with an optional leading minus sign. */
+function isIntegerText(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n) return false;
+  for (; i < n; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/**
+ * ISO 8601 date or date-time (with or without milliseconds, `Z`, `+00:00` or `+0000` offset) →
+ * ISO UTC with milliseconds. A date-time without offset is read as UTC, as Elastic does.
+ */
+export function isoToIso(s: string): string | undefined {
+  const n = s.length;
+  if (n < 10 || n > 40) return undefined;
+  for (const i of DATE_DIGITS) if (!isDigit(s.charCodeAt(i))) return undefined;
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
+  let text = s;
+  if (n > 10) {
+    const sep = s.charCodeAt(10);
+    if (sep !== 84 && sep !== 116 && sep !== 32) return undefined; // T, t, space
+    let hasOffset = false;
+    for (let i = 11; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 90 || c === 122 || c === 43 || c === 45) {
+        hasOffset = true;
+        break;
+      }
+    }
+    if (!hasOffset) text = s + 'Z';
+  }
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return undefined;
+  // V8 rolls 2023-02-30 over to March; a real ISO parser rejects it.
+  const day = (s.charCodeAt(8) - 48) * 10 + (s.charCodeAt(9) - 48);
+  if (day > 28) {
+    const year = Number(s.slice(0, 4));
+    const month = (s.charCodeAt(5) - 48) * 10 + (s.charCodeAt(6) - 48);
+    if (new Date(Date.UTC(year, month, 0)).getUTCDate() < day) return undefined;
+  }
+  return epochMsToIso(ms);
+}
+
+/**
+ * A timestamp as the API writes it: epoch milliseconds (number or digit string) or ISO 8601
+ * text → ISO UTC with milliseconds; undefined when it is neither.
+ */
+export function toTimestamp(v: unknown): string | undefined {
+  if (typeof v === 'number') return epochMsToIso(v);
+  if (typeof v === 'string') {
+    if (isIntegerText(v)) return v.length <= 16 ? epochMsToIso(Number(v)) : undefined;
+    return isoToIso(v);
+  }
+  return undefined;
+}
+
+/** A long (integer) from a JSON number or integer text; undefined otherwise. */
+export function toLong(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : undefined;
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (!isIntegerText(t)) return undefined;
+    const n = Number(t);
+    return Number.isSafeInteger(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+function toDouble(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : undefined;
+  }
+  return undefined;
+}
+
+/** A keyword: strings as they are, numbers and booleans as text (Elastic's `convert` to string). */
+export function toKeyword(v: unknown): string | undefined {
+  if (typeof v === 'string') return v === '' ? undefined : v;
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : undefined;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return undefined;
+}
+
+function toBoolean(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') {
+    const t = v.toLowerCase();
+    if (t === 'yes' || t === 'true') return true;
+    if (t === 'no' || t === 'false') return false;
+  }
+  return undefined;
+}
+
+/** Sentinel: the value does not fit the catalogue type. */
+export const INVALID: unique symbol = Symbol('invalid');
+
+/**
+ * Convert a value to a catalogue type. Returns undefined for "nothing to write" (null, '' or an
+ * empty array, removed as Elastic does) and INVALID when the value does not fit.
+ */
+export function convert(v: unknown, type: FieldType): unknown {
+  if (v === null || v === '' || v === undefined) return undefined;
+  let out: unknown;
+  switch (type) {
+    case 'string':
+      out = toKeyword(v);
+      break;
+    case 'long':
+      out = toLong(v);
+      break;
+    case 'double':
+      out = toDouble(v);
+      break;
+    case 'boolean':
+      out = toBoolean(v);
+      break;
+    case 'timestamp':
+      out = toTimestamp(v);
+      break;
+    case 'string[]':
+    case 'long[]': {
+      const one = type === 'string[]' ? toKeyword : toLong;
+      if (!Array.isArray(v)) {
+        const x = one(v);
+        return x === undefined ? INVALID : [x];
+      }
+      const arr: unknown[] = [];
+      for (const item of v) {
+        if (item === null || item === '') continue;
+        const x = one(item);
+        if (x === undefined) return INVALID;
+        arr.push(x);
+      }
+      return arr.length === 0 ? undefined : arr;
+    }
+  }
+  return out === undefined ? INVALID : out;
+}
+
+/** SHA-256 hex of a text: one createHash per document. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Canonical JSON: object keys sorted at every level, so a fingerprint does not depend on key
+ * order. Non-JSON values (undefined, functions, symbols) are written as JSON.stringify would drop
+ * or null them; bigint as its decimal text; cycles as "[Circular]".
+ */
+export function canonicalJson(value: unknown): string {
+  const seen = new Set<object>();
+  const walk = (v: unknown): string => {
+    if (v === null) return 'null';
+    switch (typeof v) {
+      case 'string':
+        return JSON.stringify(v);
+      case 'number':
+        return Number.isFinite(v) ? String(v) : 'null';
+      case 'boolean':
+        return v ? 'true' : 'false';
+      case 'bigint':
+        return v.toString();
+      case 'object': {
+        if (seen.has(v)) return '"[Circular]"';
+        seen.add(v);
+        let out: string;
+        if (Array.isArray(v)) {
+          out = `[${v.map((x) => (x === undefined || typeof x === 'function' ? 'null' : walk(x))).join(',')}]`;
+        } else {
+          const rec = v as Record<string, unknown>;
+          const parts: string[] = [];
+          for (const k of Object.keys(rec).sort()) {
+            const x = rec[k];
+            if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+            parts.push(`${JSON.stringify(k)}:${walk(x)}`);
+          }
+          out = `{${parts.join(',')}}`;
+        }
+        seen.delete(v);
+        return out;
+      }
+      default:
+        return 'null';
+    }
+  };
+  return walk(value);
+}
+
+/** JSON text of any value, never throwing (falls back to canonical JSON, then String()). */
+export function safeStringify(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    const s = JSON.stringify(value);
+    if (typeof s === 'string') return s;
+  } catch {
+    // bigint or a cycle: fall through.
+  }
+  try {
+    return canonicalJson(value);
+  } catch {
+    return String(value);
+  }
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,141 @@
+/**
+ * The normalizer: one raw API incident in, its documents out (incident first, then one document
+ * per embedded event, or quarantine documents for what cannot be normalized). Pure, synchronous,
+ * never throws; the collector calls it per incident in a hot loop.
+ */
+import type { OutputDocument } from '../ports/document.ts';
+import { isPlainObject, safeStringify, toKeyword, toTimestamp } from './convert.ts';
+import { buildEvent, type IncidentLink } from './event.ts';
+import { buildIncident, type Related } from './incident.ts';
+import { type NormalizeOptions, type RunContext, runContext } from './options.ts';
+import { buildQuarantine, type QuarantineContext, quarantineDocument } from './quarantine.ts';
+
+export { eventDocId } from './event.ts';
+export { incidentDocId } from './incident.ts';
+export type { NormalizeOptions } from './options.ts';
+export type { QuarantineContext, QuarantineErrorType } from './quarantine.ts';
+export { quarantineDocument };
+
+/**
+ * Normalize one raw incident. `raw` is the parsed API object, or its JSON text (then the text
+ * itself becomes `event.original`, byte for byte). Returns the incident document first, then the
+ * event documents (or quarantine documents for events that cannot be normalized); an incident
+ * that cannot be normalized gives a single quarantine document. Never throws.
+ */
+export function normalizeIncident(raw: unknown, options: NormalizeOptions): OutputDocument[] {
+  const ctx = runContext(options);
+  try {
+    return normalize(raw, ctx);
+  } catch (error) {
+    // Defensive: a bug must cost one record, not the page.
+    const why = error instanceof Error ? error.message : String(error);
+    return [
+      buildQuarantine(raw, `normalizer failed: ${why}`, ctx, {
+        errorType: 'invalid_field',
+        source: 'incident',
+      }),
+    ];
+  }
+}
+
+function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
+  let rec: unknown = raw;
+  let text: string | undefined;
+  if (typeof raw === 'string') {
+    text = raw;
+    try {
+      rec = JSON.parse(raw);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return [buildQuarantine(raw, `input is not valid JSON: ${why}`, ctx, { errorType: 'invalid_json' })];
+    }
+  }
+  if (!isPlainObject(rec)) {
+    const got = rec === null ? 'null' : Array.isArray(rec) ? 'an array' : `a ${typeof rec}`;
+    return [
+      buildQuarantine(
+        rec,
+        `expected an incident object, got ${got}`,
+        ctx,
+        { errorType: 'not_an_object' },
+        text,
+      ),
+    ];
+  }
+
+  const q = (reason: string, errorType: QuarantineContext['errorType']): OutputDocument[] => [
+    buildQuarantine(rec, reason, ctx, { errorType, source: 'incident' }, text),
+  ];
+  const rawUid = rec['incident_uid'];
+  if (rawUid === undefined || rawUid === null || rawUid === '') {
+    return q('incident_uid is missing', 'missing_field');
+  }
+  const incidentUid = toKeyword(rawUid);
+  if (incidentUid === undefined) return q('incident_uid is not a string', 'invalid_field');
+  const rawTime = rec['time'];
+  if (rawTime === undefined || rawTime === null || rawTime === '')
+    return q('time is missing', 'missing_field');
+  const timeIso = toTimestamp(rawTime);
+  if (timeIso === undefined) {
+    return q(
+      `time is not a valid date (epoch milliseconds or ISO 8601): ${safeStringify(rawTime).slice(0, 60)}`,
+      'invalid_field',
+    );
+  }
+
+  const events = rec['events'];
+  const out: OutputDocument[] = [];
+  const extra: OutputDocument[] = [];
+  let related: Related | undefined;
+  let eventCount: number | undefined;
+  if (Array.isArray(events)) {
+    eventCount = events.length;
+    if (events.length > 0) {
+      related = { hosts: [], ip: [], user: [], hash: [] };
+      const link: IncidentLink = {
+        incidentUid,
+        ruleName: toKeyword(rec['rule_name']),
+        conclusion: toKeyword(rec['conclusion']),
+        severityId: undefined,
+      };
+      const sev = rec['severity_id'];
+      if (typeof sev === 'number' && Number.isSafeInteger(sev)) link.severityId = sev;
+      else if (typeof sev === 'string' && sev.trim() !== '' && Number.isSafeInteger(Number(sev))) {
+        link.severityId = Number(sev);
+      }
+      for (let i = 0; i < events.length; i++) {
+        const item = events[i];
+        const qctx = (errorType: QuarantineContext['errorType']): QuarantineContext => ({
+          errorType,
+          source: 'event',
+          incidentUid,
+          eventIndex: i,
+        });
+        if (!isPlainObject(item)) {
+          const got = item === null ? 'null' : Array.isArray(item) ? 'an array' : `a ${typeof item}`;
+          extra.push(
+            buildQuarantine(item, `events[${i}] is not an object (got ${got})`, ctx, qctx('not_an_object')),
+          );
+          continue;
+        }
+        const r = buildEvent(item, i, link, ctx, related);
+        if (r.ok) extra.push({ id: r.id, dataset: 'event', timestamp: r.timestamp, doc: r.doc });
+        else extra.push(buildQuarantine(item, r.reason, ctx, qctx(r.errorType)));
+      }
+    }
+  } else if (events !== undefined && events !== null) {
+    extra.push(
+      buildQuarantine(events, 'events is not an array', ctx, {
+        errorType: 'invalid_field',
+        source: 'event',
+        incidentUid,
+      }),
+    );
+  }
+
+  const original = ctx.keepOriginal ? (text ?? JSON.stringify(rec)) : undefined;
+  const inc = buildIncident(rec, incidentUid, timeIso, ctx, original, eventCount, related);
+  out.push({ id: inc.id, dataset: 'incident', timestamp: inc.timestamp, doc: inc.doc });
+  for (const d of extra) out.push(d);
+  return out;
+}

@@ -1,0 +1,35 @@
+import type { EcsDocument } from '../ports/document.ts';
+
+/** Options of the normalizer (the collector passes the same object for every incident). */
+export interface NormalizeOptions {
+  /** Keep the raw record in `event.original` (incident and event documents). Default off. */
+  keepOriginal: boolean;
+  /** `data_stream.namespace`; `default` when empty. */
+  namespace: string;
+  /** `event.ingested` (and `@timestamp` of quarantine documents); now when absent. */
+  ingestedAt?: string;
+}
+
+export const ECS_VERSION = '8.11.0';
+
+/** Per-call constants, computed once per normalizeIncident call. */
+export interface RunContext {
+  keepOriginal: boolean;
+  namespace: string;
+  ingested: string;
+}
+
+export function runContext(options: NormalizeOptions | undefined): RunContext {
+  const ns = options?.namespace;
+  const at = options?.ingestedAt;
+  return {
+    keepOriginal: options?.keepOriginal === true,
+    namespace: typeof ns === 'string' && ns !== '' ? ns : 'default',
+    ingested: typeof at === 'string' && at !== '' ? at : new Date().toISOString(),
+  };
+}
+
+/** The `data_stream`, `ecs` and dataset bookkeeping shared by every document. */
+export function dataStream(ctx: RunContext, dataset: string): EcsDocument {
+  return { type: 'logs', dataset, namespace: ctx.namespace };
+}

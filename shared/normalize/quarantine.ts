@@ -1,0 +1,89 @@
+/**
+ * Quarantine documents: the record that could not be normalized, with the reason, so nothing is
+ * ever dropped silently. `event.original` is always kept since it is the only copy.
+ */
+import type { OutputDocument } from '../ports/document.ts';
+import { canonicalJson, safeStringify, sha256Hex } from './convert.ts';
+import { dataStream, ECS_VERSION, type NormalizeOptions, type RunContext, runContext } from './options.ts';
+
+export type QuarantineErrorType =
+  | 'invalid_json'
+  | 'not_an_object'
+  | 'missing_field'
+  | 'invalid_field'
+  | 'rejected';
+
+export interface QuarantineContext {
+  /** Default `rejected` (an item the API client refused). */
+  errorType?: QuarantineErrorType;
+  /** What was quarantined: a raw `input` line/item (default), an `incident` or one `event`. */
+  source?: 'input' | 'incident' | 'event';
+  /** Parent incident of a quarantined event. */
+  incidentUid?: string;
+  /** Position of a quarantined event in its incident's `events`. */
+  eventIndex?: number;
+}
+
+const DATASET = 'symantec_edr_cloud.quarantine';
+const TAGS = ['symantec_edr_cloud-quarantine'];
+
+/**
+ * Document id over the raw input: a raw text as is, any other value as canonical JSON (sorted
+ * keys), prefixed by where it came from so the same bad event in two incidents stays two documents.
+ */
+function quarantineId(raw: unknown, source: string, incidentUid: string, eventIndex: string): string {
+  const body = typeof raw === 'string' ? raw : canonicalJson(raw);
+  return sha256Hex(`quarantine\n${source}\n${incidentUid}\n${eventIndex}\n${body}`);
+}
+
+export function buildQuarantine(
+  raw: unknown,
+  reason: string,
+  ctx: RunContext,
+  qctx: QuarantineContext = {},
+  original?: string,
+): OutputDocument {
+  const source = qctx.source ?? 'input';
+  const incidentUid = qctx.incidentUid;
+  const eventIndex = qctx.eventIndex;
+  let id: string;
+  try {
+    id = quarantineId(raw, source, incidentUid ?? '', eventIndex === undefined ? '' : String(eventIndex));
+  } catch {
+    id = sha256Hex(`quarantine\n${source}\n${String(raw)}`);
+  }
+  const q: Record<string, unknown> = { source };
+  if (incidentUid) q['incident_uid'] = incidentUid;
+  if (eventIndex !== undefined) q['event_index'] = eventIndex;
+  const doc = {
+    '@timestamp': ctx.ingested,
+    ecs: { version: ECS_VERSION },
+    data_stream: dataStream(ctx, DATASET),
+    event: {
+      kind: 'pipeline_error',
+      dataset: DATASET,
+      ingested: ctx.ingested,
+      original: original ?? safeStringify(raw),
+    },
+    error: {
+      message: reason === '' ? 'rejected without a reason' : reason,
+      type: qctx.errorType ?? 'rejected',
+    },
+    tags: TAGS.slice(),
+    symantec_edr_cloud: { doc_id: id, quarantine: q },
+  };
+  return { id, dataset: 'quarantine', timestamp: ctx.ingested, doc };
+}
+
+/**
+ * A quarantine document for a raw item that could not be normalized (also used by the collector
+ * for items the API client rejected). `reason` should name the field. Never throws.
+ */
+export function quarantineDocument(
+  raw: unknown,
+  reason: string,
+  options: NormalizeOptions,
+  context: QuarantineContext = {},
+): OutputDocument {
+  return buildQuarantine(raw, String(reason), runContext(options), context);
+}
