@@ -1,0 +1,286 @@
+import {
+  FirehoseClient,
+  PutRecordBatchCommand,
+  type PutRecordBatchCommandOutput,
+} from '@aws-sdk/client-firehose';
+import { SinkError } from '../errors.ts';
+import { type Clock, systemClock } from '../ports/clock.ts';
+import type { OutputDocument } from '../ports/document.ts';
+import { type Logger, silentLogger } from '../ports/logger.ts';
+import type { Sink, SinkWriteResult } from '../ports/sink.ts';
+import { type Encoded, encode, quarantineDocument, toLine, truncateChars } from './encode.ts';
+
+/** PutRecordBatch limits (Amazon Data Firehose quotas). */
+export const FIREHOSE_LIMITS = {
+  recordsPerCall: 500,
+  /** Sum of the records' data per call (4 MiB). */
+  bytesPerCall: 4 * 1024 * 1024,
+  /** One record's data before base64 (1,000 KiB). */
+  bytesPerRecord: 1000 * 1024,
+} as const;
+
+/** Appended to a `message` cut to fit the record limit, so readers see it is incomplete. */
+export const TRUNCATION_MARKER = '…[truncated: the document exceeded the Firehose record limit]';
+
+export interface FirehoseSinkOptions {
+  streamName: string;
+  client?: FirehoseClient;
+  /** Sends of one batch, the first included, before the write fails (default 6). */
+  maxAttempts?: number;
+  /** First backoff delay; doubles per attempt, with jitter (default 200 ms). */
+  backoffBaseMs?: number;
+  /** Ceiling of one backoff delay (default 5 s). */
+  backoffMaxMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+  /** Jitter source in [0, 1); tests may pin it. */
+  random?: () => number;
+}
+
+/** Errors of a whole call that a retry can fix (throttling, transient service faults, network). */
+const FATAL_CALL_ERRORS: Record<string, string> = {
+  ResourceNotFoundException:
+    'Check the delivery stream name (DELIVERY_STREAMS) and the region, or redeploy the stack that creates it',
+  AccessDeniedException: 'Grant firehose:PutRecordBatch on the delivery stream ARN to the collector role',
+  InvalidKMSResourceException:
+    "The stream's KMS key is disabled or its policy refuses Firehose: fix the key, then the next run re-sends",
+  InvalidArgumentException: 'This is a bug in the connector: report it with the error details',
+  ValidationException: 'This is a bug in the connector: report it with the error details',
+  UnrecognizedClientException: 'Check the AWS credentials and region the collector runs with',
+  InvalidSignatureException: 'Check the AWS credentials and region the collector runs with',
+  ExpiredTokenException: 'Refresh the AWS credentials the collector runs with',
+};
+
+/**
+ * Delivers documents to an Amazon Data Firehose stream with PutRecordBatch (≤ 500 records, ≤ 4 MiB per
+ * call, ≤ 1,000 KiB per record; each record is one JSON line ending in "\n"). A partial failure is
+ * normal: only the records that carry an ErrorCode are re-sent, with backoff, up to `maxAttempts`;
+ * whole-call throttling is retried the same way. If records are still refused, `write` throws a
+ * SinkError so the caller does not advance its checkpoint. Too-large documents are shrunk by rule
+ * (drop `event.original`, then truncate `message`) or replaced by a quarantine document, never dropped.
+ */
+export class FirehoseSink implements Sink {
+  readonly description: string;
+  readonly streamName: string;
+  private readonly client: FirehoseClient;
+  private readonly maxAttempts: number;
+  private readonly backoffBaseMs: number;
+  private readonly backoffMaxMs: number;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly random: () => number;
+
+  constructor(options: FirehoseSinkOptions) {
+    this.streamName = options.streamName;
+    this.description = `firehose:${options.streamName}`;
+    this.client = options.client ?? new FirehoseClient({});
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 6);
+    this.backoffBaseMs = options.backoffBaseMs ?? 200;
+    this.backoffMaxMs = options.backoffMaxMs ?? 5_000;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.random = options.random ?? Math.random;
+  }
+
+  async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
+    const records: Encoded[] = [];
+    let quarantined = 0;
+    for (const doc of docs) {
+      const record = this.fit(encode(doc, () => this.clock.now()));
+      if (record.quarantined) quarantined++;
+      records.push(record);
+    }
+    let retries = 0;
+    for (const batch of batches(records)) retries += await this.sendBatch(batch);
+    return { written: docs.length - quarantined, quarantined, retries };
+  }
+
+  async close(): Promise<void> {
+    // Nothing is buffered: write() resolves only after Firehose acknowledged every record.
+  }
+
+  /** Make a record fit the per-record limit: shrink it by rule, else quarantine it. */
+  private fit(record: Encoded): Encoded {
+    if (record.bytes <= FIREHOSE_LIMITS.bytesPerRecord) return record;
+    const shrunk = shrink(record.doc);
+    if (shrunk) {
+      this.logger.warn('document shrunk to fit the Firehose record limit', {
+        docId: record.doc.id,
+        dataset: record.doc.dataset,
+        bytesBefore: record.bytes,
+        bytesAfter: shrunk.bytes,
+      });
+      return shrunk;
+    }
+    const q = quarantineDocument(record.doc, {
+      type: 'record_too_large',
+      message:
+        `Document ${record.doc.id} (dataset ${record.doc.dataset}) is ${record.bytes} bytes as JSON, over the ` +
+        `Firehose limit of ${FIREHOSE_LIMITS.bytesPerRecord} bytes per record even without event.original and ` +
+        'with message truncated; the excerpt in event.original is its beginning',
+      excerpt: record.line,
+      now: this.clock.now(),
+    });
+    this.logger.warn('document too large for Firehose, quarantined', {
+      docId: record.doc.id,
+      dataset: record.doc.dataset,
+      bytes: record.bytes,
+    });
+    const line = toLine(q.doc);
+    return { doc: q, line, bytes: Buffer.byteLength(line), quarantined: true };
+  }
+
+  /** Send one batch, re-sending only refused records; returns the retries spent. */
+  private async sendBatch(batch: Encoded[]): Promise<number> {
+    let pending = batch;
+    let retries = 0;
+    for (let attempt = 1; ; attempt++) {
+      let failed: Encoded[];
+      let reason: string;
+      try {
+        const response = await this.client.send(
+          new PutRecordBatchCommand({
+            DeliveryStreamName: this.streamName,
+            Records: pending.map((r) => ({ Data: Buffer.from(r.line, 'utf8') })),
+          }),
+        );
+        ({ failed, reason } = refused(pending, response));
+        if (failed.length === 0) return retries;
+      } catch (error) {
+        const name = (error as { name?: string })?.name ?? 'Error';
+        const fatal = FATAL_CALL_ERRORS[name];
+        if (fatal) {
+          throw new SinkError(
+            `Firehose refused PutRecordBatch to delivery stream "${this.streamName}" (${name}: ${(error as Error).message})`,
+            { action: fatal, details: { stream: this.streamName, awsError: name }, cause: error },
+          );
+        }
+        failed = pending;
+        reason = `${name}: ${(error as Error).message}`;
+      }
+      if (attempt >= this.maxAttempts) {
+        throw new SinkError(
+          `${failed.length} of ${batch.length} records were not accepted by Firehose delivery stream "${this.streamName}" after ${attempt} attempts (last error: ${reason})`,
+          {
+            action:
+              'Nothing was checkpointed, so the next run re-sends them; if this persists, check the stream’s throughput quota and its Firehose metrics',
+            details: {
+              stream: this.streamName,
+              attempts: attempt,
+              failedCount: failed.length,
+              failedDocIds: failed.map((r) => r.doc.id),
+              lastError: reason,
+            },
+          },
+        );
+      }
+      retries++;
+      const delay = this.backoff(attempt);
+      this.logger.warn('Firehose refused records, retrying only those', {
+        stream: this.streamName,
+        attempt,
+        refused: failed.length,
+        of: pending.length,
+        reason,
+        delayMs: delay,
+      });
+      await this.clock.sleep(delay);
+      pending = failed;
+    }
+  }
+
+  /** Exponential backoff with equal jitter: at least half the exponential step, so throttling eases. */
+  private backoff(attempt: number): number {
+    const step = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** (attempt - 1));
+    return Math.round(step / 2 + (this.random() * step) / 2);
+  }
+}
+
+/** The records of `sent` that Firehose refused, by per-record ErrorCode (RequestResponses is in order). */
+function refused(
+  sent: Encoded[],
+  response: PutRecordBatchCommandOutput,
+): { failed: Encoded[]; reason: string } {
+  const responses = response.RequestResponses ?? [];
+  const failedCount = response.FailedPutCount ?? 0;
+  if (responses.length !== sent.length) {
+    if (failedCount === 0) return { failed: [], reason: '' };
+    // Without a per-record answer we cannot tell which ones landed: re-sending them all risks
+    // duplicates (absorbed by document ids), trusting the count would risk loss.
+    return { failed: sent, reason: `FailedPutCount ${failedCount} without per-record results` };
+  }
+  const failed: Encoded[] = [];
+  let reason = '';
+  responses.forEach((entry, i) => {
+    if (entry.ErrorCode) {
+      failed.push(sent[i] as Encoded);
+      if (!reason) reason = `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`.trim();
+    }
+  });
+  if (failed.length === 0 && failedCount > 0) {
+    return { failed: sent, reason: `FailedPutCount ${failedCount} without a per-record ErrorCode` };
+  }
+  return { failed, reason };
+}
+
+/** Greedy batches within the per-call record and byte limits, in document order. */
+export function batches(records: Encoded[]): Encoded[][] {
+  const out: Encoded[][] = [];
+  let current: Encoded[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    if (
+      current.length > 0 &&
+      (current.length >= FIREHOSE_LIMITS.recordsPerCall ||
+        bytes + record.bytes > FIREHOSE_LIMITS.bytesPerCall)
+    ) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += record.bytes;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/**
+ * Shrink a too-large document by rule: drop `event.original` (a copy of the raw record), then cut
+ * `message` and append TRUNCATION_MARKER. Undefined when it still does not fit.
+ */
+export function shrink(doc: OutputDocument): Encoded | undefined {
+  const limit = FIREHOSE_LIMITS.bytesPerRecord;
+  const body: Record<string, unknown> = { ...doc.doc };
+  const event = body.event;
+  if (event && typeof event === 'object' && !Array.isArray(event) && 'original' in event) {
+    const { original: _dropped, ...rest } = event as Record<string, unknown>;
+    body.event = rest;
+  }
+  delete body['event.original'];
+  const measure = (value: Record<string, unknown>) => {
+    const line = toLine(value);
+    return { line, bytes: Buffer.byteLength(line) };
+  };
+  let current = measure(body);
+  if (current.bytes <= limit) return { doc: { ...doc, doc: body }, ...current, quarantined: false };
+  const message = body.message;
+  if (typeof message !== 'string') return undefined;
+  // Largest prefix of the message that fits: binary search, as JSON escaping makes bytes non-linear.
+  let lo = 0;
+  let hi = message.length;
+  let best: { line: string; bytes: number; body: Record<string, unknown> } | undefined;
+  while (lo <= hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const candidate = { ...body, message: truncateChars(message, mid) + TRUNCATION_MARKER };
+    current = measure(candidate);
+    if (current.bytes <= limit) {
+      best = { ...current, body: candidate };
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  if (!best) return undefined;
+  return { doc: { ...doc, doc: best.body }, line: best.line, bytes: best.bytes, quarantined: false };
+}
