@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { SinkError } from '../../../shared/errors.ts';
+import type { OutputDocument } from '../../../shared/ports/document.ts';
+import type { Sink, SinkWriteResult } from '../../../shared/ports/sink.ts';
+import { TeeSink } from '../../../shared/sink/tee.ts';
+
+class MemorySink implements Sink {
+  readonly received: string[][] = [];
+  constructor(
+    readonly description: string,
+    private readonly outcome: SinkWriteResult | Error,
+  ) {}
+  async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
+    this.received.push(docs.map((d) => d.id));
+    if (this.outcome instanceof Error) throw this.outcome;
+    return this.outcome;
+  }
+  async close(): Promise<void> {}
+}
+
+const docs: OutputDocument[] = ['a', 'b'].map((id) => ({
+  id,
+  dataset: 'incident',
+  timestamp: '2024-05-01T00:00:00.000Z',
+  doc: { id },
+}));
+
+describe('Module: TeeSink', () => {
+  it('writes the same documents to every sink and combines the counts', async () => {
+    const s3 = new MemorySink('firehose:s3', { written: 2, quarantined: 0, retries: 1 });
+    const os = new MemorySink('firehose:os', { written: 2, quarantined: 0, retries: 2 });
+    const tee = new TeeSink([s3, os]);
+
+    const result = await tee.write(docs);
+
+    expect(s3.received).toEqual([['a', 'b']]);
+    expect(os.received).toEqual([['a', 'b']]);
+    expect(result).toEqual({ written: 2, quarantined: 0, retries: 3 });
+    expect(tee.description).toBe('firehose:s3 + firehose:os');
+  });
+
+  it('fails when any sink fails, naming it, even though the other one succeeded', async () => {
+    const s3 = new MemorySink('firehose:s3', { written: 2, quarantined: 0, retries: 0 });
+    const os = new MemorySink('firehose:os', new SinkError('2 of 2 records were not accepted'));
+    const tee = new TeeSink([s3, os]);
+
+    const error = (await tee.write(docs).catch((e: unknown) => e)) as SinkError;
+
+    expect(error).toBeInstanceOf(SinkError);
+    expect(error.message).toContain('1 of 2 destinations failed');
+    expect(error.message).toContain('firehose:os: 2 of 2 records were not accepted');
+    expect(error.details).toEqual({ failed: ['firehose:os'] });
+  });
+});
