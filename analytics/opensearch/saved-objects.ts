@@ -239,8 +239,12 @@ function table(
   latestFields: Array<[string, string]> = [],
 ): SavedObject {
   const aggs: Agg[] = [uniqueCount(key, unit)];
-  rows.forEach(([field, size], i) => aggs.push(terms(String(i + 2), 'bucket', field, size)));
-  latestFields.forEach(([field, label], i) => aggs.push(latest(String(100 + i), field, label)));
+  rows.forEach(([field, size], i) => {
+    aggs.push(terms(String(i + 2), 'bucket', field, size));
+  });
+  latestFields.forEach(([field, label], i) => {
+    aggs.push(latest(String(100 + i), field, label));
+  });
   return visualization(
     id,
     title,
