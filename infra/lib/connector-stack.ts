@@ -1,0 +1,167 @@
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { CheckpointTable } from './constructs/checkpoint-table.ts';
+import { CollectorFunction } from './constructs/collector-function.ts';
+import { Delivery } from './constructs/delivery.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { ConnectorParameters } from './constructs/parameters.ts';
+import { Query } from './constructs/query.ts';
+
+/** Props of {@link ConnectorStack}. */
+export interface ConnectorStackProps extends StackProps {
+  /** Handler entry override (tests). Default: functions/collector.ts. */
+  readonly collectorEntry?: string;
+}
+
+/**
+ * The Symantec Endpoint Security connector: scheduled collector Lambda, DynamoDB checkpoint, Firehose
+ * delivery to S3 (and optionally OpenSearch), Glue/Athena query layer, alarms and dashboard. Behaviour is
+ * tuned through CloudFormation parameters (see {@link ConnectorParameters}) without code changes.
+ *
+ * @example
+ * const app = new App();
+ * new ConnectorStack(app, 'SesConnector');
+ */
+export class ConnectorStack extends Stack {
+  readonly parameters: ConnectorParameters;
+  readonly accessLogBucket: s3.Bucket;
+  readonly secret: secretsmanager.Secret;
+  /** The secret the collector reads: the created one, or ExistingSecretArn. */
+  readonly secretArn: string;
+  readonly checkpoint: CheckpointTable;
+  readonly delivery: Delivery;
+  readonly collector: CollectorFunction;
+  readonly query: Query;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: ConnectorStackProps = {}) {
+    super(scope, id, {
+      description:
+        'Symantec Endpoint Security (ICDM/EDR Cloud) incidents and events into S3/Athena (ses-connector)',
+      ...props,
+    });
+    // Access logs are granted by bucket policy (not ACLs), so every bucket can keep ACLs disabled.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
+    const p = new ConnectorParameters(this, 'Parameters');
+    this.parameters = p;
+
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'retention',
+          expiration: Duration.days(p.retentionDays.valueAsNumber),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+      ],
+    });
+    Validations.of(this.accessLogBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'This is the server access-log bucket of the data and Athena results buckets; logging it into itself would create a loop, and S3 delivers access logs here, not users.',
+    });
+
+    // Created only when no existing secret is given; the value is generated, never a literal in the template.
+    this.secret = new secretsmanager.Secret(this, 'ApiCredentials', {
+      description:
+        'Symantec SES OAuth client: {"client_id","client_secret"}; put the real values after deploy',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ client_id: '' }),
+        generateStringKey: 'client_secret',
+        excludePunctuation: true,
+        passwordLength: 32,
+      },
+    });
+    (this.secret.node.defaultChild as secretsmanager.CfnSecret).cfnOptions.condition = p.createSecret;
+    Validations.of(this.secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The secret is an OAuth client issued in the Symantec console; AWS cannot rotate it. Operators rotate it there and put the new value (docs/deploy.md); the collector re-reads it on every cold start and on 401.',
+    });
+    this.secretArn = Fn.conditionIf(
+      p.createSecret.logicalId,
+      this.secret.secretArn,
+      p.existingSecretArn.valueAsString,
+    ).toString();
+
+    this.checkpoint = new CheckpointTable(this, 'Checkpoint');
+
+    this.delivery = new Delivery(this, 'Delivery', {
+      accessLogBucket: this.accessLogBucket,
+      retentionDays: p.retentionDays.valueAsNumber,
+      bufferIntervalSeconds: p.bufferIntervalSeconds.valueAsNumber,
+      bufferSizeMiB: p.bufferSizeMiB.valueAsNumber,
+      openSearch: {
+        domainArn: p.openSearchDomainArn.valueAsString,
+        indexName: p.openSearchIndex.valueAsString,
+        condition: p.hasOpenSearch,
+      },
+    });
+
+    // Alert delivery (issue 8): when infra/lib/constructs/alerts.ts lands, create it here, grant the
+    // collector sns:Publish / events:PutEvents and add ALERT_TOPIC_ARN and ALERT_BUS_NAME below.
+    const alertEnvironment: Record<string, string> = {};
+
+    this.collector = new CollectorFunction(this, 'Collector', {
+      schedule: events.Schedule.expression(p.schedule.valueAsString),
+      timeout: Duration.seconds(p.timeoutSeconds.valueAsNumber),
+      table: this.checkpoint.table,
+      secretArn: this.secretArn,
+      entry: props.collectorEntry,
+      environment: {
+        ...p.settingsEnvironment(),
+        DELIVERY_STREAMS: this.delivery.streamNames,
+        ...alertEnvironment,
+      },
+    });
+    this.delivery.grantPutRecords(this.collector.function);
+
+    this.query = new Query(this, 'Query', {
+      dataBucket: this.delivery.bucket,
+      accessLogBucket: this.accessLogBucket,
+      databaseName: p.glueDatabaseName.valueAsString,
+      bytesScannedCutoffPerQuery: p.athenaBytesScannedCutoff.valueAsNumber,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      collector: this.collector.function,
+      deadLetterQueue: this.collector.deadLetterQueue,
+      s3StreamName: this.delivery.s3Stream.ref,
+      openSearch: this.delivery.openSearchStream
+        ? { streamName: this.delivery.openSearchStream.ref, condition: p.hasOpenSearch }
+        : undefined,
+      noSuccessAlarmSeconds: p.noSuccessAlarmSeconds.valueAsNumber,
+      lagAlarmSeconds: p.lagAlarmSeconds.valueAsNumber,
+      alarmEmail: { address: p.alarmEmail.valueAsString, condition: p.hasAlarmEmail },
+    });
+
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output(
+      'SecretArn',
+      this.secretArn,
+      'Put {"client_id","client_secret"} here (aws secretsmanager put-secret-value)',
+    );
+    output('CollectorFunctionName', this.collector.function.functionName, 'The collector Lambda');
+    output('CheckpointTableName', this.checkpoint.table.tableName, 'DynamoDB checkpoint table');
+    output(
+      'DataBucketName',
+      this.delivery.bucket.bucketName,
+      'S3 bucket with <dataset>/year=/month=/day=/ objects',
+    );
+    output('DeliveryStreams', this.delivery.streamNames, 'Firehose delivery streams (S3 first)');
+    output('AthenaDatabase', p.glueDatabaseName.valueAsString, 'Athena database');
+    output('AthenaWorkGroup', this.query.workGroup.ref, 'Athena workgroup (scan cutoff enforced)');
+    output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic receiving the alarms');
+    output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of the collector');
+    output('DeadLetterQueueUrl', this.collector.deadLetterQueue.queueUrl, 'Failed invocations');
+  }
+}

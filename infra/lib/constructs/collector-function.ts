@@ -1,0 +1,156 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Powertools metrics namespace and `service` dimension (the alarms depend on both). */
+export const METRICS_NAMESPACE = 'SesConnector';
+export const SERVICE_NAME = 'ses-connector';
+
+/** Props of {@link CollectorFunction}. */
+export interface CollectorFunctionProps {
+  /** EventBridge schedule (e.g. from the ScheduleExpression parameter). */
+  readonly schedule: events.Schedule;
+  /**
+   * Lambda timeout. Keep it below the schedule period so runs never overlap; the collector's deadline
+   * guard reads the remaining time from the Lambda context, so it follows this value automatically.
+   */
+  readonly timeout: Duration;
+  /** Checkpoint table (read/write of items only). */
+  readonly table: dynamodb.ITable;
+  /** ARN of the secret holding `{"client_id","client_secret"}` (token allowed). */
+  readonly secretArn: string;
+  /** Settings environment (env var name -> value or parameter Ref) plus any extra variables. */
+  readonly environment: Record<string, string>;
+  /** Handler entry file. Default: functions/collector.ts (export `handler`). */
+  readonly entry?: string;
+  /** Days the function's logs are kept. Default: one month. */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The scheduled collector: NodejsFunction (local esbuild, Node.js 24 on arm64, reserved concurrency 1),
+ * its own log group and role with explicit permissions, an encrypted TLS-only SQS dead-letter queue used
+ * both as the Lambda on-failure destination and the EventBridge target DLQ, and the schedule rule.
+ *
+ * @example
+ * const collector = new CollectorFunction(this, 'Collector', {
+ *   schedule: events.Schedule.rate(Duration.minutes(5)), timeout: Duration.minutes(4),
+ *   table, secretArn, environment: { LOG_LEVEL: 'INFO' },
+ * });
+ */
+export class CollectorFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly rule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: CollectorFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // Own role, no managed policy: only log writes to its own group, then explicit grants below.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Symantec SES collector Lambda',
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'OwnLogGroup',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'Checkpoint',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [props.table.tableArn],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'Credentials',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [props.secretArn],
+      }),
+    );
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter queue (Lambda on-failure destination and EventBridge target DLQ); a DLQ of a DLQ adds nothing. Its depth is alarmed.',
+    });
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry ?? path.join(REPO_ROOT, 'functions/collector.ts'),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: props.timeout,
+      reservedConcurrentExecutions: 1,
+      role: this.role,
+      logGroup: this.logGroup,
+      // The next scheduled run is the retry; failures go straight to the DLQ so they are visible.
+      retryAttempts: 0,
+      maxEventAge: Duration.hours(1),
+      onFailure: new SqsDestination(this.deadLetterQueue),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+        SECRET_ARN: props.secretArn,
+        CHECKPOINT_TABLE: props.table.tableName,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node24',
+        format: nodejs.OutputFormat.ESM,
+        mainFields: ['module', 'main'],
+        externalModules: ['@aws-sdk/*'],
+        // ESM bundles still meet CommonJS dependencies that call require().
+        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      },
+    });
+
+    this.rule = new events.Rule(this, 'Schedule', {
+      schedule: props.schedule,
+      description: 'Runs the Symantec SES collector',
+    });
+    this.rule.addTarget(
+      new targets.LambdaFunction(this.function, {
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+      }),
+    );
+  }
+}

@@ -1,0 +1,264 @@
+import { Aws, type CfnCondition, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+/** Datasets written by the connector; each is a top-level folder of the data bucket and a Glue table. */
+export const DATASETS = ['incident', 'event', 'quarantine'] as const;
+export type Dataset = (typeof DATASETS)[number];
+
+/** The `data_stream.dataset` prefix Firehose strips to get the folder name. */
+export const DATASET_PREFIX = 'symantec_edr_cloud.';
+
+/**
+ * JQ (Firehose metadata extraction, JQ-1.6) computing the partition keys from the record itself: the
+ * short dataset name and the UTC date of `@timestamp` (ISO 8601, so fixed offsets), never arrival time.
+ */
+export const PARTITION_QUERY =
+  `{dataset: (.data_stream.dataset | ltrimstr("${DATASET_PREFIX}")), ` +
+  'year: .["@timestamp"][0:4], month: .["@timestamp"][5:7], day: .["@timestamp"][8:10]}';
+
+/** S3 key prefix: exactly the local layout `<dataset>/year=YYYY/month=MM/day=DD/`. */
+export const S3_PREFIX =
+  '!{partitionKeyFromQuery:dataset}/year=!{partitionKeyFromQuery:year}/' +
+  'month=!{partitionKeyFromQuery:month}/day=!{partitionKeyFromQuery:day}/';
+
+/** Records Firehose could not partition or deliver (kept for inspection and replay). */
+export const ERROR_PREFIX =
+  'errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/';
+
+/** OpenSearch documents that were rejected land here (S3 backup of the OpenSearch stream). */
+export const OPENSEARCH_FAILED_PREFIX = 'opensearch-failed/';
+
+export const FILE_EXTENSION = '.json.gz';
+
+/** Optional OpenSearch destination. */
+export interface OpenSearchDestinationProps {
+  /** Domain ARN (may be a parameter token). */
+  readonly domainArn: string;
+  readonly indexName: string;
+  /** The stream and its permissions exist only under this condition. */
+  readonly condition: CfnCondition;
+}
+
+/** Props of {@link Delivery}. */
+export interface DeliveryProps {
+  /** Bucket receiving the data bucket's server access logs. */
+  readonly accessLogBucket: s3.IBucket;
+  /** Days before objects expire (token allowed). */
+  readonly retentionDays: number;
+  /** Firehose buffering interval in seconds (token allowed). */
+  readonly bufferIntervalSeconds: number;
+  /** Firehose buffer size in MiB (token allowed; >= 64 with dynamic partitioning). */
+  readonly bufferSizeMiB: number;
+  readonly openSearch?: OpenSearchDestinationProps;
+}
+
+/**
+ * Firehose → S3 delivery with dynamic partitioning on the record's dataset and `@timestamp`, GZIP NDJSON
+ * (records already end with "\n", so no delimiter processor), and an optional second stream to OpenSearch.
+ *
+ * @example
+ * const delivery = new Delivery(this, 'Delivery', { accessLogBucket, retentionDays: 365,
+ *   bufferIntervalSeconds: 300, bufferSizeMiB: 64 });
+ * delivery.grantPutRecords(fn);
+ */
+export class Delivery extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly s3Stream: firehose.CfnDeliveryStream;
+  readonly openSearchStream?: firehose.CfnDeliveryStream;
+  /** Comma-separated stream names: S3 first, OpenSearch second when enabled (Lambda `DELIVERY_STREAMS`). */
+  readonly streamNames: string;
+
+  constructor(scope: Construct, id: string, props: DeliveryProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.bucket = new s3.Bucket(this, 'DataBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: props.accessLogBucket,
+      serverAccessLogsPrefix: 'data-bucket/',
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          id: 'retention',
+          expiration: Duration.days(props.retentionDays),
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'FirehoseLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const s3LogStream = this.logGroup.addStream('S3Delivery', { logStreamName: 'S3Delivery' });
+
+    this.role = new iam.Role(this, 'FirehoseRole', {
+      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+      description: 'Firehose delivery of connector documents to the data bucket',
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'BucketLevel',
+        actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'],
+        resources: [this.bucket.bucketArn],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ObjectLevel',
+        actions: ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject'],
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'DeliveryErrorLogs',
+        actions: ['logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
+      reason:
+        'Firehose writes objects with generated keys under dynamic partitions, so object-level actions need the bucket/* form; the bucket is dedicated to this connector and bucket-level actions name the bucket exactly.',
+    });
+
+    this.s3Stream = new firehose.CfnDeliveryStream(this, 'S3Stream', {
+      deliveryStreamType: 'DirectPut',
+      deliveryStreamEncryptionConfigurationInput: { keyType: 'AWS_OWNED_CMK' },
+      extendedS3DestinationConfiguration: {
+        bucketArn: this.bucket.bucketArn,
+        roleArn: this.role.roleArn,
+        prefix: S3_PREFIX,
+        errorOutputPrefix: ERROR_PREFIX,
+        compressionFormat: 'GZIP',
+        fileExtension: FILE_EXTENSION,
+        bufferingHints: {
+          intervalInSeconds: props.bufferIntervalSeconds,
+          sizeInMBs: props.bufferSizeMiB,
+        },
+        dynamicPartitioningConfiguration: { enabled: true, retryOptions: { durationInSeconds: 300 } },
+        processingConfiguration: {
+          enabled: true,
+          processors: [
+            {
+              type: 'MetadataExtraction',
+              parameters: [
+                { parameterName: 'MetadataExtractionQuery', parameterValue: PARTITION_QUERY },
+                { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
+              ],
+            },
+          ],
+        },
+        cloudWatchLoggingOptions: {
+          enabled: true,
+          logGroupName: this.logGroup.logGroupName,
+          logStreamName: s3LogStream.logStreamName,
+        },
+      },
+    });
+    // Firehose checks its role when the stream is created: the policy must exist first.
+    this.s3Stream.node.addDependency(this.role);
+    this.streamNames = this.s3Stream.ref;
+
+    if (props.openSearch) {
+      const os = props.openSearch;
+      const osLogStream = this.logGroup.addStream('OpenSearchDelivery', {
+        logStreamName: 'OpenSearchDelivery',
+      });
+      const policy = new iam.Policy(this, 'OpenSearchAccess', {
+        roles: [this.role],
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'DomainLevel',
+            actions: ['es:DescribeDomain', 'es:DescribeDomains', 'es:DescribeDomainConfig'],
+            resources: [os.domainArn],
+          }),
+          new iam.PolicyStatement({
+            sid: 'IndexLevel',
+            actions: ['es:ESHttpPost', 'es:ESHttpPut', 'es:ESHttpGet'],
+            resources: [os.domainArn, `${os.domainArn}/*`],
+          }),
+        ],
+      });
+      (policy.node.defaultChild as iam.CfnPolicy).cfnOptions.condition = os.condition;
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::<OpenSearchDomainArn>/*]',
+        reason:
+          'Firehose bulk-indexes into the one domain the operator names (paths /_bulk, /<index>/...); HTTP paths inside a domain can only be granted as domain/*. No other domain is reachable.',
+      });
+      this.openSearchStream = new firehose.CfnDeliveryStream(this, 'OpenSearchStream', {
+        deliveryStreamType: 'DirectPut',
+        deliveryStreamEncryptionConfigurationInput: { keyType: 'AWS_OWNED_CMK' },
+        amazonopensearchserviceDestinationConfiguration: {
+          domainArn: os.domainArn,
+          indexName: os.indexName,
+          indexRotationPeriod: 'NoRotation',
+          roleArn: this.role.roleArn,
+          // Firehose cannot take _id from the record; the index's default_pipeline sets it from doc_id.
+          documentIdOptions: { defaultDocumentIdFormat: 'NO_DOCUMENT_ID' },
+          bufferingHints: { intervalInSeconds: 60, sizeInMBs: 5 },
+          retryOptions: { durationInSeconds: 300 },
+          s3BackupMode: 'FailedDocumentsOnly',
+          s3Configuration: {
+            bucketArn: this.bucket.bucketArn,
+            roleArn: this.role.roleArn,
+            prefix: OPENSEARCH_FAILED_PREFIX,
+            errorOutputPrefix: `${OPENSEARCH_FAILED_PREFIX}errors/!{firehose:error-output-type}/`,
+            compressionFormat: 'GZIP',
+          },
+          cloudWatchLoggingOptions: {
+            enabled: true,
+            logGroupName: this.logGroup.logGroupName,
+            logStreamName: osLogStream.logStreamName,
+          },
+        },
+      });
+      this.openSearchStream.cfnOptions.condition = os.condition;
+      (osLogStream.node.defaultChild as logs.CfnLogStream).cfnOptions.condition = os.condition;
+      this.openSearchStream.node.addDependency(this.role, policy);
+      this.streamNames = Fn.conditionIf(
+        os.condition.logicalId,
+        Fn.join(',', [this.s3Stream.ref, this.openSearchStream.ref]),
+        this.s3Stream.ref,
+      ).toString();
+    }
+  }
+
+  /** ARNs of the delivery streams (the OpenSearch one resolves to AWS::NoValue when disabled). */
+  streamArns(): string[] {
+    const arns = [this.s3Stream.attrArn];
+    if (this.openSearchStream?.cfnOptions.condition) {
+      arns.push(
+        Fn.conditionIf(
+          this.openSearchStream.cfnOptions.condition.logicalId,
+          this.openSearchStream.attrArn,
+          Aws.NO_VALUE,
+        ).toString(),
+      );
+    }
+    return arns;
+  }
+
+  /** Allow a principal to put records into every delivery stream of this construct. */
+  grantPutRecords(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
+      resourceArns: this.streamArns(),
+    });
+  }
+}
