@@ -38,16 +38,14 @@ describe('Module: DynamoDbCheckpointStore error mapping', () => {
   });
 
   it('names the IAM action when access is denied', async () => {
-    ddb
-      .on(PutItemCommand)
-      .rejects(
-        new DynamoDBServiceException({
-          name: 'AccessDeniedException',
-          $fault: 'client',
-          message: 'not authorized',
-          $metadata: {},
-        }),
-      );
+    ddb.on(PutItemCommand).rejects(
+      new DynamoDBServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        message: 'not authorized',
+        $metadata: {},
+      }),
+    );
 
     const error = (await store()
       .save('acme', { watermark: 'a' }, 0)
