@@ -213,7 +213,10 @@ export function canonicalJson(value: unknown): string {
   return walk(value);
 }
 
-/** JSON text of any value, never throwing (falls back to canonical JSON, then String()). */
+/**
+ * Text of a raw value for `event.original`: a string as it is (it is the raw text received), any
+ * other value as JSON; never throwing (falls back to canonical JSON, then String()).
+ */
 export function safeStringify(value: unknown): string {
   if (typeof value === 'string') return value;
   try {
@@ -227,6 +230,11 @@ export function safeStringify(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+/** JSON text of any value (strings quoted), never throwing. */
+export function jsonOf(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : safeStringify(value);
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

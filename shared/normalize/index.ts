@@ -4,7 +4,7 @@
  * never throws; the collector calls it per incident in a hot loop.
  */
 import type { OutputDocument } from '../ports/document.ts';
-import { isPlainObject, safeStringify, toKeyword, toTimestamp } from './convert.ts';
+import { isPlainObject, jsonOf, safeStringify, toKeyword, toTimestamp } from './convert.ts';
 import { buildEvent, type IncidentLink } from './event.ts';
 import { buildIncident, type Related } from './incident.ts';
 import { type NormalizeOptions, type RunContext, runContext } from './options.ts';
@@ -125,11 +125,13 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
     }
   } else if (events !== undefined && events !== null) {
     extra.push(
-      buildQuarantine(events, 'events is not an array', ctx, {
-        errorType: 'invalid_field',
-        source: 'event',
-        incidentUid,
-      }),
+      buildQuarantine(
+        events,
+        'events is not an array',
+        ctx,
+        { errorType: 'invalid_field', source: 'event', incidentUid },
+        jsonOf(events),
+      ),
     );
   }
 

@@ -36,6 +36,12 @@ function quarantineId(raw: unknown, source: string, incidentUid: string, eventIn
   return sha256Hex(`quarantine\n${source}\n${incidentUid}\n${eventIndex}\n${body}`);
 }
 
+/** A raw text as received; any other value as its JSON. Never empty (the field would vanish). */
+function originalText(raw: unknown): string {
+  const s = safeStringify(raw);
+  return s === '' ? '""' : s;
+}
+
 export function buildQuarantine(
   raw: unknown,
   reason: string,
@@ -63,7 +69,7 @@ export function buildQuarantine(
       kind: 'pipeline_error',
       dataset: DATASET,
       ingested: ctx.ingested,
-      original: original ?? safeStringify(raw),
+      original: original ?? originalText(raw),
     },
     error: {
       message: reason === '' ? 'rejected without a reason' : reason,
@@ -77,7 +83,9 @@ export function buildQuarantine(
 
 /**
  * A quarantine document for a raw item that could not be normalized (also used by the collector
- * for items the API client rejected). `reason` should name the field. Never throws.
+ * for items the API client rejected). `reason` should name the field. A string `raw` is taken as
+ * the raw text received (kept verbatim in `event.original`); any other value is kept as its JSON.
+ * Never throws.
  */
 export function quarantineDocument(
   raw: unknown,
