@@ -1,11 +1,232 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Fault, type FaultKind, parseFault, RECOVERABLE_FAULTS } from '../../simulator/faults.ts';
+import { SIMULATOR_CLIENT_ID, SIMULATOR_CLIENT_SECRET, startSimulator } from '../../simulator/server.ts';
 
-// Placeholder until the simulator command lands; owned by its issue.
+const FAULT_KINDS: FaultKind[] = [
+  'rate_limit',
+  'server_error',
+  'slow',
+  'truncated',
+  'malformed',
+  'reset',
+  'invalid_items',
+  'token_expired',
+  'duplicate',
+  'redirect',
+];
+
+function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be an integer between ${min} and ${max}`);
+    return n;
+  };
+}
+
+function number(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be a number between ${min} and ${max}`);
+    return n;
+  };
+}
+
+function collectFault(value: string, previous: Fault[] = []): Fault[] {
+  try {
+    return [...previous, parseFault(value)];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function collectPinned(value: string, previous: [number, Fault][] = []): [number, Fault][] {
+  const m = value.match(/^(\d+)=(.+)$/);
+  if (!m?.[1] || !m[2]) throw new InvalidArgumentError('expected N=FAULT, e.g. 3=503');
+  try {
+    return [...previous, [Number(m[1]), parseFault(m[2])]];
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+interface SimulatorFlags {
+  port: number;
+  host: string;
+  seed: number;
+  incidents: number;
+  ratePerHour?: number;
+  spanHours: number;
+  futureHours: number;
+  updateRate: number;
+  clientId: string;
+  clientSecret: string;
+  tokenTtl: number;
+  historyDays: number;
+  maxLimit: number;
+  filterOn: 'time' | 'created';
+  lastPageNext: 'omit' | 'total';
+  fault?: Fault[];
+  faultAt?: [number, Fault][];
+  faultRate?: number;
+  faultSeed?: number;
+  faultKinds?: string;
+  redirectTo?: string;
+  verbose?: boolean;
+}
+
+/** `ses-connector simulator`: run the built-in API simulator until SIGINT/SIGTERM. */
 export function registerSimulator(program: Command): void {
   program
     .command('simulator')
-    .description('(simulator: not built yet)')
-    .action(() => {
-      throw new Error('the simulator command is not built yet');
+    .description(
+      'Run the built-in Symantec API simulator (POST /v1/oauth2/tokens, POST /v1/incidents) on 127.0.0.1.\n' +
+        'The first line on stdout is JSON: {"url","client_id","client_secret"}. Stop with Ctrl-C.',
+    )
+    .option('--port <n>', 'TCP port (0 picks a free one)', integer('--port', 0, 65535), 8080)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--seed <n>', 'seed of the generated data set (same seed, same data)', integer('--seed', 0), 1)
+    .option(
+      '--incidents <n>',
+      'incidents to generate (each has 1-4 lifecycle records)',
+      integer('--incidents', 0, 5_000_000),
+      100,
+    )
+    .option(
+      '--rate-per-hour <n>',
+      'arrival rate instead of --incidents: incidents per hour over the span',
+      number('--rate-per-hour', 0, 1e6),
+    )
+    .option(
+      '--span-hours <n>',
+      'creations are spread over the last N hours',
+      number('--span-hours', 0.01, 24 * 30),
+      24,
+    )
+    .option(
+      '--future-hours <n>',
+      'also generate arrivals up to N hours after now (visible as time passes)',
+      number('--future-hours', 0, 24 * 30),
+      0,
+    )
+    .option(
+      '--update-rate <p>',
+      'probability an incident gets update/closure records (8076/8077)',
+      number('--update-rate', 0, 1),
+      0.6,
+    )
+    .option('--client-id <id>', 'accepted client id', SIMULATOR_CLIENT_ID)
+    .option('--client-secret <secret>', 'accepted client secret', SIMULATOR_CLIENT_SECRET)
+    .option('--token-ttl <seconds>', 'access token lifetime (expires_in)', integer('--token-ttl', 1), 3600)
+    .option(
+      '--history-days <n>',
+      'reject start_date older than N days with 400 (0 disables)',
+      integer('--history-days', 0),
+      30,
+    )
+    .option(
+      '--max-limit <n>',
+      'largest accepted limit (page size); over it, 400',
+      integer('--max-limit', 1),
+      2000,
+    )
+    .addOption(
+      new Option(
+        '--filter-on <field>',
+        'window filter: record time, or created (latest version of each incident created in the window)',
+      )
+        .choices(['time', 'created'])
+        .default('time'),
+    )
+    .addOption(
+      new Option('--last-page-next <mode>', 'last page: omit next, or set next = total')
+        .choices(['omit', 'total'])
+        .default('omit'),
+    )
+    .option(
+      '--fault <spec>',
+      'queue a fault for the next data request (repeatable, in order): 429, 429:retry-after=<s|http-date>, 500, 502, 503, 504, ' +
+        'slow:<ms>, truncated, malformed, reset, invalid[:N], token-expired, duplicate, redirect[:301|302|307|308[=URL]]',
+      collectFault,
+    )
+    .option(
+      '--fault-at <n=spec>',
+      'inject a fault into data request number N (1-based), e.g. 3=503 (repeatable)',
+      collectPinned,
+    )
+    .option(
+      '--fault-rate <p>',
+      'random faults on this fraction of data requests (seeded, for soak tests)',
+      number('--fault-rate', 0, 1),
+    )
+    .option('--fault-seed <n>', 'seed of the random faults', integer('--fault-seed', 0))
+    .option(
+      '--fault-kinds <list>',
+      `comma list of kinds for --fault-rate (default ${RECOVERABLE_FAULTS.join(',')}; all: ${FAULT_KINDS.join(',')})`,
+    )
+    .option(
+      '--redirect-to <url>',
+      'host a redirect fault points to',
+      'https://api.sep.eu.securitycloud.symantec.com',
+    )
+    .option('--verbose', 'log each request to stderr')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  ses-connector simulator --port 8080 --seed 7 --incidents 500\n' +
+        '  ses-connector simulator --port 0 --fault 429:retry-after=1 --fault 503 --fault-at 5=truncated\n' +
+        '  ses-connector simulator --fault-rate 0.1 --fault-seed 3\n' +
+        'Then: SES_API_URL=<url> SES_CLIENT_ID=<client_id> SES_CLIENT_SECRET=<client_secret> ses-connector run',
+    )
+    .action(async (flags: SimulatorFlags) => {
+      let faultKinds: FaultKind[] | undefined;
+      if (flags.faultKinds) {
+        faultKinds = flags.faultKinds.split(',').map((k) => k.trim()) as FaultKind[];
+        const unknown = faultKinds.filter((k) => !FAULT_KINDS.includes(k));
+        if (unknown.length)
+          throw new InvalidArgumentError(
+            `--fault-kinds: unknown ${unknown.join(', ')}; use ${FAULT_KINDS.join(', ')}`,
+          );
+      }
+      const sim = await startSimulator({
+        port: flags.port,
+        host: flags.host,
+        seed: flags.seed,
+        incidents: flags.incidents,
+        ratePerHour: flags.ratePerHour,
+        spanHours: flags.spanHours,
+        futureHours: flags.futureHours,
+        updateRate: flags.updateRate,
+        clientId: flags.clientId,
+        clientSecret: flags.clientSecret,
+        tokenTtlSeconds: flags.tokenTtl,
+        historyDays: flags.historyDays,
+        maxLimit: flags.maxLimit,
+        filterOn: flags.filterOn,
+        lastPageNext: flags.lastPageNext,
+        faults: flags.fault,
+        faultRate: flags.faultRate,
+        faultSeed: flags.faultSeed,
+        faultKinds,
+        redirectTo: flags.redirectTo,
+        log: flags.verbose ? (line) => process.stderr.write(`simulator: ${line}\n`) : undefined,
+      });
+      for (const [n, fault] of flags.faultAt ?? []) sim.faults.at(n, fault);
+      process.stdout.write(
+        `${JSON.stringify({ url: sim.url, client_id: sim.clientId, client_secret: sim.clientSecret })}\n`,
+      );
+      process.stderr.write(
+        `simulator: ${sim.groundTruth.versions.length} incident records (${sim.groundTruth.incidentUids().size} incidents) on ${sim.url}; Ctrl-C to stop\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void sim.close().then(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
     });
 }

@@ -1,0 +1,21 @@
+export {
+  type Fault,
+  FaultController,
+  type FaultKind,
+  type FaultTarget,
+  parseFault,
+  type RandomFaults,
+  RECOVERABLE_FAULTS,
+} from './faults.ts';
+export { generateIncidents, type IncidentRecord, isoOffset } from './generator.ts';
+export { GroundTruth, recordTime, type ServedItem, type VersionTruth, versionKey } from './ground-truth.ts';
+export { parseQuery, QuerySyntaxError } from './query.ts';
+export {
+  type RequestLogEntry,
+  type RunningSimulator,
+  SIMULATOR_CLIENT_ID,
+  SIMULATOR_CLIENT_SECRET,
+  type SimulatorClock,
+  type SimulatorOptions,
+  startSimulator,
+} from './server.ts';
