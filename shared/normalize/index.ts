@@ -114,7 +114,13 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
         if (!isPlainObject(item)) {
           const got = item === null ? 'null' : Array.isArray(item) ? 'an array' : `a ${typeof item}`;
           extra.push(
-            buildQuarantine(item, `events[${i}] is not an object (got ${got})`, ctx, qctx('not_an_object')),
+            buildQuarantine(
+              item,
+              `events[${i}] is not an object (got ${got})`,
+              ctx,
+              qctx('not_an_object'),
+              jsonOf(item),
+            ),
           );
           continue;
         }
