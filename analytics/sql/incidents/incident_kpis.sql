@@ -14,10 +14,10 @@ WITH filtered AS (
 )
 SELECT
   count(*) AS total_incidents,
-  count_if(state_id IN ('0', '1', '2', '3')) AS open_incidents,
-  count_if(severity_id IN (4, 5)) AS high_severity_incidents,
-  count_if(priority_id IN ('3', '4')) AS high_priority_incidents,
-  count_if(lower(coalesce(rule_name, '')) LIKE '%cynic%') AS cynic_detections,
-  count_if(state_id = '1') AS new_incidents,
-  count_if(state_id = '0') AS unknown_incidents
+  count(CASE WHEN state_id IN ('0', '1', '2', '3') THEN 1 END) AS open_incidents,
+  count(CASE WHEN severity_id IN (4, 5) THEN 1 END) AS high_severity_incidents,
+  count(CASE WHEN priority_id IN ('3', '4') THEN 1 END) AS high_priority_incidents,
+  count(CASE WHEN lower(coalesce(rule_name, '')) LIKE '%cynic%' THEN 1 END) AS cynic_detections,
+  count(CASE WHEN state_id = '1' THEN 1 END) AS new_incidents,
+  count(CASE WHEN state_id = '0' THEN 1 END) AS unknown_incidents
 FROM filtered

@@ -14,8 +14,8 @@ WITH filtered AS (
 )
 SELECT
   count(*) AS total_incidents,
-  count_if(state_id IN ('4', '5')) AS resolved_incidents,
-  CAST(count_if(state_id IN ('4', '5')) AS double) / nullif(count(*), 0) AS resolution_rate,
+  count(CASE WHEN state_id IN ('4', '5') THEN 1 END) AS resolved_incidents,
+  CAST(count(CASE WHEN state_id IN ('4', '5') THEN 1 END) AS double) / nullif(count(*), 0) AS resolution_rate,
   avg(CASE WHEN state_id IN ('4', '5') THEN date_diff('millisecond', created_ts, modified_ts) END) AS avg_resolution_ms,
   avg(CASE WHEN state_id IN ('4', '5') THEN CAST(date_diff('millisecond', created_ts, modified_ts) AS double) END) / 3600000 AS avg_resolution_hours
 FROM filtered

@@ -12,7 +12,7 @@ WITH filtered AS (
     AND lower(coalesce(state, '')) LIKE lower(replace(?, '*', '%'))
     AND lower(coalesce(conclusion, '')) LIKE lower(replace(?, '*', '%'))
 )
-SELECT conclusion, rule_name, remediation, count(*) AS incidents, count_if(state_id IN ('0', '1', '2', '3')) AS open_incidents
+SELECT conclusion, rule_name, remediation, count(*) AS incidents, count(CASE WHEN state_id IN ('0', '1', '2', '3') THEN 1 END) AS open_incidents
 FROM filtered
 WHERE remediation IS NOT NULL
 GROUP BY conclusion, rule_name, remediation
