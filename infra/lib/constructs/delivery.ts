@@ -4,13 +4,11 @@ import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DATASET_PREFIX } from '../../../shared/ports/document.ts';
 
 /** Datasets written by the connector; each is a top-level folder of the data bucket and a Glue table. */
 export const DATASETS = ['incident', 'event', 'quarantine'] as const;
 export type Dataset = (typeof DATASETS)[number];
-
-/** The `data_stream.dataset` prefix Firehose strips to get the folder name. */
-export const DATASET_PREFIX = 'symantec_edr_cloud.';
 
 /**
  * JQ (Firehose metadata extraction, JQ-1.6) computing the partition keys from the record itself: the

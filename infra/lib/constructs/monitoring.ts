@@ -42,6 +42,8 @@ export class Monitoring extends Construct {
   readonly topic: sns.Topic;
   readonly key: kms.Key;
   readonly alarms: cloudwatch.IAlarm[] = [];
+  /** Alarms that always exist (the OpenSearch ones depend on a condition, so no widget may reference them). */
+  private readonly unconditionalAlarms: cloudwatch.IAlarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -115,6 +117,7 @@ export class Monitoring extends Construct {
       a.addAlarmAction(action);
       a.addOkAction(action);
       if (opts.condition) (a.node.defaultChild as cloudwatch.CfnAlarm).cfnOptions.condition = opts.condition;
+      else this.unconditionalAlarms.push(a);
       this.alarms.push(a);
       return a;
     };
@@ -164,7 +167,9 @@ export class Monitoring extends Construct {
       alarmActions: [this.topic.topicArn],
       okActions: [this.topic.topicArn],
     });
-    this.alarms.push(cloudwatch.Alarm.fromAlarmArn(this, 'NoSuccessfulRunRef', deadMan.attrArn));
+    const deadManRef = cloudwatch.Alarm.fromAlarmArn(this, 'NoSuccessfulRunRef', deadMan.attrArn);
+    this.alarms.push(deadManRef);
+    this.unconditionalAlarms.push(deadManRef);
     alarm(
       'Lag',
       custom(MetricNames.lagSeconds, 'Maximum'),
@@ -232,7 +237,12 @@ export class Monitoring extends Construct {
     const graph = (title: string, metrics: cloudwatch.IMetric[], width = 8) =>
       new cloudwatch.GraphWidget({ title, left: metrics, width, height: 6 });
     this.dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }),
+      new cloudwatch.AlarmStatusWidget({
+        title: 'Alarms',
+        alarms: this.unconditionalAlarms,
+        width: 24,
+        height: 4,
+      }),
     );
     this.dashboard.addWidgets(
       graph('Runs', [

@@ -1,0 +1,354 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SETTINGS, settingsSchema } from '../../shared/config/settings.ts';
+import { MetricNames } from '../../shared/ports/logger.ts';
+import { buildStack } from './helpers.ts';
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; Condition?: string }>;
+
+let template: Template;
+let json: { Parameters: Record<string, Record<string, unknown>>; Resources: Resources };
+
+const ofType = (type: string) => Object.entries(json.Resources).filter(([, r]) => r.Type === type);
+const onlyOne = (type: string) => {
+  const found = ofType(type);
+  expect(found, type).toHaveLength(1);
+  return found[0]!;
+};
+const logicalIdOf = (type: string, predicate: (props: Record<string, unknown>) => boolean) => {
+  const found = ofType(type).filter(([, r]) => predicate(r.Properties ?? {}));
+  expect(found, type).toHaveLength(1);
+  return found[0]![0];
+};
+
+beforeAll(() => {
+  const built = buildStack();
+  template = built.template;
+  json = template.toJSON() as typeof json;
+});
+
+describe('Stack: parameters', () => {
+  const withParameter = Object.entries(SETTINGS).filter(([, spec]) => spec.parameter !== undefined);
+
+  it('has a CfnParameter for every SETTINGS entry that names one, defaulting to the schema default', () => {
+    const defaults = settingsSchema.parse({}) as Record<string, unknown>;
+    expect(withParameter.length).toBeGreaterThan(0);
+    for (const [key, spec] of withParameter) {
+      const param = json.Parameters[spec.parameter!];
+      expect(param, `parameter ${spec.parameter} for setting ${key}`).toBeDefined();
+      expect(param!.Default, spec.parameter).toBe(defaults[key] === undefined ? '' : String(defaults[key]));
+      expect(String(param!.Description)).toContain(spec.env);
+    }
+  });
+
+  it('accepts exactly the values the settings schema accepts at each bound and allowed value', () => {
+    for (const [key, spec] of withParameter) {
+      const param = json.Parameters[spec.parameter!]!;
+      const accepts = (value: string) => settingsSchema.safeParse({ [key]: value }).success;
+      if (param.MinValue !== undefined) {
+        expect(accepts(String(param.MinValue)), `${key} min`).toBe(true);
+        expect(accepts(String(Number(param.MinValue) - 1)), `${key} min-1`).toBe(false);
+      }
+      if (param.MaxValue !== undefined) {
+        expect(accepts(String(param.MaxValue)), `${key} max`).toBe(true);
+        expect(accepts(String(Number(param.MaxValue) + 1)), `${key} max+1`).toBe(false);
+      }
+      for (const allowed of (param.AllowedValues as string[] | undefined) ?? []) {
+        expect(accepts(allowed), `${key}=${allowed}`).toBe(true);
+      }
+    }
+  });
+
+  it('declares the operational parameters with defaults, patterns and descriptions', () => {
+    const expected: Record<string, unknown> = {
+      ScheduleExpression: 'rate(5 minutes)',
+      CollectorTimeoutSeconds: 240,
+      FirehoseBufferIntervalSeconds: 300,
+      FirehoseBufferSizeMiB: 64,
+      RetentionDays: 365,
+      AlarmEmail: '',
+      NoSuccessAlarmSeconds: 900,
+      LagAlarmSeconds: 3600,
+      ExistingSecretArn: '',
+      OpenSearchDomainArn: '',
+      OpenSearchIndex: 'symantec-edr-cloud',
+      GlueDatabaseName: 'symantec_edr_cloud',
+      AthenaBytesScannedCutoff: 10 * 1024 ** 3,
+    };
+    for (const [name, value] of Object.entries(expected)) {
+      expect(json.Parameters[name]?.Default, name).toBe(value);
+      expect(String(json.Parameters[name]?.Description ?? '').length, name).toBeGreaterThan(20);
+    }
+    const pattern = new RegExp(String(json.Parameters.ScheduleExpression!.AllowedPattern));
+    expect(pattern.test('rate(5 minutes)')).toBe(true);
+    expect(pattern.test('rate(1 hour)')).toBe(true);
+    expect(pattern.test('cron(0/10 * * * ? *)')).toBe(true);
+    expect(pattern.test('every 5 minutes')).toBe(false);
+    const arn = new RegExp(String(json.Parameters.OpenSearchDomainArn!.AllowedPattern));
+    expect(arn.test('')).toBe(true);
+    expect(arn.test('arn:aws:es:eu-west-1:123456789012:domain/security-logs')).toBe(true);
+    expect(arn.test('https://search-x.eu-west-1.es.amazonaws.com')).toBe(false);
+  });
+
+  it('keeps the default Lambda timeout below the default schedule period', () => {
+    const timeout = Number(json.Parameters.CollectorTimeoutSeconds!.Default);
+    const period =
+      Number(/rate\((\d+) minutes\)/.exec(String(json.Parameters.ScheduleExpression!.Default))![1]) * 60;
+    expect(timeout).toBeLessThan(period);
+  });
+});
+
+describe('Stack: collector function', () => {
+  it('passes every parameterised setting to the Lambda environment as a Ref to its parameter', () => {
+    const [, fn] = onlyOne('AWS::Lambda::Function');
+    const vars = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    for (const spec of Object.values(SETTINGS)) {
+      if (spec.parameter) expect(vars[spec.env], spec.env).toEqual({ Ref: spec.parameter });
+      else expect(vars[spec.env], spec.env).toBeUndefined();
+    }
+    expect(vars.SECRET_ARN).toEqual({
+      'Fn::If': [
+        'CreateSecret',
+        { Ref: logicalIdOf('AWS::SecretsManager::Secret', () => true) },
+        { Ref: 'ExistingSecretArn' },
+      ],
+    });
+    expect(vars.CHECKPOINT_TABLE).toEqual({ Ref: logicalIdOf('AWS::DynamoDB::Table', () => true) });
+    const s3Stream = logicalIdOf(
+      'AWS::KinesisFirehose::DeliveryStream',
+      (p) => 'ExtendedS3DestinationConfiguration' in p,
+    );
+    const osStream = logicalIdOf(
+      'AWS::KinesisFirehose::DeliveryStream',
+      (p) => 'AmazonopensearchserviceDestinationConfiguration' in p,
+    );
+    expect(vars.DELIVERY_STREAMS).toEqual({
+      'Fn::If': [
+        'HasOpenSearch',
+        { 'Fn::Join': [',', [{ Ref: s3Stream }, { Ref: osStream }]] },
+        { Ref: s3Stream },
+      ],
+    });
+    expect(vars.POWERTOOLS_METRICS_NAMESPACE).toBe('SesConnector');
+    expect(vars.POWERTOOLS_SERVICE_NAME).toBe('ses-connector');
+  });
+
+  it('runs Node.js 24 on arm64 with reserved concurrency 1 and the timeout parameter', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      ReservedConcurrentExecutions: 1,
+      Timeout: { Ref: 'CollectorTimeoutSeconds' },
+      LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
+    });
+  });
+
+  it('sends failed invocations to the encrypted TLS-only dead-letter queue', () => {
+    const [queueId, queue] = onlyOne('AWS::SQS::Queue');
+    expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('is scheduled by the ScheduleExpression parameter with a target DLQ', () => {
+    const [queueId] = onlyOne('AWS::SQS::Queue');
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: { Ref: 'ScheduleExpression' },
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+        }),
+      ],
+    });
+  });
+
+  it('writes logs to its own log group with retention', () => {
+    const groups = ofType('AWS::Logs::LogGroup');
+    expect(groups.length).toBe(2);
+    for (const [, g] of groups) expect(g.Properties!.RetentionInDays).toBe(30);
+  });
+});
+
+describe('Stack: checkpoint table', () => {
+  it('is on-demand, point-in-time recoverable and encrypted, keyed by pk with TTL on ttl', () => {
+    const [, table] = onlyOne('AWS::DynamoDB::Table');
+    expect(table.Properties).toEqual({
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+  });
+});
+
+describe('Stack: secret', () => {
+  it('is created with a generated value only when no existing ARN is given', () => {
+    const [, secret] = onlyOne('AWS::SecretsManager::Secret');
+    expect(secret.Condition).toBe('CreateSecret');
+    expect(secret.Properties!.GenerateSecretString).toMatchObject({
+      SecretStringTemplate: '{"client_id":""}',
+      GenerateStringKey: 'client_secret',
+    });
+    expect(secret.Properties!.SecretString).toBeUndefined();
+    template.hasCondition('CreateSecret', { 'Fn::Equals': [{ Ref: 'ExistingSecretArn' }, ''] });
+  });
+});
+
+describe('Stack: monitoring', () => {
+  const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties!);
+  const byMetric = (name: string) => alarms().filter((a) => a.MetricName === name);
+
+  it('alarms on the connector metrics in namespace SesConnector with dimension service', () => {
+    for (const name of [
+      MetricNames.runFailed,
+      MetricNames.lagSeconds,
+      MetricNames.quarantined,
+      MetricNames.historyGapSeconds,
+      MetricNames.sinkFailedRecords,
+      MetricNames.runSucceeded,
+    ]) {
+      const found = byMetric(name);
+      expect(found, name).toHaveLength(1);
+      expect(found[0]).toMatchObject({
+        Namespace: 'SesConnector',
+        Dimensions: [{ Name: 'service', Value: 'ses-connector' }],
+      });
+    }
+    expect(byMetric(MetricNames.lagSeconds)[0]!.Threshold).toEqual({ Ref: 'LagAlarmSeconds' });
+  });
+
+  it("has a dead-man's switch on RunSucceeded that treats missing data as breaching", () => {
+    expect(byMetric(MetricNames.runSucceeded)[0]).toMatchObject({
+      Statistic: 'Sum',
+      Period: { Ref: 'NoSuccessAlarmSeconds' },
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('alarms on Lambda errors, Firehose delivery, freshness and DLQ depth', () => {
+    expect(byMetric('Errors')[0]).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 1 });
+    expect(byMetric('DeliveryToS3.Success')[0]).toMatchObject({ Namespace: 'AWS/Firehose' });
+    expect(byMetric('DeliveryToS3.DataFreshness')[0]).toMatchObject({ Threshold: 1800 });
+    expect(byMetric('ApproximateNumberOfMessagesVisible')[0]).toMatchObject({ Namespace: 'AWS/SQS' });
+    const os = ofType('AWS::CloudWatch::Alarm').filter(([, a]) =>
+      String(a.Properties!.MetricName).startsWith('DeliveryToAmazonOpenSearchService'),
+    );
+    expect(os).toHaveLength(2);
+    for (const [, a] of os) expect(a.Condition).toBe('HasOpenSearch');
+  });
+
+  it('sends every alarm to the KMS-encrypted topic; the e-mail subscription is conditional', () => {
+    const [topicId, topic] = onlyOne('AWS::SNS::Topic');
+    expect(topic.Properties!.KmsMasterKeyId).toBeDefined();
+    for (const a of alarms()) expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
+    const [, sub] = onlyOne('AWS::SNS::Subscription');
+    expect(sub.Condition).toBe('HasAlarmEmail');
+    expect(sub.Properties).toMatchObject({ Protocol: 'email', Endpoint: { Ref: 'AlarmEmail' } });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('has a dashboard of the collector health', () => {
+    const [, dashboard] = onlyOne('AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard.Properties!.DashboardBody);
+    for (const name of [MetricNames.runSucceeded, MetricNames.incidents, MetricNames.lagSeconds]) {
+      expect(body).toContain(name);
+    }
+  });
+});
+
+describe('Stack: IAM least privilege', () => {
+  const statements = () =>
+    [...ofType('AWS::IAM::Policy'), ...ofType('AWS::IAM::Role')].flatMap(([, r]) => {
+      const p = r.Properties!;
+      const docs = [
+        ...((p.PolicyDocument ? [p.PolicyDocument] : []) as Array<{ Statement: unknown[] }>),
+        ...((p.Policies as Array<{ PolicyDocument: { Statement: unknown[] } }>) ?? []).map(
+          (x) => x.PolicyDocument,
+        ),
+      ];
+      return docs.flatMap((d) => d.Statement as Array<{ Action: string | string[]; Resource?: unknown }>);
+    });
+
+  it('uses no managed policies and no "*" resource', () => {
+    for (const [, role] of ofType('AWS::IAM::Role'))
+      expect(role.Properties!.ManagedPolicyArns).toBeUndefined();
+    for (const s of statements()) {
+      const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
+      expect(resources, JSON.stringify(s)).not.toContain('*');
+    }
+  });
+
+  it('gives the collector only log, checkpoint, secret, Firehose and DLQ actions', () => {
+    const [roleId] = ofType('AWS::IAM::Role').find(([, r]) =>
+      JSON.stringify(r.Properties!.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'),
+    )!;
+    const policies = ofType('AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties!.Roles).includes(roleId),
+    );
+    const actions = policies
+      .flatMap(
+        ([, p]) =>
+          (p.Properties!.PolicyDocument as { Statement: Array<{ Action: string | string[] }> }).Statement,
+      )
+      .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
+      .sort();
+    expect(actions).toEqual(
+      [
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'firehose:PutRecord',
+        'firehose:PutRecordBatch',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'secretsmanager:GetSecretValue',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+  });
+
+  it('lets Firehose write only to the data bucket and its own log group', () => {
+    const [bucketId] = ofType('AWS::S3::Bucket').find(([, b]) =>
+      JSON.stringify(b.Properties).includes('data-bucket/'),
+    )!;
+    const firehosePolicy = ofType('AWS::IAM::Policy').find(
+      ([, p]) => !p.Condition && JSON.stringify(p.Properties!.PolicyDocument).includes('s3:PutObject'),
+    )!;
+    const doc = JSON.stringify(firehosePolicy[1].Properties!.PolicyDocument);
+    expect(doc).toContain(bucketId);
+    const es = ofType('AWS::IAM::Policy').find(([, p]) =>
+      JSON.stringify(p.Properties!.PolicyDocument).includes('es:ESHttpPost'),
+    )!;
+    expect(es[1].Condition).toBe('HasOpenSearch');
+    expect(JSON.stringify(es[1].Properties!.PolicyDocument)).toContain('"Ref":"OpenSearchDomainArn"');
+  });
+});
+
+describe('Stack: template hygiene', () => {
+  it('contains no secret material', () => {
+    const text = JSON.stringify(json);
+    expect(text).not.toMatch(/"SecretString"/);
+    expect(text).not.toMatch(/client_secret"\s*:\s*"[^"]/);
+  });
+});
