@@ -37,7 +37,7 @@ export interface FirehoseSinkOptions {
   random?: () => number;
 }
 
-/** Errors of a whole call that a retry can fix (throttling, transient service faults, network). */
+/** Errors of a whole call that no retry can fix, with what to do; anything else (throttling, 5xx, network) is retried. */
 const FATAL_CALL_ERRORS: Record<string, string> = {
   ResourceNotFoundException:
     'Check the delivery stream name (DELIVERY_STREAMS) and the region, or redeploy the stack that creates it',
