@@ -1,0 +1,162 @@
+/**
+ * The monitor engine: evaluates the rules over each delivered batch of documents and remembers, in the
+ * checkpoint store, what the stateful rules need and which alerts already fired. The state is saved
+ * before `evaluate` returns, so a re-run over the same batch (crash before the checkpoint) finds the
+ * alert ids and does not alert again; a failed save throws and nothing is reported.
+ */
+import type { CheckpointStore } from '../ports/checkpoint-store.ts';
+import { type Clock, systemClock } from '../ports/clock.ts';
+import type { OutputDocument } from '../ports/document.ts';
+import { type Logger, silentLogger } from '../ports/logger.ts';
+import type { MonitorEvaluator } from '../ports/monitors.ts';
+import { type Alert, type AlertDraft, alertId, buildAlert } from './alert.ts';
+import type { MonitorsConfig } from './config.ts';
+import { CidrMatcher, type CountryLookup, loadGeoipCountry } from './geo.ts';
+import {
+  cynicHighRiskThreat,
+  embargoedDevice,
+  embargoedLocation,
+  highPriorityOrSeverityIncident,
+  highSeverityMaliciousFile,
+  impactedDevicesSpike,
+  type RuleContext,
+  sandboxMaliciousFile,
+  suspiciousPathExecution,
+  unresolvedIncidentAging,
+} from './rules.ts';
+import { type MonitorState, MonitorStateStore } from './state.ts';
+import { type EventView, eventView, type IncidentView, incidentView } from './views.ts';
+
+const DAY = 86_400_000;
+
+export interface MonitorEngineOptions {
+  config: MonitorsConfig;
+  store: CheckpointStore;
+  tenant: string;
+  logger?: Logger;
+  clock?: Clock;
+  /** Country resolver; default: geoip-country, loaded on first use when a country list is set. */
+  lookupCountry?: CountryLookup;
+}
+
+export interface MonitorEngine extends MonitorEvaluator {
+  readonly config: MonitorsConfig;
+  /** Evaluates the rules over a delivered batch; returns the new alerts (never one that fired before). */
+  evaluate(docs: OutputDocument[]): Promise<Alert[]>;
+}
+
+/** Creates the engine for one tenant. State is loaded on the first `evaluate` and cached for the run. */
+export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngine {
+  return new Engine(options);
+}
+
+class Engine implements MonitorEngine {
+  readonly config: MonitorsConfig;
+  private readonly states: MonitorStateStore;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly cidrs: CidrMatcher;
+  private readonly countries: ReadonlySet<string>;
+  private lookupCountry: CountryLookup | undefined;
+  private state: MonitorState | undefined;
+
+  constructor(private readonly options: MonitorEngineOptions) {
+    this.config = options.config;
+    this.states = new MonitorStateStore(options.store, options.tenant);
+    this.logger = options.logger ?? silentLogger;
+    this.clock = options.clock ?? systemClock;
+    const loc = options.config.rules.embargoedLocation;
+    this.cidrs = new CidrMatcher(loc.enabled ? loc.cidrs : []);
+    this.countries = new Set(loc.enabled ? loc.countries.map((c) => c.toUpperCase()) : []);
+    this.lookupCountry = options.lookupCountry;
+  }
+
+  async evaluate(docs: OutputDocument[]): Promise<Alert[]> {
+    const incidents: IncidentView[] = [];
+    const events: EventView[] = [];
+    const urls = new Map<string, string>();
+    let namespace: string | undefined;
+    for (const d of docs) {
+      const i = incidentView(d);
+      if (i) {
+        incidents.push(i);
+        if (i.url) urls.set(i.incidentUid, i.url);
+        namespace ??= i.namespace;
+        continue;
+      }
+      const e = eventView(d);
+      if (e) {
+        events.push(e);
+        namespace ??= e.namespace;
+      }
+    }
+    if (this.countries.size > 0 && !this.lookupCountry && events.some((e) => e.ips.length > 0)) {
+      this.lookupCountry = await loadGeoipCountry();
+    }
+
+    let state: MonitorState;
+    try {
+      state = this.state ?? (await this.states.load());
+    } catch (error) {
+      this.state = undefined;
+      throw error;
+    }
+    const now = this.clock.now();
+    const retentionMs = this.config.dedupRetentionDays * DAY;
+    const alerts: Alert[] = [];
+    const base = this.config.consoleBaseUrl;
+    const ctx: RuleContext = {
+      rules: this.config.rules,
+      state,
+      now,
+      retentionMs,
+      urlFor: (uid) =>
+        uid === undefined
+          ? undefined
+          : (urls.get(uid) ?? `${base}/v2/incidents/incidentListing/${encodeURIComponent(uid)}/details`),
+      emit: (draft: AlertDraft) => {
+        const id = alertId(draft.rule, draft.causeKey);
+        const known = state.fired[id] !== undefined;
+        state.fired[id] = now;
+        if (known) return false;
+        alerts.push(buildAlert(draft, { tenant: this.options.tenant, now, namespace }));
+        return true;
+      },
+      cidrs: this.cidrs,
+      countries: this.countries,
+      lookupCountry: this.lookupCountry,
+    };
+
+    highPriorityOrSeverityIncident(ctx, incidents);
+    embargoedDevice(ctx, events);
+    suspiciousPathExecution(ctx, events);
+    cynicHighRiskThreat(ctx, events);
+    highSeverityMaliciousFile(ctx, events);
+    embargoedLocation(ctx, events);
+    sandboxMaliciousFile(ctx, events);
+    impactedDevicesSpike(ctx, events);
+    unresolvedIncidentAging(ctx, incidents);
+
+    for (const [id, seen] of Object.entries(state.fired))
+      if (seen < now - retentionMs) delete state.fired[id];
+
+    try {
+      const size = await this.states.save(state);
+      this.state = state;
+      this.logger.debug('monitors evaluated', {
+        incidents: incidents.length,
+        events: events.length,
+        alerts: alerts.length,
+        stateChars: size,
+      });
+    } catch (error) {
+      // The in-memory state ran ahead of the stored one: drop it so a retry starts from the store.
+      this.state = undefined;
+      throw error;
+    }
+    for (const a of alerts) {
+      this.logger.info('alert', { rule: a.rule, id: a.id, severity: a.severity, title: a.title });
+    }
+    return alerts;
+  }
+}
