@@ -1,0 +1,50 @@
+/** A fetch double that answers from a script and records every call (headers included). */
+export interface RecordedCall {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+  redirect: RequestRedirect | undefined;
+}
+
+export type Answer = Response | Error | ((call: RecordedCall) => Response | Promise<Response>);
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(typeof body === 'string' ? body : JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+export function tokenResponse(token = 'tok-000001', expiresIn = 3600): Response {
+  return jsonResponse(200, { access_token: token, token_type: 'Bearer', expires_in: expiresIn });
+}
+
+/**
+ * `routes` maps a path suffix (e.g. "/v1/oauth2/tokens") to a queue of answers, consumed in order.
+ * A call with no answer left fails the test loudly.
+ */
+export function scriptedFetch(routes: Record<string, Answer[]>) {
+  const calls: RecordedCall[] = [];
+  const fetchFn = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = String(input instanceof Request ? input.url : input);
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((v, k) => {
+      headers[k] = v;
+    });
+    const call: RecordedCall = {
+      url,
+      method: init?.method ?? 'GET',
+      headers,
+      body: typeof init?.body === 'string' ? init.body : '',
+      redirect: init?.redirect,
+    };
+    calls.push(call);
+    const key = Object.keys(routes).find((k) => new URL(url).pathname.endsWith(k));
+    const answer = key ? routes[key]?.shift() : undefined;
+    if (!answer) throw new Error(`scriptedFetch: no answer left for ${call.method} ${url}`);
+    if (answer instanceof Error) throw answer;
+    return typeof answer === 'function' ? answer(call) : answer;
+  };
+  return { fetch: fetchFn as typeof fetch, calls };
+}
