@@ -4,7 +4,7 @@ export interface RecordedCall {
   method: string;
   headers: Record<string, string>;
   body: string;
-  redirect: RequestRedirect | undefined;
+  redirect: RequestInit['redirect'];
 }
 
 export type Answer = Response | Error | ((call: RecordedCall) => Response | Promise<Response>);
