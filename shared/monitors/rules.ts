@@ -278,8 +278,8 @@ export function highPriorityOrSeverityIncident(ctx: RuleContext, incidents: Inci
 
 /**
  * A device linked to more than `maxIncidents` distinct incidents whose first link falls within
- * `windowMinutes` (data time). After firing, the device needs `maxIncidents + 1` newer incidents to
- * fire again, so one burst gives one alert.
+ * `windowMinutes` (data time). An alert covers every incident of the device known when it fires; the
+ * device needs `maxIncidents + 1` newer incidents to fire again, so one burst gives one alert.
  */
 export function embargoedDevice(ctx: RuleContext, events: EventView[]): void {
   const cfg = ctx.rules.embargoedDevice;
@@ -302,49 +302,49 @@ export function embargoedDevice(ctx: RuleContext, events: EventView[]): void {
   for (const [key, sample] of touched) {
     const d = devices[key];
     if (!d) continue;
-    for (;;) {
-      const entries = Object.entries(d.i)
-        .filter(([, t]) => d.f === undefined || t > d.f)
-        .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
-      let fired = false;
-      for (let lo = 0, hi = 0; hi < entries.length; hi++) {
-        while ((entries[hi]?.[1] ?? 0) - (entries[lo]?.[1] ?? 0) >= windowMs) lo++;
-        if (hi - lo + 1 > cfg.maxIncidents) {
-          const group = entries.slice(lo, hi + 1);
-          const uids = group.map(([uid]) => uid);
-          d.f = entries[hi]?.[1] ?? 0;
-          const draft: AlertDraft = {
-            rule: 'embargoedDevice',
-            severity: cfg.severity,
-            causeKey: `${key}|${[...uids].sort().join(',')}`,
-            title: `Device ${deviceLabel(sample)} is linked to ${group.length} incidents within ${cfg.windowMinutes} minutes`,
-            description: `More than ${cfg.maxIncidents} incident(s) involve the same device within ${cfg.windowMinutes} minutes.`,
-            evidence: {
-              incidentUids: uids,
-              eventIds: [],
-              docIds: [],
-              device: {
-                ...(sample.deviceId !== undefined ? { id: sample.deviceId } : {}),
-                ...(sample.deviceName !== undefined ? { name: sample.deviceName } : {}),
-                ...(sample.ips.length > 0 ? { ip: sample.ips } : {}),
-              },
-              details: {
-                incidents: group.length,
-                max_incidents: cfg.maxIncidents,
-                window_minutes: cfg.windowMinutes,
-                first: new Date(group[0]?.[1] ?? 0).toISOString(),
-                last: new Date(d.f).toISOString(),
-              },
-            },
-          };
-          const url = ctx.urlFor(uids[uids.length - 1]);
-          if (url !== undefined) draft.url = url;
-          ctx.emit(draft);
-          fired = true;
-          break;
-        }
+    const entries = Object.entries(d.i)
+      .filter(([, t]) => d.f === undefined || t > d.f)
+      .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+    let first = -1;
+    for (let lo = 0, hi = 0; hi < entries.length; hi++) {
+      while ((entries[hi]?.[1] ?? 0) - (entries[lo]?.[1] ?? 0) >= windowMs) lo++;
+      if (hi - lo + 1 > cfg.maxIncidents) {
+        first = lo;
+        break;
       }
-      if (!fired) break;
+    }
+    if (first >= 0) {
+      // Every incident known now belongs to this burst: the next alert needs maxIncidents + 1 newer ones.
+      const group = entries.slice(first);
+      const uids = group.map(([uid]) => uid);
+      d.f = group[group.length - 1]?.[1] ?? 0;
+      const draft: AlertDraft = {
+        rule: 'embargoedDevice',
+        severity: cfg.severity,
+        causeKey: `${key}|${[...uids].sort().join(',')}`,
+        title: `Device ${deviceLabel(sample)} is linked to ${group.length} incidents within ${cfg.windowMinutes} minutes`,
+        description: `More than ${cfg.maxIncidents} incident(s) involve the same device within ${cfg.windowMinutes} minutes.`,
+        evidence: {
+          incidentUids: uids,
+          eventIds: [],
+          docIds: [],
+          device: {
+            ...(sample.deviceId !== undefined ? { id: sample.deviceId } : {}),
+            ...(sample.deviceName !== undefined ? { name: sample.deviceName } : {}),
+            ...(sample.ips.length > 0 ? { ip: sample.ips } : {}),
+          },
+          details: {
+            incidents: group.length,
+            max_incidents: cfg.maxIncidents,
+            window_minutes: cfg.windowMinutes,
+            first: new Date(group[0]?.[1] ?? 0).toISOString(),
+            last: new Date(d.f).toISOString(),
+          },
+        },
+      };
+      const url = ctx.urlFor(uids[uids.length - 1]);
+      if (url !== undefined) draft.url = url;
+      ctx.emit(draft);
     }
     // Links older than one window before the newest can no longer join a window with new links.
     const newest = Math.max(...Object.values(d.i));
