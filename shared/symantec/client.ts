@@ -116,6 +116,7 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
     page: RequestCounters,
     signal?: AbortSignal,
   ): Promise<IncidentsResponse> {
+    /** True while the last answer was a 401 already answered by a token refresh. */
     let refreshedAfter401 = false;
     const withToken = async <T>(fn: () => Promise<T>): Promise<T> => {
       const before = { ...tokenSource.counters };
@@ -158,6 +159,8 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
         logger.info('the API rejected the access token (401); refreshing it once', { host: url.host });
         return attempt();
       }
+      // A fresh token rejected right away is an auth problem; any other answer re-arms the refresh.
+      if (result.status !== 401) refreshedAfter401 = false;
       return interpret(result);
     };
     return withRetry('incidents request', policy, [page, totals], attempt, signal);

@@ -255,3 +255,19 @@ describe('Module: symantec/client', () => {
     expect(calls).toHaveLength(0);
   });
 });
+
+describe('Module: symantec/client token refresh', () => {
+  it('refreshes again on a later 401 once another answer came in between', async () => {
+    const { api } = client(
+      [
+        jsonResponse(401, { message: 'Unauthorized' }),
+        jsonResponse(503, { message: 'busy' }),
+        jsonResponse(401, { message: 'Unauthorized' }),
+        jsonResponse(200, { total: 1, incidents: [incident(1)] }),
+      ],
+      [tokenResponse('tok-aaaaaa'), tokenResponse('tok-bbbbbb'), tokenResponse('tok-cccccc')],
+    );
+    const pages = await collect(api.incidents.pages(query));
+    expect([pages[0]?.incidents.length, pages[0]?.requests, pages[0]?.retries]).toEqual([1, 7, 3]);
+  });
+});
