@@ -84,7 +84,7 @@ export class ConnectorStack extends Stack {
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The secret is an OAuth client issued in the Symantec console; AWS cannot rotate it. Operators rotate it there and put the new value (docs/deploy.md); the collector re-reads it on every cold start and on 401.',
+        'The secret is an OAuth client issued in the Symantec console; AWS cannot rotate it. Operators rotate it there and put the new value (docs/deploy.md); the collector picks up a new value within minutes (its cache lasts 5 minutes).',
     });
     this.secretArn = Fn.conditionIf(
       p.createSecret.logicalId,
