@@ -10,15 +10,43 @@ import type { FieldType } from './fields.ts';
 const MIN_MS = -62135596800000;
 const MAX_MS = 253402300799999;
 
-/** Epoch milliseconds → ISO 8601 UTC with milliseconds, or undefined when out of range. */
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
+
+/**
+ * Epoch milliseconds → ISO 8601 UTC with milliseconds, or undefined when out of range. Years
+ * 1970-9999 are formatted arithmetically (days → civil date, H. Hinnant's algorithm): about three
+ * times faster than `new Date(ms).toISOString()`, which handles the rest.
+ */
 export function epochMsToIso(ms: number): string | undefined {
   if (!Number.isFinite(ms)) return undefined;
   const t = Math.trunc(ms);
   if (t < MIN_MS || t > MAX_MS) return undefined;
-  return new Date(t).toISOString();
+  if (t < 0) return new Date(t).toISOString();
+  const days = Math.floor(t / 86_400_000);
+  let rem = t - days * 86_400_000;
+  const h = Math.floor(rem / 3_600_000);
+  rem -= h * 3_600_000;
+  const mi = Math.floor(rem / 60_000);
+  rem -= mi * 60_000;
+  const sec = Math.floor(rem / 1000);
+  const milli = rem - sec * 1000;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  return `${y}-${pad2(m)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(sec)}.${pad3(milli)}Z`;
 }
 
 const DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9];
+const TIME_DIGITS = [11, 12, 14, 15, 17, 18];
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 /** True for a string of decimal digits with an optional leading minus sign. */
@@ -40,6 +68,8 @@ export function isoToIso(s: string): string | undefined {
   if (n < 10 || n > 40) return undefined;
   for (const i of DATE_DIGITS) if (!isDigit(s.charCodeAt(i))) return undefined;
   if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
+  const fast = canonicalFastPath(s, n);
+  if (fast !== undefined) return fast;
   let text = s;
   if (n > 10) {
     const sep = s.charCodeAt(10);
@@ -66,17 +96,65 @@ export function isoToIso(s: string): string | undefined {
   return epochMsToIso(ms);
 }
 
+const num2 = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + (s.charCodeAt(i + 1) - 48);
+
+/** Days in a month of the proleptic Gregorian calendar. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * The API's usual forms, already UTC, rewritten without any Date work:
+ * `…T21:46:10.400Z` (as is), `…T21:46:10.400+00:00` / `+0000`, `…T21:46:10Z`. Date digits were
+ * checked by the caller; undefined means "take the general path".
+ */
+function canonicalFastPath(s: string, n: number): string | undefined {
+  if (n !== 20 && n !== 24 && n !== 28 && n !== 29) return undefined;
+  if (s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  for (const i of TIME_DIGITS) if (!isDigit(s.charCodeAt(i))) return undefined;
+  let millis: string;
+  if (n === 20) {
+    if (s.charCodeAt(19) !== 90) return undefined;
+    millis = '.000Z';
+  } else {
+    if (s.charCodeAt(19) !== 46) return undefined;
+    for (let i = 20; i < 23; i++) if (!isDigit(s.charCodeAt(i))) return undefined;
+    if (n === 24) {
+      if (s.charCodeAt(23) !== 90) return undefined;
+    } else if (n === 29) {
+      if (!s.endsWith('+00:00')) return undefined;
+    } else if (!s.endsWith('+0000')) return undefined;
+    millis = '';
+  }
+  const year = Number(s.slice(0, 4));
+  const month = num2(s, 5);
+  const day = num2(s, 8);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (num2(s, 11) > 23 || num2(s, 14) > 59 || num2(s, 17) > 59) return undefined;
+  if (n === 24) return s;
+  return n === 20 ? s.slice(0, 19) + millis : `${s.slice(0, 23)}Z`;
+}
+
+// One-entry memo: records repeat the same instant (time / device_time, time / log_time).
+let memoIn: unknown;
+let memoOut: string | undefined;
+
 /**
  * A timestamp as the API writes it: epoch milliseconds (number or digit string) or ISO 8601
  * text → ISO UTC with milliseconds; undefined when it is neither.
  */
 export function toTimestamp(v: unknown): string | undefined {
-  if (typeof v === 'number') return epochMsToIso(v);
-  if (typeof v === 'string') {
-    if (isIntegerText(v)) return v.length <= 16 ? epochMsToIso(Number(v)) : undefined;
-    return isoToIso(v);
-  }
-  return undefined;
+  if (v === memoIn) return memoOut;
+  let out: string | undefined;
+  if (typeof v === 'number') out = epochMsToIso(v);
+  else if (typeof v === 'string') {
+    if (isIntegerText(v)) out = v.length <= 16 ? epochMsToIso(Number(v)) : undefined;
+    else out = isoToIso(v);
+  } else return undefined;
+  memoIn = v;
+  memoOut = out;
+  return out;
 }
 
 /** A long (integer) from a JSON number or integer text; undefined otherwise. */

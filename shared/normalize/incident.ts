@@ -59,7 +59,7 @@ export function buildIncident(
   related: Related | undefined,
 ): IncidentResult {
   const report = new CopyReport();
-  const v = copyVendor(rec, SCHEMA, report, '', 'events') ?? {};
+  const v = copyVendor(rec, SCHEMA, report, 'events') ?? {};
   // The validated forms win (the uid may have been a number).
   v['incident_uid'] = incidentUid;
   v['time'] = timeIso;

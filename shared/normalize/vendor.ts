@@ -7,13 +7,16 @@
 import { convert, INVALID, isPlainObject, safeStringify } from './convert.ts';
 import type { FieldSpec, FieldType } from './fields.ts';
 
+/** One level of the vendor schema: what each key of a record object is. */
+type Entry =
+  | { kind: 'leaf'; type: FieldType }
+  | { kind: 'object'; node: SchemaNode }
+  | { kind: 'array'; node: SchemaNode };
+type SchemaNode = Map<string, Entry>;
+
 export interface VendorSchema {
-  /** Relative vendor path → type. */
-  leaves: ReadonlyMap<string, FieldType>;
-  /** Relative paths of objects that have catalogued fields below them. */
-  objects: ReadonlySet<string>;
-  /** Relative paths of arrays of objects whose leaves are collected into arrays. */
-  objectArrays: ReadonlySet<string>;
+  /** Keys of the record → what they are; nested objects are nested nodes (no path strings built). */
+  root: SchemaNode;
   /** Output prefix, for error messages (`symantec_edr_cloud.incident.`). */
   prefix: string;
 }
@@ -23,20 +26,27 @@ export function buildVendorSchema(
   prefix: string,
   objectArrays: readonly string[] = [],
 ): VendorSchema {
-  const leaves = new Map<string, FieldType>();
-  const objects = new Set<string>();
+  const root: SchemaNode = new Map();
+  const arrays = new Set(objectArrays);
   for (const spec of fields) {
     if (spec.origin !== 'vendor' || !spec.path.startsWith(prefix)) continue;
-    const rel = spec.path.slice(prefix.length);
-    leaves.set(rel, spec.type);
-    let dot = rel.indexOf('.');
-    while (dot !== -1) {
-      objects.add(rel.slice(0, dot));
-      dot = rel.indexOf('.', dot + 1);
+    const parts = spec.path.slice(prefix.length).split('.');
+    let node = root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const key = parts[i] as string;
+      const entry = node.get(key);
+      if (entry !== undefined && entry.kind !== 'leaf') {
+        node = entry.node;
+        continue;
+      }
+      const child: SchemaNode = new Map();
+      const kind = arrays.has(parts.slice(0, i + 1).join('.')) ? 'array' : 'object';
+      node.set(key, { kind, node: child });
+      node = child;
     }
+    node.set(parts[parts.length - 1] as string, { kind: 'leaf', type: spec.type });
   }
-  for (const a of objectArrays) objects.delete(a);
-  return { leaves, objects, objectArrays: new Set(objectArrays), prefix };
+  return { root, prefix };
 }
 
 /** Problems and leftovers collected while copying one record. */
@@ -86,45 +96,63 @@ function invalid(
 
 /**
  * Copy `src` (found at relative path `base`, '' for the record itself) into a new object.
- * `skip` names top-level keys handled elsewhere (e.g. `events`). Returns undefined when nothing
+ * `skip` names a top-level key handled elsewhere (e.g. `events`). Returns undefined when nothing
  * was written.
  */
 export function copyVendor(
   src: Record<string, unknown>,
   schema: VendorSchema,
   report: CopyReport,
-  base = '',
   skip?: string,
+): Record<string, unknown> | undefined {
+  return copyNode(src, schema.root, schema, report, '', skip);
+}
+
+function copyNode(
+  src: Record<string, unknown>,
+  node: SchemaNode,
+  schema: VendorSchema,
+  report: CopyReport,
+  base: string,
+  skip: string | undefined,
 ): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   let empty = true;
   for (const key in src) {
-    if (!Object.hasOwn(src, key) || key === skip) continue;
+    if (key === skip) continue;
     const value = src[key];
     if (value === null || value === '' || value === undefined) continue;
-    const rel = base === '' ? key : `${base}.${key}`;
-    const type = schema.leaves.get(rel);
-    if (type !== undefined) {
-      const v = convert(value, type);
-      if (v === INVALID) invalid(report, schema, rel, type, value);
+    const entry = node.get(key);
+    if (entry === undefined) {
+      report.keep(base === '' ? key : `${base}.${key}`, value);
+    } else if (entry.kind === 'leaf') {
+      const v = convert(value, entry.type);
+      if (v === INVALID) invalid(report, schema, base === '' ? key : `${base}.${key}`, entry.type, value);
       else if (v !== undefined) {
         out[key] = v;
         empty = false;
       }
-    } else if (schema.objects.has(rel) && isPlainObject(value)) {
-      const child = copyVendor(value, schema, report, rel);
+    } else if (entry.kind === 'object' && isPlainObject(value)) {
+      const child = copyNode(
+        value,
+        entry.node,
+        schema,
+        report,
+        base === '' ? key : `${base}.${key}`,
+        undefined,
+      );
       if (child) {
         out[key] = child;
         empty = false;
       }
-    } else if (schema.objectArrays.has(rel) && Array.isArray(value)) {
-      const child = collectArray(value, schema, report, rel);
+    } else if (entry.kind === 'array' && Array.isArray(value)) {
+      const child = collectArray(value, entry.node, schema, report, base === '' ? key : `${base}.${key}`);
       if (child) {
         out[key] = child;
         empty = false;
       }
     } else {
-      report.keep(rel, value);
+      report.keep(base === '' ? key : `${base}.${key}`, value);
     }
   }
   return empty ? undefined : out;
@@ -133,6 +161,7 @@ export function copyVendor(
 /** Leaves of an array of objects, collected into one array per leaf (`attacks[].technique_uid`). */
 function collectArray(
   items: unknown[],
+  node: SchemaNode,
   schema: VendorSchema,
   report: CopyReport,
   rel: string,
@@ -147,17 +176,15 @@ function collectArray(
       continue;
     }
     for (const key in item) {
-      if (!Object.hasOwn(item, key)) continue;
       const value = item[key];
       if (value === null || value === '' || value === undefined) continue;
-      const leaf = `${rel}.${key}`;
-      const type = schema.leaves.get(leaf);
-      if (type === undefined) {
+      const entry = node.get(key);
+      if (entry === undefined || entry.kind !== 'leaf') {
         report.keep(`${rel}[${i}].${key}`, value);
         continue;
       }
-      const v = convert(value, type);
-      if (v === INVALID) invalid(report, schema, `${rel}[${i}].${key}`, type, value);
+      const v = convert(value, entry.type);
+      if (v === INVALID) invalid(report, schema, `${rel}[${i}].${key}`, entry.type, value);
       else if (Array.isArray(v)) {
         const acc = out[key];
         if (acc) for (const x of v) acc.push(x);
