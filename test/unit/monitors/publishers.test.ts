@@ -1,0 +1,208 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SinkError } from '../../../shared/errors.ts';
+import { buildAlert } from '../../../shared/monitors/alert.ts';
+import {
+  type Alert,
+  alertMessage,
+  DEFAULT_DETAIL_TYPE,
+  DEFAULT_EVENT_SOURCE,
+  EventBridgeAlertPublisher,
+  FileAlertPublisher,
+  publishersFromEnv,
+  SnsAlertPublisher,
+} from '../../../shared/monitors/index.ts';
+import { FakeClock } from '../../helpers/fakes.ts';
+
+const sns = mockClient(SNSClient);
+const eb = mockClient(EventBridgeClient);
+afterEach(() => {
+  sns.reset();
+  eb.reset();
+});
+
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';
+
+function alerts(n: number): Alert[] {
+  return Array.from({ length: n }, (_, i) =>
+    buildAlert(
+      {
+        rule: 'highPriorityOrSeverityIncident',
+        severity: 'critical',
+        causeKey: `inc-${i}`,
+        title: `High severity incident ${i}`,
+        description: 'd',
+        url: `https://sep.securitycloud.symantec.com/v2/incidents/incidentListing/inc-${i}/details`,
+        evidence: { incidentUids: [`inc-${i}`], eventIds: [], docIds: [`doc-${i}`] },
+      },
+      { tenant: 't', now: Date.parse('2024-05-01T00:00:00Z'), namespace: undefined },
+    ),
+  );
+}
+
+describe('Module: monitors — SnsAlertPublisher', () => {
+  it('publishes in batches of at most 10 with the alert JSON, subject and filterable attributes', async () => {
+    const calls: PublishBatchRequestEntry[][] = [];
+    sns.on(PublishBatchCommand).callsFake((input) => {
+      calls.push(input.PublishBatchRequestEntries);
+      return {
+        Successful: input.PublishBatchRequestEntries.map((e: PublishBatchRequestEntry) => ({ Id: e.Id })),
+      };
+    });
+    const list = alerts(23);
+    await new SnsAlertPublisher({
+      topicArn: TOPIC,
+      client: new SNSClient({}),
+      clock: new FakeClock(0),
+    }).publish(list);
+    expect(calls.map((c) => c.length)).toEqual([10, 10, 3]);
+    const first = calls[0]?.[0];
+    expect(JSON.parse(first?.Message ?? '')).toEqual(
+      JSON.parse(JSON.stringify(alertMessage(list[0] as Alert))),
+    );
+    expect(first?.Subject).toBe('[CRITICAL] High Priority or Severity Incidents Detected');
+    expect(first?.MessageAttributes?.['rule']?.StringValue).toBe('highPriorityOrSeverityIncident');
+    expect(first?.MessageAttributes?.['severity']?.StringValue).toBe('critical');
+  });
+
+  it('retries only the entries that failed with a service fault', async () => {
+    const calls: string[][] = [];
+    sns.on(PublishBatchCommand).callsFake((input) => {
+      const ids = input.PublishBatchRequestEntries.map((e: PublishBatchRequestEntry) => e.Id as string);
+      calls.push(ids);
+      if (calls.length === 1) {
+        return {
+          Successful: ids.filter((id: string) => id !== 'a1').map((Id: string) => ({ Id })),
+          Failed: [{ Id: 'a1', Code: 'InternalError', SenderFault: false }],
+        };
+      }
+      return { Successful: ids.map((Id: string) => ({ Id })) };
+    });
+    await new SnsAlertPublisher({
+      topicArn: TOPIC,
+      client: new SNSClient({}),
+      clock: new FakeClock(0),
+    }).publish(alerts(3));
+    expect(calls).toEqual([['a0', 'a1', 'a2'], ['a1']]);
+  });
+
+  it('fails with an actionable error on a sender fault, without retrying', async () => {
+    let n = 0;
+    sns.on(PublishBatchCommand).callsFake(() => {
+      n++;
+      return { Failed: [{ Id: 'a0', Code: 'KMSAccessDenied', SenderFault: true }] };
+    });
+    const publisher = new SnsAlertPublisher({
+      topicArn: TOPIC,
+      client: new SNSClient({}),
+      clock: new FakeClock(0),
+    });
+    await expect(publisher.publish(alerts(1))).rejects.toThrow(SinkError);
+    await expect(publisher.publish(alerts(1))).rejects.toThrow('KMSAccessDenied');
+    expect(n).toBe(2);
+  });
+});
+
+describe('Module: monitors — EventBridgeAlertPublisher', () => {
+  it('puts at most 10 entries per call on the bus, with source, detail-type and the alert as detail', async () => {
+    const calls: PutEventsRequestEntry[][] = [];
+    eb.on(PutEventsCommand).callsFake((input) => {
+      calls.push(input.Entries);
+      return {
+        FailedEntryCount: 0,
+        Entries: input.Entries.map((_: unknown, i: number) => ({ EventId: `e${i}` })),
+      };
+    });
+    const list = alerts(12);
+    await new EventBridgeAlertPublisher({
+      busName: 'ses-alerts',
+      client: new EventBridgeClient({}),
+      clock: new FakeClock(0),
+    }).publish(list);
+    expect(calls.map((c) => c.length)).toEqual([10, 2]);
+    const entry = calls[1]?.[1];
+    expect(entry).toMatchObject({
+      EventBusName: 'ses-alerts',
+      Source: DEFAULT_EVENT_SOURCE,
+      DetailType: DEFAULT_DETAIL_TYPE,
+    });
+    expect(JSON.parse(entry?.Detail ?? '').id).toBe(list[11]?.id);
+  });
+
+  it('retries only the failed entries until they pass', async () => {
+    const calls: string[][] = [];
+    eb.on(PutEventsCommand).callsFake((input) => {
+      const causes = input.Entries.map(
+        (e: PutEventsRequestEntry) => JSON.parse(e.Detail ?? '').causeKey as string,
+      );
+      calls.push(causes);
+      const fail = (c: string) => calls.length === 1 && (c === 'inc-1' || c === 'inc-3');
+      return {
+        FailedEntryCount: causes.filter(fail).length,
+        Entries: causes.map((c: string) =>
+          fail(c) ? { ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' } : { EventId: c },
+        ),
+      };
+    });
+    await new EventBridgeAlertPublisher({
+      busName: 'b',
+      client: new EventBridgeClient({}),
+      clock: new FakeClock(0),
+    }).publish(alerts(4));
+    expect(calls).toEqual([
+      ['inc-0', 'inc-1', 'inc-2', 'inc-3'],
+      ['inc-1', 'inc-3'],
+    ]);
+  });
+
+  it('gives up after maxAttempts with the error codes in the message', async () => {
+    let n = 0;
+    eb.on(PutEventsCommand).callsFake((input) => {
+      n++;
+      return {
+        FailedEntryCount: input.Entries.length,
+        Entries: input.Entries.map(() => ({ ErrorCode: 'InternalFailure' })),
+      };
+    });
+    const publisher = new EventBridgeAlertPublisher({
+      busName: 'b',
+      client: new EventBridgeClient({}),
+      clock: new FakeClock(0),
+      maxAttempts: 3,
+    });
+    await expect(publisher.publish(alerts(2))).rejects.toThrow(
+      'EventBridge rejected 2 alert(s) on bus b after 3 attempts: InternalFailure',
+    );
+    expect(n).toBe(3);
+  });
+});
+
+describe('Module: monitors — FileAlertPublisher and publishersFromEnv', () => {
+  it('appends one alert message per line to <dir>/alerts.ndjson', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'alerts-')), 'out', 'alerts');
+    const publisher = new FileAlertPublisher({ dir });
+    const list = alerts(3);
+    await publisher.publish(list.slice(0, 2));
+    await publisher.publish(list.slice(2));
+    const lines = readFileSync(join(dir, 'alerts.ndjson'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.id)).toEqual(list.map((a) => a.id));
+    expect(lines[0]).toEqual(JSON.parse(JSON.stringify(alertMessage(list[0] as Alert))));
+    expect(publisher.description).toBe(join(dir, 'alerts.ndjson'));
+  });
+
+  it('builds SNS and EventBridge publishers from the Lambda environment', () => {
+    expect(publishersFromEnv({})).toBeUndefined();
+    expect(publishersFromEnv({ ALERT_TOPIC_ARN: TOPIC })?.description).toBe(`sns:${TOPIC}`);
+    expect(publishersFromEnv({ ALERT_TOPIC_ARN: TOPIC, ALERT_BUS_NAME: 'bus' })?.description).toBe(
+      `sns:${TOPIC}, eventbridge:bus`,
+    );
+  });
+});
