@@ -124,6 +124,11 @@ function defaultFault(kind: FaultKind): Fault {
  * `redirect:302=https://api.sep.in.securitycloud.symantec.com`. Throws with the accepted forms.
  */
 export function parseFault(spec: string): Fault {
+  const shortRedirect = spec.trim().match(/^(30[1278])(?:[:=](.+))?$/);
+  if (shortRedirect) {
+    const location = shortRedirect[2];
+    return { kind: 'redirect', status: Number(shortRedirect[1]) as 301, ...(location ? { location } : {}) };
+  }
   const [head = '', arg] = spec.trim().split(/:(.*)/s, 2);
   const name = head.toLowerCase();
   if (name === '429' || name === 'rate-limit' || name === 'rate_limit') {

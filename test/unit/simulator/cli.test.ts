@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+
+let child: ChildProcess | undefined;
+afterEach(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  child = undefined;
+});
+
+describe('CLI: ses-connector simulator', () => {
+  it('prints {url, client_id, client_secret} as its first line, serves tokens, and stops cleanly on SIGTERM', async () => {
+    // Prepare
+    child = spawn(
+      process.execPath,
+      ['bin/ses-connector.js', 'simulator', '--port', '0', '--incidents', '20'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const stderr: string[] = [];
+    child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    // Act
+    const [firstLine] = (await Promise.race([
+      once(lines, 'line'),
+      once(child, 'exit').then(() => {
+        throw new Error(`simulator exited early: ${stderr.join('')}`);
+      }),
+    ])) as [string];
+    const first = JSON.parse(firstLine) as { url: string; client_id: string; client_secret: string };
+    const response = await fetch(`${first.url}/v1/oauth2/tokens`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${first.client_id}:${first.client_secret}`).toString('base64')}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
+    });
+    const token = (await response.json()) as Record<string, unknown>;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    // Assess
+    expect(Object.keys(first).sort()).toEqual(['client_id', 'client_secret', 'url']);
+    expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect([first.client_id, first.client_secret]).toEqual(['ses-simulator-client', 'ses-simulator-secret']);
+    expect(response.status).toBe(200);
+    expect(token).toMatchObject({ token_type: 'Bearer', expires_in: 3600, access_token: expect.any(String) });
+    expect(code).toBe(0);
+  }, 30_000);
+
+  it('documents every flag, faults included, in --help', async () => {
+    child = spawn(process.execPath, ['bin/ses-connector.js', 'simulator', '--help'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    for (const flag of [
+      '--port',
+      '--seed',
+      '--incidents',
+      '--fault ',
+      '--fault-at',
+      '--fault-rate',
+      '--filter-on',
+      '--history-days',
+    ]) {
+      expect(out).toContain(flag);
+    }
+    for (const fault of [
+      '429',
+      'retry-after',
+      '503',
+      'slow:<ms>',
+      'truncated',
+      'malformed',
+      'token-expired',
+      'duplicate',
+      'redirect',
+    ]) {
+      expect(out).toContain(fault);
+    }
+  }, 30_000);
+});
