@@ -95,17 +95,28 @@ describe('Module: simulator/generator', () => {
 
   it('embeds events like the samples: devices, users, files with hashes, Cynic threats, 8031, attacks', () => {
     const events = records.flatMap((r) => r.events as Record<string, unknown>[]);
-    const sandbox = events.find((e) => e.type_id === 8031) as Record<string, any>;
-    expect(sandbox.type).toBe('sandbox_file_detection');
-    expect(sandbox.threat.provider).toBe('Cynic');
-    expect(sandbox.file.sha2).toMatch(/^[0-9a-f]{64}$/);
-    expect(sandbox.file.md5).toMatch(/^[0-9a-f]{32}$/);
-    expect(sandbox.uuid).toMatch(/^8031:[0-9a-f]{8}-/);
-    expect(sandbox.device_ip).toMatch(/^172\./);
-    expect(typeof sandbox.device_name).toBe('string');
-    const process = events.find((e) => Array.isArray(e.attacks)) as Record<string, any>;
-    expect(process.attacks[0].technique_uid).toMatch(/^T\d{4}/);
-    expect(process.process.cmd_line).toBeTruthy();
+    const sandbox = events.find((e) => e.type_id === 8031);
+    expect(sandbox).toMatchObject({
+      type: 'sandbox_file_detection',
+      threat: { provider: 'Cynic', risk_id: expect.any(Number) },
+      file: {
+        sha2: expect.stringMatching(/^[0-9a-f]{64}$/),
+        md5: expect.stringMatching(/^[0-9a-f]{32}$/),
+        path: expect.any(String),
+      },
+      uuid: expect.stringMatching(/^8031:[0-9a-f]{8}-/),
+      device_ip: expect.stringMatching(/^172\./),
+      device_name: expect.any(String),
+      device_uid: expect.any(String),
+      device_os_name: expect.any(String),
+      device_domain: expect.any(String),
+      user: { name: expect.any(String) },
+    });
+    const process = events.find((e) => Array.isArray(e.attacks));
+    expect(process).toMatchObject({
+      attacks: [{ technique_uid: expect.stringMatching(/^T\d{4}/) }],
+      process: { cmd_line: expect.any(String) },
+    });
   });
 });
 
