@@ -20,7 +20,7 @@ import { PowertoolsLoggerAdapter, PowertoolsMetricsAdapter } from '../shared/log
 import { redactor } from '../shared/logging/redact.ts';
 import { createMonitorEngine, parseMonitorsConfig } from '../shared/monitors/index.ts';
 import { EventBridgeAlertPublisher, SnsAlertPublisher } from '../shared/monitors/publishers.ts';
-import { systemClock } from '../shared/ports/clock.ts';
+import { type Clock, systemClock } from '../shared/ports/clock.ts';
 import { MetricNames } from '../shared/ports/logger.ts';
 import type { AlertLike, AlertSink, MonitorEvaluator } from '../shared/ports/monitors.ts';
 import { FirehoseSink } from '../shared/sink/firehose.ts';
@@ -40,18 +40,15 @@ interface Wiring {
   alerts: AlertSink | undefined;
 }
 
-let wiring: Wiring | undefined;
-
 /** Built once per container: warm invocations reuse clients, the cached secret and the token. */
-function wire(): Wiring {
-  if (wiring) return wiring;
-  const settings = settingsFromEnv();
-  const env = runtimeEnvFrom();
+function wire(source: NodeJS.ProcessEnv): Wiring {
+  const settings = settingsFromEnv(source);
+  const env = runtimeEnvFrom(source);
   const streams = env.DELIVERY_STREAMS.split(',');
   const publishers: AlertSink[] = [];
   if (env.ALERT_TOPIC_ARN) publishers.push(new SnsAlertPublisher({ topicArn: env.ALERT_TOPIC_ARN }));
   if (env.ALERT_BUS_NAME) publishers.push(new EventBridgeAlertPublisher({ busName: env.ALERT_BUS_NAME }));
-  wiring = {
+  return {
     settings,
     env,
     credentials: new SecretsManagerCredentials({ secretId: env.SECRET_ARN }),
@@ -60,7 +57,6 @@ function wire(): Wiring {
     monitorsConfig: parseMonitorsConfig(env.MONITORS_CONFIG ? JSON.parse(env.MONITORS_CONFIG) : {}),
     alerts: publishers.length ? fanOut(publishers) : undefined,
   };
-  return wiring;
 }
 
 function fanOut(publishers: AlertSink[]): AlertSink {
@@ -72,64 +68,72 @@ function fanOut(publishers: AlertSink[]): AlertSink {
   };
 }
 
-/** The run, without middleware: exported for tests. */
-export async function run(
-  _event: unknown,
-  context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>,
-) {
-  const logger = new PowertoolsLoggerAdapter(powertoolsLogger);
-  const metrics = new PowertoolsMetricsAdapter(powertoolsMetrics);
-  let w: Wiring;
-  try {
-    w = wire();
-  } catch (error) {
-    metrics.add(MetricNames.configError, 1);
-    metrics.add(MetricNames.runFailed, 1);
-    metrics.flushInto();
-    const message = redactor.redact(error instanceof Error ? error.message : String(error));
-    logger.error(`configuration error, no collection attempted: ${message}`);
-    throw isConnectorError(error) ? error : new ConnectorError('config', message);
-  }
-  const deadline = Date.now() + context.getRemainingTimeInMillis();
-  const monitors: MonitorEvaluator = createMonitorEngine({
-    config: w.monitorsConfig,
-    store: w.store,
-    tenant: w.settings.tenant,
-    logger,
-  });
-  const deps = composeCollector({
-    settings: w.settings,
-    credentials: w.credentials,
-    store: w.store,
-    sink: w.sink,
-    clock: systemClock,
-    logger,
-    metrics,
-    monitors,
-    ...(w.alerts ? { alerts: w.alerts } : {}),
-  });
-  const summary: RunSummary = await collect(deps, {
-    settings: w.settings,
-    owner: context.awsRequestId,
-    deadline,
-  });
-  metrics.flushInto();
-  logger.info(`run ${summary.status}`, { summary });
-  if (summary.status === 'failed') {
-    // Fail the invocation so the Errors alarm and the on-failure destination see it; no retries are
-    // configured, so this is no retry storm, and the checkpoint is untouched.
-    throw new ConnectorError(
-      (summary.error?.kind ?? 'server') as ConnectorError['kind'],
-      summary.reason ?? 'run failed',
-    );
-  }
-  return summary;
+export interface RunOverrides {
+  /** Simulated time (soak and end-to-end tests); default: system time. */
+  clock?: Clock;
+  /** Environment to read instead of process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
-/** Reset the per-container wiring (tests change the environment between cases). */
-export function resetForTests(): void {
-  wiring = undefined;
+export type LambdaRun = (
+  event: unknown,
+  context: Pick<Context, 'awsRequestId' | 'getRemainingTimeInMillis'>,
+) => Promise<RunSummary>;
+
+/** The run without middleware, with its own per-container wiring: exported for tests and the soak. */
+export function createRun(overrides: RunOverrides = {}): LambdaRun {
+  let wiring: Wiring | undefined;
+  const clock = overrides.clock ?? systemClock;
+  return async (_event, context) => {
+    const logger = new PowertoolsLoggerAdapter(powertoolsLogger);
+    const metrics = new PowertoolsMetricsAdapter(powertoolsMetrics);
+    let w: Wiring;
+    try {
+      wiring ??= wire(overrides.env ?? process.env);
+      w = wiring;
+    } catch (error) {
+      metrics.add(MetricNames.configError, 1);
+      metrics.add(MetricNames.runFailed, 1);
+      metrics.flushInto();
+      const message = redactor.redact(error instanceof Error ? error.message : String(error));
+      logger.error(`configuration error, no collection attempted: ${message}`);
+      throw isConnectorError(error) ? error : new ConnectorError('config', message);
+    }
+    const deadline = clock.now() + context.getRemainingTimeInMillis();
+    const monitors: MonitorEvaluator = createMonitorEngine({
+      config: w.monitorsConfig,
+      store: w.store,
+      tenant: w.settings.tenant,
+      logger,
+      clock,
+    });
+    const deps = composeCollector({
+      settings: w.settings,
+      credentials: w.credentials,
+      store: w.store,
+      sink: w.sink,
+      clock,
+      logger,
+      metrics,
+      monitors,
+      ...(w.alerts ? { alerts: w.alerts } : {}),
+    });
+    const summary = await collect(deps, { settings: w.settings, owner: context.awsRequestId, deadline });
+    metrics.flushInto();
+    logger.info(`run ${summary.status}`, { summary });
+    if (summary.status === 'failed') {
+      // Fail the invocation so the Errors alarm and the on-failure destination see it; no retries are
+      // configured, so this is no retry storm, and the checkpoint is untouched.
+      throw new ConnectorError(
+        (summary.error?.kind ?? 'server') as ConnectorError['kind'],
+        summary.reason ?? 'run failed',
+      );
+    }
+    return summary;
+  };
 }
+
+export const run: LambdaRun = createRun();
 
 export const handler = middy(run)
   .use(injectLambdaContext(powertoolsLogger))

@@ -241,7 +241,9 @@ class CollectorRun {
       this.summary.windows.push({ start: plan.cursor.start, end: plan.cursor.end });
       const finished = await this.collectWindow(plan.cursor, state);
       state = this.state();
-      if (!finished) return;
+      // Stop once a window reaching now − settle is delivered: with a real clock "now" keeps moving, and
+      // chasing it would spin on ever tinier windows.
+      if (!finished || plan.reachesEnd) return;
     }
   }
 

@@ -19,6 +19,8 @@ export interface HistoryGap {
 
 export interface PlannedWindow {
   cursor: WindowCursor;
+  /** The window ends at now − settle (or the backfill end): once it is delivered, the run is caught up. */
+  reachesEnd: boolean;
   /** Set when the planned start had to be clamped to the API's history limit. */
   gap?: HistoryGap;
   /** Set when only the first run's lookback was clamped (nothing had been collected yet). */
@@ -50,12 +52,13 @@ export function planWindow(
   if (state.cursor) {
     const start = Date.parse(state.cursor.start);
     const end = Date.parse(state.cursor.end);
-    if (start >= horizon) return { cursor: { ...state.cursor } };
+    if (start >= horizon) return { cursor: { ...state.cursor }, reachesEnd: end >= endLimit };
     // The interrupted window's offsets mean nothing once its start moves: restart it at the horizon.
     const newEnd = end > horizon ? end : Math.min(endLimit, horizon + s.maxWindowMinutes * MIN);
     return {
       cursor: { start: iso(horizon), end: iso(Math.max(newEnd, horizon + 1000)), offset: 0 },
       gap: gap(start, horizon),
+      reachesEnd: newEnd >= endLimit,
     };
   }
 
@@ -69,17 +72,17 @@ export function planWindow(
   let result: PlannedWindow | undefined;
   if (start < horizon) {
     if (watermark !== undefined && watermark < horizon) {
-      result = { cursor: { start: '', end: '', offset: 0 }, gap: gap(watermark, horizon) };
+      result = { cursor: { start: '', end: '', offset: 0 }, gap: gap(watermark, horizon), reachesEnd: false };
       end = Math.min(endLimit, horizon + s.maxWindowMinutes * MIN);
     } else if (watermark === undefined) {
-      result = { cursor: { start: '', end: '', offset: 0 }, lookbackClamped: true };
+      result = { cursor: { start: '', end: '', offset: 0 }, lookbackClamped: true, reachesEnd: false };
       end = Math.min(endLimit, horizon + s.maxWindowMinutes * MIN);
     }
     start = horizon;
   }
   if (end <= start) return undefined;
   const cursor = { start: iso(start), end: iso(end), offset: 0 };
-  return result ? { ...result, cursor } : { cursor };
+  return { ...(result ?? {}), cursor, reachesEnd: end >= endLimit };
 }
 
 function gap(from: number, to: number): HistoryGap {
