@@ -61,6 +61,20 @@ describe('Module: collector/collect', () => {
     expect(summary.lagSeconds).toBe(60);
   });
 
+  it('stops once caught up even though the clock keeps moving (one window, not a spin on tiny windows)', async () => {
+    const { deps, settings, source } = setup();
+    const ticking = deps.clock as FakeClock;
+    const now = ticking.now.bind(ticking);
+    ticking.now = () => {
+      ticking.advance(5);
+      return now();
+    };
+    const summary = await collect(deps, { settings, owner: 'o', deadline: T0 + 600_000 });
+    expect(summary.status).toBe('complete');
+    expect(summary.windows).toHaveLength(1);
+    expect(source.queries).toHaveLength(1);
+  });
+
   it('saves progress after every delivered page, never moving the checkpoint backwards', async () => {
     const { run, store } = setup();
     await run();
