@@ -349,6 +349,67 @@ describe('Stack: IAM least privilege', () => {
   });
 });
 
+describe('Stack: inventory', () => {
+  it('creates exactly these resources (named queries: one per analytics/sql file, tested elsewhere)', () => {
+    const counts: Record<string, number> = {};
+    for (const r of Object.values(json.Resources)) {
+      if (r.Type === 'AWS::Athena::NamedQuery' || r.Type === 'AWS::CDK::Metadata') continue;
+      counts[r.Type] = (counts[r.Type] ?? 0) + 1;
+    }
+    expect(counts).toEqual({
+      'AWS::Athena::WorkGroup': 1,
+      'AWS::CloudWatch::Alarm': 13,
+      'AWS::CloudWatch::Dashboard': 1,
+      'AWS::DynamoDB::Table': 1,
+      'AWS::Events::Rule': 1,
+      'AWS::Glue::Database': 1,
+      'AWS::Glue::Table': 3,
+      'AWS::IAM::Policy': 3,
+      'AWS::IAM::Role': 2,
+      'AWS::KMS::Key': 1,
+      'AWS::KinesisFirehose::DeliveryStream': 2,
+      'AWS::Lambda::EventInvokeConfig': 1,
+      'AWS::Lambda::Function': 1,
+      'AWS::Lambda::Permission': 1,
+      'AWS::Logs::LogGroup': 2,
+      'AWS::Logs::LogStream': 2,
+      'AWS::S3::Bucket': 3,
+      'AWS::S3::BucketPolicy': 3,
+      'AWS::SNS::Subscription': 1,
+      'AWS::SNS::Topic': 1,
+      'AWS::SNS::TopicPolicy': 1,
+      'AWS::SQS::Queue': 1,
+      'AWS::SQS::QueuePolicy': 1,
+      'AWS::SecretsManager::Secret': 1,
+    });
+  });
+
+  it('lets only the schedule rule invoke the collector', () => {
+    const [ruleId] = onlyOne('AWS::Events::Rule');
+    const [, permission] = onlyOne('AWS::Lambda::Permission');
+    expect(permission.Properties).toMatchObject({
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+  });
+
+  it('retains the data, logs, results and checkpoint on stack deletion', () => {
+    const retained = Object.entries(
+      json.Resources as Record<string, { Type: string; DeletionPolicy?: string }>,
+    )
+      .filter(([, r]) => r.DeletionPolicy === 'Retain')
+      .map(([, r]) => r.Type)
+      .sort();
+    expect(retained).toEqual([
+      'AWS::DynamoDB::Table',
+      'AWS::S3::Bucket',
+      'AWS::S3::Bucket',
+      'AWS::S3::Bucket',
+    ]);
+  });
+});
+
 describe('Stack: template hygiene', () => {
   it('passes CDK CloudFormation validation with only acknowledged findings', () => {
     const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {

@@ -99,7 +99,10 @@ export class Delivery extends Construct {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const s3LogStream = this.logGroup.addStream('S3Delivery', { logStreamName: 'S3Delivery' });
+    const s3LogStream = this.logGroup.addStream('S3Delivery', {
+      logStreamName: 'S3Delivery',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
 
     this.role = new iam.Role(this, 'FirehoseRole', {
       assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
@@ -176,6 +179,7 @@ export class Delivery extends Construct {
       const os = props.openSearch;
       const osLogStream = this.logGroup.addStream('OpenSearchDelivery', {
         logStreamName: 'OpenSearchDelivery',
+        removalPolicy: RemovalPolicy.DESTROY,
       });
       const policy = new iam.Policy(this, 'OpenSearchAccess', {
         roles: [this.role],

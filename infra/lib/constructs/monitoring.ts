@@ -1,4 +1,4 @@
-import { type CfnCondition, Duration } from 'aws-cdk-lib';
+import { type CfnCondition, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -52,6 +52,8 @@ export class Monitoring extends Construct {
     this.key = new kms.Key(this, 'TopicKey', {
       enableKeyRotation: true,
       description: 'Encrypts the ses-connector alarm topic',
+      // Only protects alarm notifications in flight; KMS still waits 30 days before deleting it.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     // CloudWatch alarms publish to an encrypted topic only if the key lets the service use it.
     this.key.addToResourcePolicy(
