@@ -66,7 +66,8 @@ export function incidentsRequestBody(query: IncidentQuery, offset: number): Inci
   return body;
 }
 
-const HISTORY_LIMIT = /(older than|more than|beyond|exceed\w*)\s*(the\s*)?(last\s*)?30\s*days|30[- ]day/i;
+const HISTORY_LIMIT =
+  /older than|30[- ]?days?|(start[_ ]?date|start time)\b.*\b(within|beyond|exceed\w*|retention|history)/i;
 const AUTH_TEXT =
   /invalid client token|credential mismatch|invalid (access )?token|expired token|unauthori[sz]ed/i;
 
