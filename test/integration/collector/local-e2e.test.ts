@@ -1,0 +1,148 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runLocalCollection } from '../../../shared/collector/local.ts';
+import { parseSettings } from '../../../shared/config/load.ts';
+import { silentLogger } from '../../../shared/ports/logger.ts';
+import { type RunningSimulator, startSimulator, versionKey } from '../../../shared/simulator/index.ts';
+import { FakeClock } from '../../helpers/fakes.ts';
+import { at, readOutput } from '../../helpers/output.ts';
+
+const T0 = Date.parse('2026-11-20T12:00:00.000Z');
+let sim: RunningSimulator | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'ses-e2e-'));
+  dirs.push(d);
+  return d;
+}
+
+/** Versions and events delivered to an output folder, keyed like the simulator's ground truth. */
+function delivered(outDir: string) {
+  const versions = new Set<string>();
+  const events = new Set<string>();
+  for (const { doc } of readOutput(outDir, 'incident')) {
+    const uid = at(doc, 'symantec_edr_cloud.incident.incident_uid');
+    versions.add(versionKey(uid, Date.parse(String(at(doc, 'symantec_edr_cloud.incident.time')))));
+  }
+  for (const { doc } of readOutput(outDir, 'event')) {
+    events.add(`${at(doc, 'symantec_edr_cloud.event.incident_uid')}/${at(doc, 'event.id')}`);
+  }
+  return { versions, events };
+}
+
+describe('End to end: CLI runs against the simulator', () => {
+  it('scheduled runs every 5 minutes deliver every incident version and every event the API holds', async () => {
+    const clock = new FakeClock(T0);
+    sim = await startSimulator({ seed: 11, incidents: 150, spanHours: 24, futureHours: 2, clock });
+    const s = sim;
+    const dir = tempDir();
+    const settings = parseSettings({ apiUrl: s.url, pageSize: 40 });
+    const credentials = {
+      description: 'test',
+      get: async () => ({ clientId: s.clientId, clientSecret: s.clientSecret }),
+    };
+    const statuses: string[] = [];
+    for (let run = 0; run < 26; run++) {
+      const { summary } = await runLocalCollection({
+        settings,
+        credentials,
+        clock,
+        outDir: join(dir, 'out'),
+        checkpointFile: join(dir, 'checkpoint.json'),
+        logger: silentLogger,
+      });
+      statuses.push(summary.status);
+      clock.advance(5 * 60_000);
+    }
+    expect(new Set(statuses)).toEqual(new Set(['complete']));
+    // Everything up to the last run's window end (now − 5 min step − settle) must be there.
+    const lastEnd = clock.now() - 5 * 60_000 - settings.settleSeconds * 1000;
+    const expected = s.groundTruth.versions.filter((v) => v.time <= lastEnd && v.time >= T0 - 24 * 3_600_000);
+    const got = delivered(join(dir, 'out'));
+    const missing = expected.filter((v) => !got.versions.has(v.key));
+    expect(missing).toEqual([]);
+    expect(expected.length).toBeGreaterThan(150); // creations and their later updates
+    const expectedEvents = expected.flatMap((v) => v.eventUuids.map((u) => `${v.incident_uid}/${u}`));
+    expect(expectedEvents.filter((e) => !got.events.has(e))).toEqual([]);
+    expect(expectedEvents.length).toBeGreaterThan(0);
+  });
+
+  it('`ses-connector run` against an API URL exits 0, prints the summary and leaves DuckDB-readable output', async () => {
+    sim = await startSimulator({ seed: 5, incidents: 60 });
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          'bin/ses-connector.js',
+          'run',
+          '--api-url',
+          sim!.url,
+          '--out',
+          out,
+          '--checkpoint',
+          join(dir, 'cp.json'),
+          '--json',
+        ],
+        { env: { ...process.env, SES_CLIENT_ID: sim!.clientId, SES_CLIENT_SECRET: sim!.clientSecret } },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b) => (stdout += b));
+      child.stderr.on('data', (b) => (stderr += b));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(result.stderr).not.toContain(sim.clientSecret);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}');
+    expect(summary.status).toBe('complete');
+    expect(summary.incidents).toBeGreaterThan(60);
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    const reader = await conn.runAndReadAll(
+      `select count(*)::INTEGER as n from read_json_auto('${out}/incident/**/*.json.gz')`,
+    );
+    expect(reader.getRowObjects()[0]?.n).toBe(readOutput(out, 'incident').length);
+    conn.closeSync();
+  });
+
+  it('wrong credentials stop the run at once with exit code 1 and a message naming the setting', async () => {
+    sim = await startSimulator({ seed: 5, incidents: 5 });
+    const dir = tempDir();
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          'bin/ses-connector.js',
+          'run',
+          '--api-url',
+          sim!.url,
+          '--out',
+          join(dir, 'out'),
+          '--checkpoint',
+          join(dir, 'cp.json'),
+        ],
+        { env: { ...process.env, SES_CLIENT_ID: 'nobody', SES_CLIENT_SECRET: 'wrong-secret-value-123' } },
+      );
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b) => (stdout += b));
+      child.stderr.on('data', (b) => (stderr += b));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).toMatch(/SES_CLIENT_ID/);
+    expect(result.stdout + result.stderr).not.toContain('wrong-secret-value-123');
+  });
+});
