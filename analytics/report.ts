@@ -241,7 +241,7 @@ const RENDER = `
     if (p.panel === 'pie') {
       chart(box, {
         tooltip: tooltip,
-        series: [{ type: 'pie', radius: ['35%', '65%'], label: { formatter: '{b}: {c}' },
+        series: [{ type: 'pie', radius: ['28%', '52%'], avoidLabelOverlap: true, label: { formatter: '{b}: {c}', overflow: 'none' },
           data: p.rows.map(function (r) { return { name: String(r[cols[0]]), value: r[valueCol] }; }) }],
       });
     } else if (p.panel === 'bar') {
