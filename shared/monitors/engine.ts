@@ -122,6 +122,7 @@ class Engine implements MonitorEngine {
         alerts.push(buildAlert(draft, { tenant: this.options.tenant, now, namespace }));
         return true;
       },
+      listUrl: `${base}/v2/incidents/incidentListing`,
       cidrs: this.cidrs,
       countries: this.countries,
       lookupCountry: this.lookupCountry,

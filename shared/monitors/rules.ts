@@ -26,6 +26,8 @@ export interface RuleContext {
   retentionMs: number;
   /** Console link of an incident. */
   urlFor(incidentUid: string | undefined): string | undefined;
+  /** Console link of the incident list (alerts about many incidents). */
+  listUrl: string;
   /** Proposes an alert; false when its id already fired (the cause is then marked as seen again). */
   emit(draft: AlertDraft): boolean;
   cidrs: CidrMatcher;
@@ -405,6 +407,7 @@ export function impactedDevicesSpike(ctx: RuleContext, events: EventView[]): voi
       rule: 'impactedDevicesSpike',
       severity: cfg.severity,
       causeKey: `window:${start}`,
+      url: ctx.listUrl,
       title: `Spike in impacted devices: ${current} devices between ${start} and ${end} (baseline ${round(baseline)})`,
       description: `Distinct devices in incident events rose above ${cfg.factor} × the mean of the previous ${previous.length} window(s).`,
       evidence: {
