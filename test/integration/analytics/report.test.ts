@@ -87,7 +87,7 @@ describe.skipIf(!hasChromium)('Module: local HTML report (npm run report) in hea
   });
 
   it('renders every panel of both dashboards without a script error', async () => {
-    const state = await page.evaluate(() => (window as unknown as { __report: unknown }).__report);
+    const state = await page.evaluate(() => (globalThis as unknown as { __report: unknown }).__report);
     expect(pageErrors).toEqual([]);
     expect(state).toEqual({ rendered: 32, errors: [] });
     const panels = await page.$$eval('[data-panel]', (els) =>
