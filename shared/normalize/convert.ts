@@ -2,7 +2,7 @@
  * Value conversions of the normalizer: dates to ISO 8601 UTC, catalogue types, hashing. Written
  * for the hot path: no regular expressions, no deep clones, each value parsed once.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { FieldType } from './fields.ts';
 
 // 0001-01-01T00:00:00.000Z .. 9999-12-31T23:59:59.999Z: outside, toISOString() would throw or
@@ -242,9 +242,12 @@ export function convert(v: unknown, type: FieldType): unknown {
   return out === undefined ? INVALID : out;
 }
 
-/** SHA-256 hex of a text: one createHash per document. */
+// One-shot crypto.hash (Node >= 20.12) skips the Hash object; createHash is the fallback.
+const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
+
+/** SHA-256 hex of a text: one hash per document. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShot ? oneShot('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
 }
 
 /**

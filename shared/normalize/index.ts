@@ -38,6 +38,14 @@ export function normalizeIncident(raw: unknown, options: NormalizeOptions): Outp
   }
 }
 
+function eventContext(
+  errorType: QuarantineContext['errorType'],
+  incidentUid: string,
+  eventIndex: number,
+): QuarantineContext {
+  return { errorType, source: 'event', incidentUid, eventIndex };
+}
+
 function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
   let rec: unknown = raw;
   let text: string | undefined;
@@ -105,12 +113,6 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
       }
       for (let i = 0; i < events.length; i++) {
         const item = events[i];
-        const qctx = (errorType: QuarantineContext['errorType']): QuarantineContext => ({
-          errorType,
-          source: 'event',
-          incidentUid,
-          eventIndex: i,
-        });
         if (!isPlainObject(item)) {
           const got = item === null ? 'null' : Array.isArray(item) ? 'an array' : `a ${typeof item}`;
           extra.push(
@@ -118,7 +120,7 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
               item,
               `events[${i}] is not an object (got ${got})`,
               ctx,
-              qctx('not_an_object'),
+              eventContext('not_an_object', incidentUid, i),
               jsonOf(item),
             ),
           );
@@ -126,7 +128,7 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
         }
         const r = buildEvent(item, i, link, ctx, related);
         if (r.ok) extra.push({ id: r.id, dataset: 'event', timestamp: r.timestamp, doc: r.doc });
-        else extra.push(buildQuarantine(item, r.reason, ctx, qctx(r.errorType)));
+        else extra.push(buildQuarantine(item, r.reason, ctx, eventContext(r.errorType, incidentUid, i)));
       }
     }
   } else if (events !== undefined && events !== null) {

@@ -19,13 +19,25 @@ export interface RunContext {
   ingested: string;
 }
 
+// "now" as ISO text, reformatted at most once per millisecond (the collector calls per incident).
+let nowMs = -1;
+let nowIso = '';
+function nowText(): string {
+  const ms = Date.now();
+  if (ms !== nowMs) {
+    nowMs = ms;
+    nowIso = new Date(ms).toISOString();
+  }
+  return nowIso;
+}
+
 export function runContext(options: NormalizeOptions | undefined): RunContext {
   const ns = options?.namespace;
   const at = options?.ingestedAt;
   return {
     keepOriginal: options?.keepOriginal === true,
     namespace: typeof ns === 'string' && ns !== '' ? ns : 'default',
-    ingested: typeof at === 'string' && at !== '' ? at : new Date().toISOString(),
+    ingested: typeof at === 'string' && at !== '' ? at : nowText(),
   };
 }
 

@@ -116,6 +116,15 @@ function copyNode(
   base: string,
   skip: string | undefined,
 ): Record<string, unknown> | undefined {
+  if (skip === undefined || !Object.hasOwn(src, skip)) {
+    const fast = tryClone(src, node);
+    if (fast !== undefined) return fast;
+  } else {
+    // Drop the skipped key with a rest copy so the fast path still applies.
+    const { [skip]: _skipped, ...rest } = src;
+    const fast = tryClone(rest, node);
+    if (fast !== undefined) return fast;
+  }
   const out: Record<string, unknown> = {};
   let empty = true;
   for (const key in src) {
@@ -155,8 +164,57 @@ function copyNode(
       report.keep(base === '' ? key : `${base}.${key}`, value);
     }
   }
-  return empty ? undefined : out;
+  // Keyed stores leave `out` in dictionary mode, which JSON.stringify walks far more slowly; a
+  // spread copy is a fast-mode object.
+  return empty ? undefined : { ...out };
 }
+
+/**
+ * Fast path for the common case, a record whose every key is catalogued and every value already
+ * valid: a shallow spread clone (V8 copies the object layout at once) with only the converted
+ * values (dates, nested objects) written over. Undefined when anything needs the careful path
+ * (unknown key, empty or invalid value, empty object).
+ */
+function tryClone(src: Record<string, unknown>, node: SchemaNode): Record<string, unknown> | undefined {
+  let changes: unknown[] | undefined;
+  let keys = 0;
+  for (const key in src) {
+    keys++;
+    const value = src[key];
+    const entry = node.get(key);
+    if (entry === undefined || value === null || value === '' || value === undefined) return undefined;
+    let v: unknown;
+    if (entry.kind === 'leaf') {
+      const type = entry.type;
+      if (type === 'string') {
+        if (typeof value === 'string') continue;
+      } else if (type === 'long') {
+        if (Number.isSafeInteger(value)) continue;
+      } else if (type === 'boolean') {
+        if (typeof value === 'boolean') continue;
+      }
+      v = convert(value, type);
+      if (v === INVALID || v === undefined) return undefined;
+    } else if (entry.kind === 'object') {
+      if (!isPlainObject(value)) return undefined;
+      v = tryClone(value, entry.node);
+      if (v === undefined) return undefined;
+    } else {
+      if (!Array.isArray(value)) return undefined;
+      const scratch = new CopyReport();
+      v = collectArray(value, entry.node, EMPTY_SCHEMA, scratch, key);
+      if (v === undefined || scratch.errors || scratch.unmappedJson() !== undefined) return undefined;
+    }
+    if (changes) changes.push(key, v);
+    else changes = [key, v];
+  }
+  if (keys === 0) return undefined;
+  const out = { ...src };
+  if (changes) for (let i = 0; i < changes.length; i += 2) out[changes[i] as string] = changes[i + 1];
+  return out;
+}
+
+const EMPTY_SCHEMA: VendorSchema = { root: new Map(), prefix: '' };
 
 /** Leaves of an array of objects, collected into one array per leaf (`attacks[].technique_uid`). */
 function collectArray(
