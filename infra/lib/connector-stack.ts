@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { AlertDelivery } from './constructs/alerts.ts';
 import { CheckpointTable } from './constructs/checkpoint-table.ts';
 import { CollectorFunction } from './constructs/collector-function.ts';
 import { Delivery } from './constructs/delivery.ts';
@@ -32,6 +33,7 @@ export class ConnectorStack extends Stack {
   /** The secret the collector reads: the created one, or ExistingSecretArn. */
   readonly secretArn: string;
   readonly checkpoint: CheckpointTable;
+  readonly alerts: AlertDelivery;
   readonly delivery: Delivery;
   readonly collector: CollectorFunction;
   readonly query: Query;
@@ -106,9 +108,12 @@ export class ConnectorStack extends Stack {
       },
     });
 
-    // Alert delivery (issue 8): when infra/lib/constructs/alerts.ts lands, create it here, grant the
-    // collector sns:Publish / events:PutEvents and add ALERT_TOPIC_ARN and ALERT_BUS_NAME below.
-    const alertEnvironment: Record<string, string> = {};
+    // Detection-rule alerts (issue 8): SNS topic + EventBridge bus; the collector publishes to both.
+    this.alerts = new AlertDelivery(this, 'Alerts', {
+      monitorsConfig: this.node.tryGetContext('monitorsConfig'),
+      // The key only protects notifications in flight; KMS still waits 30 days before deleting it.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
 
     this.collector = new CollectorFunction(this, 'Collector', {
       schedule: events.Schedule.expression(p.schedule.valueAsString),
@@ -119,10 +124,16 @@ export class ConnectorStack extends Stack {
       environment: {
         ...p.settingsEnvironment(),
         DELIVERY_STREAMS: this.delivery.streamNames,
-        ...alertEnvironment,
+        ...this.alerts.environment,
       },
     });
     this.delivery.grantPutRecords(this.collector.function);
+    this.alerts.grantPublish(this.collector.function);
+    Validations.of(this.collector.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason:
+        'Publishing to the KMS-encrypted alert topic needs the GenerateDataKey* family SNS calls on the publisher behalf; the statement is limited to the one alert topic key ARN.',
+    });
 
     this.query = new Query(this, 'Query', {
       dataBucket: this.delivery.bucket,
@@ -175,6 +186,8 @@ export class ConnectorStack extends Stack {
     output('DeliveryStreams', this.delivery.streamNames, 'Firehose delivery streams (S3 first)');
     output('AthenaDatabase', p.glueDatabaseName.valueAsString, 'Athena database');
     output('AthenaWorkGroup', this.query.workGroup.ref, 'Athena workgroup (scan cutoff enforced)');
+    output('AlertTopicArn', this.alerts.topic.topicArn, 'SNS topic receiving detection-rule alerts');
+    output('AlertBusName', this.alerts.bus.eventBusName, 'EventBridge bus receiving detection-rule alerts');
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic receiving the alarms');
     output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of the collector');
     output('DeadLetterQueueUrl', this.collector.deadLetterQueue.queueUrl, 'Failed invocations');

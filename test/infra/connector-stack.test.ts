@@ -133,6 +133,12 @@ describe('Stack: collector function', () => {
         { Ref: s3Stream },
       ],
     });
+    const [alertTopic] = ofType('AWS::SNS::Topic').find(([, t]) =>
+      String(t.Properties!.DisplayName).includes('alerts'),
+    )!;
+    expect(vars.ALERT_TOPIC_ARN).toEqual({ Ref: alertTopic });
+    expect(vars.ALERT_BUS_NAME).toEqual({ Ref: onlyOne('AWS::Events::EventBus')[0] });
+    expect(JSON.parse(String(vars.MONITORS_CONFIG))).toBeTypeOf('object');
     expect(vars.POWERTOOLS_METRICS_NAMESPACE).toBe('SesConnector');
     expect(vars.POWERTOOLS_SERVICE_NAME).toBe('ses-connector');
   });
@@ -260,7 +266,9 @@ describe('Stack: monitoring', () => {
   });
 
   it('sends every alarm to the KMS-encrypted topic; the e-mail subscription is conditional', () => {
-    const [topicId, topic] = onlyOne('AWS::SNS::Topic');
+    const [topicId, topic] = ofType('AWS::SNS::Topic').find(([, t]) =>
+      String(t.Properties!.DisplayName).includes('alarms'),
+    )!;
     expect(topic.Properties!.KmsMasterKeyId).toBeDefined();
     for (const a of alarms()) expect(a.AlarmActions).toEqual([{ Ref: topicId }]);
     const [, sub] = onlyOne('AWS::SNS::Subscription');
@@ -320,11 +328,15 @@ describe('Stack: IAM least privilege', () => {
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
+        'events:PutEvents',
         'firehose:PutRecord',
         'firehose:PutRecordBatch',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        'kms:Decrypt',
+        'kms:GenerateDataKey*',
         'secretsmanager:GetSecretValue',
+        'sns:Publish',
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
         'sqs:SendMessage',
@@ -361,12 +373,13 @@ describe('Stack: inventory', () => {
       'AWS::CloudWatch::Alarm': 13,
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 1,
+      'AWS::Events::EventBus': 1,
       'AWS::Events::Rule': 1,
       'AWS::Glue::Database': 1,
       'AWS::Glue::Table': 3,
       'AWS::IAM::Policy': 3,
       'AWS::IAM::Role': 2,
-      'AWS::KMS::Key': 1,
+      'AWS::KMS::Key': 2,
       'AWS::KinesisFirehose::DeliveryStream': 2,
       'AWS::Lambda::EventInvokeConfig': 1,
       'AWS::Lambda::Function': 1,
@@ -376,8 +389,8 @@ describe('Stack: inventory', () => {
       'AWS::S3::Bucket': 3,
       'AWS::S3::BucketPolicy': 3,
       'AWS::SNS::Subscription': 1,
-      'AWS::SNS::Topic': 1,
-      'AWS::SNS::TopicPolicy': 1,
+      'AWS::SNS::Topic': 2,
+      'AWS::SNS::TopicPolicy': 2,
       'AWS::SQS::Queue': 1,
       'AWS::SQS::QueuePolicy': 1,
       'AWS::SecretsManager::Secret': 1,

@@ -99,7 +99,8 @@ export class Delivery extends Construct {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const s3LogStream = this.logGroup.addStream('S3Delivery', {
+    const s3LogStream = new logs.LogStream(this, 'S3DeliveryLogStream', {
+      logGroup: this.logGroup,
       logStreamName: 'S3Delivery',
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -177,7 +178,8 @@ export class Delivery extends Construct {
 
     if (props.openSearch) {
       const os = props.openSearch;
-      const osLogStream = this.logGroup.addStream('OpenSearchDelivery', {
+      const osLogStream = new logs.LogStream(this, 'OpenSearchDeliveryLogStream', {
+        logGroup: this.logGroup,
         logStreamName: 'OpenSearchDelivery',
         removalPolicy: RemovalPolicy.DESTROY,
       });
