@@ -1,8 +1,8 @@
 /**
  * OpenSearch Dashboards saved objects (index pattern, visualizations, the two dashboards) for the
  * stack's OpenSearch index (parameter OpenSearchIndex, default `symantec-edr-cloud`; every dataset
- * shares it, told apart by `event.dataset`). `npm run` is not needed: the generated NDJSON is
- * committed as analytics/opensearch/saved-objects.ndjson (regenerate with
+ * shares it, told apart by `event.dataset`). The generated NDJSON is committed as
+ * analytics/opensearch/saved-objects.ndjson (regenerate with
  * `npx tsx analytics/opensearch/saved-objects.ts`); a test keeps the two in step.
  *
  * OpenSearch holds every version of an incident, so counts are unique counts (cardinality) of
@@ -625,7 +625,9 @@ export function savedObjectsNdjson(indexPattern: string = DEFAULT_INDEX_PATTERN)
     .join('\n')}\n`;
 }
 
+// `npx tsx analytics/opensearch/saved-objects.ts [index-pattern] [file]`: regenerate (default: the committed file).
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  writeFileSync(NDJSON_PATH, savedObjectsNdjson());
-  process.stdout.write(`wrote ${NDJSON_PATH}\n`);
+  const [pattern = DEFAULT_INDEX_PATTERN, file = NDJSON_PATH] = process.argv.slice(2);
+  writeFileSync(file, savedObjectsNdjson(pattern));
+  process.stdout.write(`wrote ${file} (index pattern ${pattern})\n`);
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog, parameterValues, parseQueryFile } from '../../../analytics/catalog.ts';
 
@@ -57,5 +58,10 @@ describe('Module: analytics query catalogue', () => {
     expect(() => parseQueryFile('x/b.sql', '-- title: B\n-- params: colour\nSELECT ?')).toThrow(
       /unknown parameter "colour"/,
     );
+  });
+
+  it('is documented: docs/analytics.md names every view and query', () => {
+    const doc = readFileSync(new URL('../../../docs/analytics.md', import.meta.url), 'utf8');
+    expect(catalog.filter((d) => !doc.includes(`\`${d.name}\``)).map((d) => d.name)).toEqual([]);
   });
 });
