@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const files = readdirSync(here)
-  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => f.endsWith('.bench.ts') && !f.includes('.tmp.'))
   .filter((f) => only.length === 0 || only.includes(f.replace(/\.bench\.ts$/, '')))
   .sort();
 if (files.length === 0) {

@@ -18,7 +18,7 @@ import { SecretsManagerCredentials } from '../shared/credentials/secrets-manager
 import { ConnectorError, isConnectorError } from '../shared/errors.ts';
 import { PowertoolsLoggerAdapter, PowertoolsMetricsAdapter } from '../shared/logging/powertools.ts';
 import { redactor } from '../shared/logging/redact.ts';
-import { createMonitorEngine, parseMonitorsConfig } from '../shared/monitors/index.ts';
+import { createMonitorEngine, loadMonitorsConfig } from '../shared/monitors/index.ts';
 import { EventBridgeAlertPublisher, SnsAlertPublisher } from '../shared/monitors/publishers.ts';
 import { type Clock, systemClock } from '../shared/ports/clock.ts';
 import { MetricNames } from '../shared/ports/logger.ts';
@@ -36,7 +36,7 @@ interface Wiring {
   credentials: SecretsManagerCredentials;
   store: DynamoDbCheckpointStore;
   sink: TeeSink;
-  monitorsConfig: ReturnType<typeof parseMonitorsConfig>;
+  monitorsConfig: ReturnType<typeof loadMonitorsConfig>;
   alerts: AlertSink | undefined;
 }
 
@@ -54,7 +54,7 @@ function wire(source: NodeJS.ProcessEnv): Wiring {
     credentials: new SecretsManagerCredentials({ secretId: env.SECRET_ARN }),
     store: new DynamoDbCheckpointStore({ tableName: env.CHECKPOINT_TABLE }),
     sink: new TeeSink(streams.map((streamName) => new FirehoseSink({ streamName }))),
-    monitorsConfig: parseMonitorsConfig(env.MONITORS_CONFIG ? JSON.parse(env.MONITORS_CONFIG) : {}),
+    monitorsConfig: loadMonitorsConfig({ env: source }),
     alerts: publishers.length ? fanOut(publishers) : undefined,
   };
 }

@@ -155,8 +155,14 @@ class Engine implements MonitorEngine {
       this.state = undefined;
       throw error;
     }
+    // One line per batch at INFO; the alerts themselves go to their destinations (and DEBUG here).
+    if (alerts.length > 0) {
+      const byRule: Record<string, number> = {};
+      for (const a of alerts) byRule[a.rule] = (byRule[a.rule] ?? 0) + 1;
+      this.logger.info(`${alerts.length} new alert(s)`, { byRule });
+    }
     for (const a of alerts) {
-      this.logger.info('alert', { rule: a.rule, id: a.id, severity: a.severity, title: a.title });
+      this.logger.debug('alert', { rule: a.rule, id: a.id, severity: a.severity, title: a.title });
     }
     return alerts;
   }
