@@ -121,7 +121,11 @@ export interface AnalyticsSession {
  * Open an in-memory DuckDB over `out`, create the base tables and the views of the catalogue.
  * A dataset folder with no files yields an empty table.
  */
-export async function openAnalytics(options: { out: string }): Promise<AnalyticsSession> {
+export async function openAnalytics(options: {
+  out: string;
+  /** DuckDB worker threads (default: DuckDB's, one per core); 1 suits small data on a busy machine. */
+  threads?: number;
+}): Promise<AnalyticsSession> {
   const out = resolve(options.out);
   if (!existsSync(out)) {
     throw new ConfigError(`The output folder ${out} does not exist`, {
@@ -134,6 +138,8 @@ export async function openAnalytics(options: { out: string }): Promise<Analytics
     toRows(params ? await connection.runAndReadAll(sql, [...params]) : await connection.runAndReadAll(sql));
   try {
     await exec("SET TimeZone = 'UTC'");
+    if (options.threads !== undefined)
+      await exec(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
     await exec(
       "CREATE OR REPLACE MACRO from_iso8601_timestamp(s) AS CAST(CAST(s AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP)",
     );

@@ -53,7 +53,7 @@ describe('Module: analytics over a local collection from the API simulator', () 
         owner: 'analytics-test',
       });
     }
-    session = await openAnalytics({ out: join(dir, 'out') });
+    session = await openAnalytics({ out: join(dir, 'out'), threads: 1 });
   }, 120_000);
 
   afterAll(async () => {

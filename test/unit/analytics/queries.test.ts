@@ -38,7 +38,7 @@ describe('Module: analytics queries over DuckDB (generated data, normalized, wri
     await sink.write(docs.slice(100, 260));
     await sink.close();
     documents = docs.length + 160;
-    session = await openAnalytics({ out: dir });
+    session = await openAnalytics({ out: dir, threads: 1 });
   });
 
   afterAll(() => {
