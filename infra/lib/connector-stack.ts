@@ -110,7 +110,7 @@ export class ConnectorStack extends Stack {
 
     // Detection-rule alerts (issue 8): SNS topic + EventBridge bus; the collector publishes to both.
     this.alerts = new AlertDelivery(this, 'Alerts', {
-      monitorsConfig: this.node.tryGetContext('monitorsConfig'),
+      monitorsConfig: monitorsConfigFromContext(this.node.tryGetContext('monitorsConfig')),
       // The key only protects notifications in flight; KMS still waits 30 days before deleting it.
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -191,5 +191,17 @@ export class ConnectorStack extends Stack {
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic receiving the alarms');
     output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of the collector');
     output('DeadLetterQueueUrl', this.collector.deadLetterQueue.queueUrl, 'Failed invocations');
+  }
+}
+
+/** `-c monitorsConfig='{...}'` arrives as a string on the CLI and as an object from cdk.json. */
+function monitorsConfigFromContext(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    throw new Error(
+      `Context monitorsConfig is not JSON (${(error as Error).message}); pass -c monitorsConfig='{"rules":{...}}' (see docs/monitors.md)`,
+    );
   }
 }
