@@ -129,4 +129,48 @@ describe('Module: OpenSearch Dashboards saved objects', () => {
       ['severity', 'category', 'type', 'user_name', 'device_name'],
     ]);
   });
+
+  it("aggregates only fields the stack's index template maps as aggregatable (keyword, date, number, boolean)", () => {
+    const template = JSON.parse(
+      readFileSync(new URL('../../../infra/opensearch/index-template.json', import.meta.url), 'utf8'),
+    ) as {
+      index_patterns: string[];
+      template: { mappings: Mapping };
+    };
+    expect(template.index_patterns).toContain(DEFAULT_INDEX_PATTERN);
+    const types = new Map<string, Mapping>();
+    const walk = (node: Mapping, prefix: string) => {
+      for (const [name, child] of Object.entries(node.properties ?? {})) {
+        if (child.properties) walk(child, `${prefix}${name}.`);
+        else types.set(`${prefix}${name}`, child);
+      }
+    };
+    walk(template.template.mappings, '');
+    const problems: string[] = [];
+    for (const o of parseFile()) {
+      if (o.type !== 'visualization') continue;
+      const vis = JSON.parse(String(o.attributes['visState'])) as VisState;
+      const fields = [
+        ...vis.aggs.flatMap((a) => [a.params['field'], a.params['sortField']]),
+        ...(vis.params.controls ?? []).map((c) => c.fieldName),
+      ].filter((f): f is string => typeof f === 'string');
+      for (const field of fields) {
+        const mapping = types.get(field);
+        const ok =
+          mapping !== undefined &&
+          mapping.index !== false &&
+          mapping.doc_values !== false &&
+          ['keyword', 'date', 'long', 'integer', 'double', 'boolean', 'ip'].includes(String(mapping.type));
+        if (!ok) problems.push(`${o.id}: ${field} (${JSON.stringify(mapping)})`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
 });
+
+interface Mapping {
+  type?: string;
+  index?: boolean;
+  doc_values?: boolean;
+  properties?: Record<string, Mapping>;
+}
