@@ -70,6 +70,9 @@ export class FirehoseDouble {
   readonly lines: string[] = [];
   readonly plan: FirehoseBehaviour[] = [];
   calls = 0;
+  /** Records sent per call, and how many of them were refused (per-record ErrorCode or whole call). */
+  readonly callSizes: number[] = [];
+  readonly refusedPerCall: number[] = [];
   refusedRecords = 0;
   throttledCalls = 0;
   partialCalls = 0;
@@ -79,8 +82,10 @@ export class FirehoseDouble {
   handle(input: PutRecordBatchCommandInput): PutRecordBatchCommandOutput {
     this.calls++;
     const behaviour = this.plan.shift();
+    this.callSizes.push(input.Records?.length ?? 0);
     if (behaviour === 'throttle') {
       this.throttledCalls++;
+      this.refusedPerCall.push(input.Records?.length ?? 0);
       throw new ServiceUnavailableException({ message: 'Slow down.', $metadata: {} });
     }
     const records = input.Records ?? [];
@@ -99,6 +104,7 @@ export class FirehoseDouble {
     });
     if (behaviour === 'partial') this.partialCalls++;
     const failed = responses.filter((r) => 'ErrorCode' in r).length;
+    this.refusedPerCall.push(failed);
     return { FailedPutCount: failed, Encrypted: false, RequestResponses: responses, $metadata: {} };
   }
 }
@@ -122,6 +128,8 @@ export class DynamoHook {
   /** Armed crash: fail this many checkpoint writes once data reached Firehose. */
   crash: { checkpointWrites: number; keepLease: boolean } | undefined;
   crashes = 0;
+  /** Every DynamoDB command sent, by name. */
+  readonly sent: string[] = [];
   private original: Send | undefined;
 
   constructor(private readonly deliveredSoFar: () => number) {}
@@ -134,6 +142,7 @@ export class DynamoHook {
     const deliveredAtArm = { value: 0 };
     proto.send = async function (this: DynamoDBClient, command: unknown, ...rest: unknown[]) {
       const name = (command as { constructor: { name: string } }).constructor.name;
+      hook.sent.push(name);
       const input = (command as { input: Record<string, unknown> }).input;
       const pk = (input.Item as { pk?: { S?: string } } | undefined)?.pk?.S ?? '';
       const keyPk = (input.Key as { pk?: { S?: string } } | undefined)?.pk?.S ?? '';
@@ -259,6 +268,8 @@ export interface LambdaRig {
   container(overrides?: Record<string, string>): LambdaRun;
   /** Invoke a container with `remainingMs` of (simulated) time left. Never throws: see `error`. */
   invoke(run: LambdaRun, remainingMs?: number): Promise<Invocation>;
+  /** AWS API calls made so far, per service. */
+  awsCalls(): { secretsManager: number; firehose: number; dynamodb: number };
   /** Compare what Firehose accepted with the simulator's ground truth. */
   audit(): Audit;
   close(): Promise<void>;
@@ -366,6 +377,13 @@ export async function startLambdaRig(options: RigOptions = {}): Promise<LambdaRi
       }
       invocations.push(invocation);
       return invocation;
+    },
+    awsCalls() {
+      return {
+        secretsManager: secrets.commandCalls(GetSecretValueCommand).length,
+        firehose: firehoseMock.commandCalls(PutRecordBatchCommand).length,
+        dynamodb: dynamo.sent.length,
+      };
     },
     audit() {
       return audit(sim, firehose);
