@@ -250,6 +250,9 @@ class CollectorRun {
   /** Returns true when the window was fully delivered, false when the deadline stopped it. */
   private async collectWindow(cursor: WindowCursor, prior: CheckpointState): Promise<boolean> {
     const { source } = this.deps;
+    // Aborts the prefetched request when the window stops early (deadline, delivery failure).
+    const windowStop = new AbortController();
+    const signal = AbortSignal.any([this.hardStop.signal, windowStop.signal]);
     const iterator = source
       .pages(
         {
@@ -259,26 +262,31 @@ class CollectorRun {
           includeEvents: this.s.includeEvents,
           offset: cursor.offset,
         },
-        { signal: this.hardStop.signal },
+        { signal },
       )
       [Symbol.asyncIterator]();
     let offset = cursor.offset;
+    let pending = this.deadlineNear() ? undefined : this.prefetch(iterator);
     try {
       for (;;) {
-        if (this.deadlineNear()) {
+        if (!pending) {
           this.stopForDeadline(cursor, offset);
           return false;
         }
-        const next = await this.nextPage(iterator);
+        const next = await pending;
+        pending = undefined;
         if (next === 'deadline') {
           this.stopForDeadline(cursor, offset);
           return false;
         }
         if (next.done) break;
         const page = next.value;
+        const done = page.next === undefined;
+        // Fetch the next page while this one is normalized and delivered: the API's latency overlaps our
+        // work. The checkpoint still moves only after this page is delivered.
+        if (!done && !this.deadlineNear()) pending = this.prefetch(iterator);
         await this.deliver(page);
         offset = page.next ?? page.offset + page.incidents.length + page.invalid.length;
-        const done = page.next === undefined;
         const state: CheckpointState = done
           ? { ...prior, watermark: maxIso(prior.watermark, cursor.end), cursor: undefined }
           : { ...prior, cursor: { ...cursor, offset } };
@@ -293,11 +301,24 @@ class CollectorRun {
         if (done) return true;
       }
     } finally {
+      if (pending) {
+        windowStop.abort(new Error('window stopped'));
+        await pending.catch(() => undefined);
+      }
       await iterator.return?.();
     }
     // The source ended without a page (empty window): the window is complete.
     await this.save({ ...prior, watermark: maxIso(prior.watermark, cursor.end), cursor: undefined });
     return true;
+  }
+
+  /** Start fetching the next page; its failure surfaces when awaited, never as an unhandled rejection. */
+  private prefetch(
+    iterator: AsyncIterator<IncidentPage>,
+  ): Promise<IteratorResult<IncidentPage> | 'deadline'> {
+    const promise = this.nextPage(iterator);
+    promise.catch(() => undefined);
+    return promise;
   }
 
   /** A slow page (long Retry-After, hung socket) must not carry the run past its deadline. */

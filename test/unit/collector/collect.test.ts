@@ -127,6 +127,29 @@ describe('Module: collector/collect', () => {
     expect(sink.docs.length).toBe(350); // page 2 delivered twice: at-least-once, harmless (same ids)
   });
 
+  it('a page that fails while the previous one is being delivered fails the run cleanly (prefetch)', async () => {
+    const { deps, settings, store, sink } = setup([]);
+    deps.source = {
+      async *pages() {
+        yield {
+          offset: 0,
+          next: 1,
+          total: 3,
+          incidents: [{ incident_uid: 'a', time: T0 - HOUR }],
+          invalid: [],
+          requests: 1,
+          retries: 0,
+        };
+        throw new ConnectorError('server', 'the API answered 503 five times');
+      },
+    };
+    const summary = await collect(deps, { settings, owner: 'o', deadline: T0 + 600_000 });
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.kind).toBe('server');
+    expect(sink.docs.map((d) => d.id)).toEqual([`a@${T0 - HOUR}`]);
+    expect((await store.load('default'))?.cursor?.offset).toBe(1);
+  });
+
   it('keeps the checkpoint where it was when the sink fails', async () => {
     const { run, sink, store, metrics } = setup();
     sink.failOnWrite = 2;
