@@ -19,18 +19,19 @@ beforeAll(() => {
   };
   const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!;
   const hash = fn.Properties.Code!.S3Key!.replace(/\.zip$/, '');
-  bundle = readFileSync(join(outdir, `asset.${hash}`, 'index.mjs'), 'utf8');
+  bundle = readFileSync(join(outdir, `asset.${hash}`, 'index.js'), 'utf8');
 });
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('Collector bundle (local esbuild, no Docker)', () => {
-  it('is an ES module exporting handler', () => {
-    expect(bundle).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
+  it('is a CommonJS module exporting handler', () => {
+    expect(bundle).toMatch(/module\.exports\s*=/);
+    expect(bundle).toMatch(/\bhandler:\s*\(\)\s*=>/);
   });
 
   it('leaves the AWS SDK to the Lambda runtime', () => {
-    expect(bundle).toMatch(/from\s*"@aws-sdk\/client-dynamodb"/);
+    expect(bundle).toMatch(/require\("@aws-sdk\/client-dynamodb"\)/);
     expect(bundle).not.toContain('class DynamoDBClient');
   });
 });
