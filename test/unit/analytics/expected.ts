@@ -604,9 +604,8 @@ export const EXPECTED: Record<string, (truth: Truth, filters: Filters) => Expect
 /** Filter sets every query is checked under (besides no filter), chosen to hit each filter. */
 export const FILTER_CASES: Filters[] = [
   {},
-  { severity: 'Critical' },
+  { severity: 'Critical', category: 'Sec*' },
   { state: 'in*', conclusion: 'Malicious*', user_name: 'SYSTEM' },
   { type: 'INCIDENT_CLOSURE' },
   { type: 'sandbox_file_detection', device_name: 'Victim-*' },
-  { severity: 'major', category: 'Security' },
 ];
