@@ -508,7 +508,10 @@ export interface SoakOptions {
   faultRate?: number;
   /** Incidents before the start (over 6 h) and arriving during the soak. */
   incidents?: number;
-  /** Run number (1-based) after which the clock pauses for longer than the history limit (0: never). */
+  /**
+   * Run number (1-based) after which the clock pauses for longer than the history limit (0: never;
+   * default two thirds in). Runs 2-15 force one fault kind each, so give at least 16 runs.
+   */
   pauseAfter?: number;
   passThrough?: boolean;
 }
@@ -533,6 +536,8 @@ export interface SoakResult {
   /** Details for assertions and the leak scan (not printed). */
   detail: {
     lostKeys: string[];
+    /** Versions served corrupted that no quarantine document stands for (must be empty). */
+    unquarantined: string[];
     regressionText: string[];
     gaps: HistoryGap[];
     rig: LambdaRig;
@@ -593,12 +598,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     clock.advance(RUN_EVERY);
     // A new container now and then (cold start: fresh wiring, empty dedup memory and token cache).
     if (prng.chance(0.2)) container = rig.container();
-    for (const kind of apiFaults) if (prng.chance(rate / 3)) pinFault(kind);
-    if (prng.chance(rate / 4)) firehose.plan.push(prng.chance(0.5) ? 'partial' : 'throttle');
-    const crash = prng.chance(rate / 8);
+    // Runs 2..15 each force one kind in turn, so every kind occurs; random faults come on top.
+    const forced: SoakFaultKind | undefined = i >= 2 ? SOAK_FAULT_KINDS[i - 2] : undefined;
+    for (const kind of apiFaults) if (forced === kind || prng.chance(rate / 3)) pinFault(kind);
+    if (forced === 'firehose_partial') firehose.plan.push('partial');
+    else if (forced === 'firehose_throttle') firehose.plan.push('throttle');
+    else if (prng.chance(rate / 4)) firehose.plan.push(prng.chance(0.5) ? 'partial' : 'throttle');
+    const crash = forced === 'crash' || prng.chance(rate / 8);
     dynamo.arm(crash ? { checkpointWrites: 1, keepLease: prng.chance(0.5) } : undefined);
     // The first run drains a backlog: give it a tight deadline so it stops mid-window.
-    const deadline = i === 1 || prng.chance(rate / 8);
+    const deadline = i === 1 || forced === 'deadline' || prng.chance(rate / 8);
     let remaining = DEADLINE;
     if (deadline) {
       remaining = 31_000;
@@ -606,7 +615,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       sim.faults.at(dataRequests() + 1, { kind: 'rate_limit', retryAfter: 5 });
       faults.deadline = (faults.deadline ?? 0) + 1;
     }
-    const concurrent = i > 1 && prng.chance(rate / 8);
+    const concurrent = forced === 'concurrent' || (i > 1 && prng.chance(rate / 8));
     let outcomes: Invocation[];
     if (concurrent) {
       faults.concurrent = (faults.concurrent ?? 0) + 1;
@@ -669,7 +678,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     skipped_runs: rig.invocations.filter((o) => o.summary?.status === 'skipped').length,
     failed_runs: rig.invocations.filter((o) => o.error).length,
     partial_runs: rig.invocations.filter((o) => o.summary?.status === 'partial').length,
-    detail: { lostKeys: result.lostKeys, regressionText: result.regressions, gaps, rig },
+    detail: {
+      lostKeys: result.lostKeys,
+      unquarantined: result.unquarantined,
+      regressionText: result.regressions,
+      gaps,
+      rig,
+    },
   };
 }
 
@@ -711,6 +726,7 @@ export function evaluate(
     | 'events_lost'
   >;
   lostKeys: string[];
+  unquarantined: string[];
   regressions: string[];
 } {
   const a = rig.audit();
@@ -744,6 +760,8 @@ export function evaluate(
     }
   }
   const regressions = checkpointRegressions(recorded);
+  const corrupted = new Set(rig.sim.groundTruth.served.filter((x) => !x.valid).map((x) => x.key));
+  const unquarantined = [...corrupted].filter((k) => !a.quarantinedVersions.has(k));
   return {
     figures: {
       generated,
@@ -757,6 +775,7 @@ export function evaluate(
       events_lost: eventsLost,
     },
     lostKeys,
+    unquarantined,
     regressions,
   };
 }
