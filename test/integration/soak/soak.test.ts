@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runSoak, SOAK_FAULT_KINDS, type SoakResult } from '../../../bench/soak-harness.ts';
 
 /**
