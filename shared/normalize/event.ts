@@ -1,7 +1,7 @@
 /** Event documents: one per item of an incident's `events` (mapping.md, "Event document"). */
 import { isIP } from 'node:net';
 import type { EcsDocument } from '../ports/document.ts';
-import { canonicalJson, sha256Hex } from './convert.ts';
+import { canonicalJson, jsonOf, sha256Hex } from './convert.ts';
 import {
   EVENT_CATEGORY,
   EVENT_SEVERITY,
@@ -112,7 +112,7 @@ export function buildEvent(
   if (v['product_name'] !== undefined) event['provider'] = v['product_name'];
   if (v['status_detail'] !== undefined) event['reason'] = v['status_detail'];
   if (severityId !== undefined) event['severity'] = severityId;
-  if (ctx.keepOriginal) event['original'] = JSON.stringify(rec);
+  if (ctx.keepOriginal) event['original'] = jsonOf(rec);
 
   const doc: EcsDocument = {
     '@timestamp': timestamp,

@@ -143,7 +143,7 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
     );
   }
 
-  const original = ctx.keepOriginal ? (text ?? JSON.stringify(rec)) : undefined;
+  const original = ctx.keepOriginal ? (text ?? jsonOf(rec)) : undefined;
   const inc = buildIncident(rec, incidentUid, timeIso, ctx, original, eventCount, related);
   out.push({ id: inc.id, dataset: 'incident', timestamp: inc.timestamp, doc: inc.doc });
   for (const d of extra) out.push(d);

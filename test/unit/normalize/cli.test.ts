@@ -7,6 +7,14 @@ import { FIXTURES, REFERENCE, REPO } from './helpers.ts';
 
 const BIN = join(REPO, 'bin', 'ses-connector.js');
 
+/** The parts of an output document these tests read. */
+interface Doc {
+  data_stream: { dataset: string; namespace: string };
+  event: { original?: string };
+  error: { message: string };
+  symantec_edr_cloud: { doc_id: string };
+}
+
 function run(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [BIN, 'normalize', ...args], {
     cwd: REPO,
@@ -15,7 +23,7 @@ function run(args: string[], input?: string) {
     timeout: 60_000,
   });
   const lines = r.stdout.split('\n').filter((l) => l !== '');
-  return { status: r.status, stderr: r.stderr, docs: lines.map((l) => JSON.parse(l) as Record<string, any>) };
+  return { status: r.status, stderr: r.stderr, docs: lines.map((l) => JSON.parse(l) as Doc) };
 }
 
 describe('Module: normalize CLI', () => {
@@ -44,7 +52,7 @@ describe('Module: normalize CLI', () => {
   it('normalizes a file into NDJSON documents on stdout and counts them on stderr', () => {
     const r = run([file]);
     expect(r.status).toBe(0);
-    expect(r.docs.map((d) => d['data_stream'].dataset)).toEqual([
+    expect(r.docs.map((d) => d.data_stream.dataset)).toEqual([
       'symantec_edr_cloud.incident',
       'symantec_edr_cloud.quarantine',
       'symantec_edr_cloud.incident',
@@ -54,20 +62,20 @@ describe('Module: normalize CLI', () => {
     ]);
     expect(r.stderr).toContain('normalize: 4 input records -> 3 incident, 2 event, 1 quarantine documents');
     const quarantine = r.docs[1]!;
-    expect(quarantine['event'].original).toBe('{"incident_uid": "broken", ');
-    expect(quarantine['error'].message).toContain('line 2 is not valid JSON');
-    expect(r.docs[0]!['event'].original).toBeUndefined();
+    expect(quarantine.event.original).toBe('{"incident_uid": "broken", ');
+    expect(quarantine.error.message).toContain('line 2 is not valid JSON');
+    expect(r.docs[0]!.event.original).toBeUndefined();
     // The same incident from a response body and pretty-printed gives the same document id.
-    expect(r.docs[2]!['symantec_edr_cloud'].doc_id).toBe(r.docs[4]!['symantec_edr_cloud'].doc_id);
-    expect(r.docs[3]!['symantec_edr_cloud'].doc_id).toBe(r.docs[5]!['symantec_edr_cloud'].doc_id);
+    expect(r.docs[2]!.symantec_edr_cloud.doc_id).toBe(r.docs[4]!.symantec_edr_cloud.doc_id);
+    expect(r.docs[3]!.symantec_edr_cloud.doc_id).toBe(r.docs[5]!.symantec_edr_cloud.doc_id);
   });
 
   it('reads stdin, keeps the original and sets the namespace when asked', () => {
     const r = run(['--keep-original', '--namespace', 'lab'], `${elasticLine}\n`);
     expect(r.status).toBe(0);
     expect(r.docs).toHaveLength(1);
-    expect(r.docs[0]!['event'].original).toBe(elasticLine);
-    expect(r.docs[0]!['data_stream'].namespace).toBe('lab');
+    expect(r.docs[0]!.event.original).toBe(elasticLine);
+    expect(r.docs[0]!.data_stream.namespace).toBe('lab');
     expect(r.stderr).toContain('normalize: 1 input records -> 1 incident, 0 event, 0 quarantine documents');
   });
 

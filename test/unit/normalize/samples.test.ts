@@ -100,6 +100,7 @@ describe('Module: normalize (real samples from the seeds)', () => {
     expect(incident.get('symantec_edr_cloud.incident.severity')).toBe('Critical');
     expect(incident.get('symantec_edr_cloud.incident.event_count')).toBe(1);
     expect(incident.get('event.category')).toEqual(['malware']);
+    expect(incident.get('url.original')).toBe(URL_SANDBOX);
     expect(incident.get('related.hosts')).toEqual(['Victim-1']);
     expect(incident.get('related.ip')).toEqual(['172.28.53.29']);
     expect(incident.get('related.user')).toEqual(['SYSTEM']);
