@@ -168,7 +168,9 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
   }
 
   function interpret(result: HttpResult): IncidentsResponse {
-    const raw = errorBodyMessage(result.text);
+    // Only error bodies carry a message; parsing a multi-megabyte page twice is wasted time.
+    const ok = result.status >= 200 && result.status < 300;
+    const raw = ok ? undefined : errorBodyMessage(result.text);
     const message = raw ? redactor.redact(raw) : undefined;
     const said = message ? `: ${message}` : '';
     if (result.status === 401) {
