@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { CheckpointConflictError, ConnectorError } from '../errors.ts';
 import type { Checkpoint, CheckpointState, CheckpointStore, Lease } from '../ports/checkpoint-store.ts';
@@ -126,21 +126,56 @@ export class FileCheckpointStore implements CheckpointStore {
     return lease ? { ...lease } : undefined;
   }
 
+  /**
+   * Auxiliary state (monitors) lives in its own file beside the checkpoint (`<path>.state/<tenant>/<name>.json`):
+   * it can grow large, and the checkpoint file is rewritten after every page.
+   */
   async loadState<T = unknown>(tenant: string, name: string): Promise<T | undefined> {
     checkTenant(tenant);
-    return (await this.read()).tenants[tenant]?.state?.[name] as T | undefined;
+    let text: string;
+    try {
+      text = await readFile(this.statePath(tenant, name), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw this.fsError(error, 'read the state beside');
+      // Files written before state moved out of the checkpoint file keep it inline.
+      return (await this.read()).tenants[tenant]?.state?.[name] as T | undefined;
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw this.corrupt(`its state file ${this.statePath(tenant, name)} is not valid JSON`);
+    }
   }
 
   async saveState(tenant: string, name: string, value: unknown): Promise<void> {
     checkTenant(tenant);
-    const copy = value === undefined ? undefined : JSON.parse(JSON.stringify(value));
-    await this.update((content) => {
-      const record = tenantRecord(content, tenant);
-      record.state ??= {};
-      if (copy === undefined) delete record.state[name];
-      else record.state[name] = copy;
-      return undefined;
-    });
+    const target = this.statePath(tenant, name);
+    if (value === undefined) {
+      await unlink(target).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw this.fsError(error, 'delete the state beside');
+      });
+      return;
+    }
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      const handle = await open(tmp, 'w', 0o600);
+      try {
+        await handle.writeFile(JSON.stringify(value), 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, target);
+    } catch (error) {
+      await unlink(tmp).catch(() => undefined);
+      throw this.fsError(error, 'write the state beside');
+    }
+  }
+
+  private statePath(tenant: string, name: string): string {
+    return join(`${this.path}.state`, encodeURIComponent(tenant), `${encodeURIComponent(name)}.json`);
   }
 
   /** Read-modify-write under the in-process queue and the cross-process lock file. */

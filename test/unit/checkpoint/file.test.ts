@@ -16,7 +16,7 @@ describe('Module: FileCheckpointStore', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('creates missing parent directories and writes readable JSON with lease and state in one file', async () => {
+  it('creates missing parent directories and writes readable JSON: checkpoint and lease in one file, aux state beside it', async () => {
     const store = new FileCheckpointStore({ path });
 
     await store.save('acme', { watermark: '2024-05-01T00:00:00.000Z' }, 0);
@@ -30,7 +30,8 @@ describe('Module: FileCheckpointStore', () => {
       state: { watermark: '2024-05-01T00:00:00.000Z' },
     });
     expect(json.tenants.acme.lease).toEqual({ owner: 'run-1', expiresAt: 61_000 });
-    expect(json.tenants.acme.state).toEqual({ monitors: { n: 1 } });
+    expect(json.tenants.acme.state).toBeUndefined();
+    expect(JSON.parse(await readFile(`${path}.state/acme/monitors.json`, 'utf8'))).toEqual({ n: 1 });
   });
 
   it('leaves no temp or lock files behind after writes', async () => {
