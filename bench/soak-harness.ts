@@ -241,6 +241,8 @@ export interface RigOptions {
   /** Settings and runtime env of the handler (SES_PAGE_SIZE, ...), over the rig's defaults. */
   env?: Record<string, string>;
   clientSecret?: string;
+  /** The API's clock minus the collector's (clock skew tests; default 0). */
+  apiClockOffsetMs?: number;
   /** Print captured output as well (debugging). */
   passThrough?: boolean;
 }
@@ -268,6 +270,8 @@ export interface LambdaRig {
   container(overrides?: Record<string, string>): LambdaRun;
   /** Invoke a container with `remainingMs` of (simulated) time left. Never throws: see `error`. */
   invoke(run: LambdaRun, remainingMs?: number): Promise<Invocation>;
+  /** Replace the Secrets Manager secret's value (and forget the cached one, as a cold start would). */
+  setSecret(secretString: string): void;
   /** AWS API calls made so far, per service. */
   awsCalls(): { secretsManager: number; firehose: number; dynamodb: number };
   /** Compare what Firehose accepted with the simulator's ground truth. */
@@ -311,7 +315,7 @@ export async function startLambdaRig(options: RigOptions = {}): Promise<LambdaRi
     spanHours: options.spanHours ?? 24,
     futureHours: options.futureHours ?? 0,
     historyDays: options.historyDays ?? 30,
-    clock,
+    clock: options.apiClockOffsetMs ? { now: () => clock.now() + (options.apiClockOffsetMs ?? 0) } : clock,
     clientId: RIG_CLIENT_ID,
     clientSecret,
   });
@@ -377,6 +381,10 @@ export async function startLambdaRig(options: RigOptions = {}): Promise<LambdaRi
       }
       invocations.push(invocation);
       return invocation;
+    },
+    setSecret(secretString) {
+      secrets.on(GetSecretValueCommand).resolves({ SecretString: secretString });
+      clearSecretCache();
     },
     awsCalls() {
       return {
