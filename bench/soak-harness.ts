@@ -76,8 +76,11 @@ export class FirehoseDouble {
   refusedRecords = 0;
   throttledCalls = 0;
   partialCalls = 0;
-  /** Delivered records whose data was sent again after a refusal of the same record (must be 0). */
-  readonly refusedThenResentIds: string[] = [];
+  /** Keep every accepted document (default); off for load runs, which keep counts and version keys only. */
+  keep = true;
+  /** Accepted records per dataset, and incident version keys (also when `keep` is off). */
+  readonly accepted = new Map<string, number>();
+  readonly versionKeys = new Set<string>();
 
   handle(input: PutRecordBatchCommandInput): PutRecordBatchCommandOutput {
     this.calls++;
@@ -95,11 +98,20 @@ export class FirehoseDouble {
         return { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' };
       }
       const line = Buffer.from(record.Data ?? new Uint8Array()).toString('utf8');
-      this.lines.push(line);
       const doc = JSON.parse(line) as Record<string, unknown>;
-      const meta = doc.symantec_edr_cloud as { doc_id?: string } | undefined;
-      const stream = doc.data_stream as { dataset?: string } | undefined;
-      this.delivered.push({ id: String(meta?.doc_id), dataset: String(stream?.dataset), doc });
+      const meta = doc.symantec_edr_cloud as
+        | { doc_id?: string; incident?: { incident_uid?: string; time?: string } }
+        | undefined;
+      const dataset = String((doc.data_stream as { dataset?: string } | undefined)?.dataset);
+      this.accepted.set(dataset, (this.accepted.get(dataset) ?? 0) + 1);
+      if (dataset === 'symantec_edr_cloud.incident')
+        this.versionKeys.add(
+          versionKey(meta?.incident?.incident_uid, Date.parse(String(meta?.incident?.time))),
+        );
+      if (this.keep) {
+        this.lines.push(line);
+        this.delivered.push({ id: String(meta?.doc_id), dataset, doc });
+      }
       return { RecordId: `rec-${this.calls}-${i}` };
     });
     if (behaviour === 'partial') this.partialCalls++;
@@ -245,6 +257,8 @@ export interface RigOptions {
   apiClockOffsetMs?: number;
   /** Print captured output as well (debugging). */
   passThrough?: boolean;
+  /** The clock the run and the simulator share (default: a FakeClock at the real now). */
+  clock?: FakeClock;
 }
 
 export interface Invocation {
@@ -296,7 +310,7 @@ let handlerModule: Promise<typeof import('../functions/collector.ts')> | undefin
 
 /** Start simulator + dynalite + AWS doubles on one FakeClock. */
 export async function startLambdaRig(options: RigOptions = {}): Promise<LambdaRig> {
-  const clock = new FakeClock(Date.now());
+  const clock = options.clock ?? new FakeClock(Date.now());
   const capture = new OutputCapture();
   capture.start(options.passThrough ?? false);
   const dynalite = await startDynalite();
