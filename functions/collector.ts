@@ -9,7 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { DynamoDbCheckpointStore } from '../shared/checkpoint/dynamodb.ts';
-import { collect, type RunSummary } from '../shared/collector/collect.ts';
+import { collect, MONITOR_STATE_SAVE_MS, type RunSummary } from '../shared/collector/collect.ts';
 import { composeCollector } from '../shared/collector/compose.ts';
 import { settingsFromEnv } from '../shared/config/load.ts';
 import { type RuntimeEnv, runtimeEnvFrom } from '../shared/config/runtime-env.ts';
@@ -106,6 +106,7 @@ export function createRun(overrides: RunOverrides = {}): LambdaRun {
       tenant: w.settings.tenant,
       logger,
       clock,
+      saveIntervalMs: MONITOR_STATE_SAVE_MS,
     });
     const deps = composeCollector({
       settings: w.settings,

@@ -99,6 +99,8 @@ export interface RunSummary {
 }
 
 const DEDUP_MEMORY = 20_000;
+/** How often the monitors persist their state during a run (they also do at its end). */
+export const MONITOR_STATE_SAVE_MS = 30_000;
 /** Lucene query for incidents not yet resolved or closed (states 0-3). */
 export const OPEN_INCIDENTS_QUERY = 'state_id: [0 TO 3]';
 
@@ -183,6 +185,7 @@ class CollectorRun {
       this.version = this.checkpoint?.version ?? 0;
       await this.drainWindows();
       if (this.summary.status === 'complete') await this.maybeSweepOpenIncidents();
+      await this.deps.monitors?.flush?.();
       await this.recordRun();
     } catch (error) {
       this.fail(error);

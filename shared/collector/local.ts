@@ -9,7 +9,13 @@ import { type Clock, systemClock } from '../ports/clock.ts';
 import type { CredentialsSource } from '../ports/credentials.ts';
 import { type Logger, MemoryMetrics, type Metrics } from '../ports/logger.ts';
 import { LocalSink } from '../sink/local.ts';
-import { type CollectMode, collect, type Progress, type RunSummary } from './collect.ts';
+import {
+  type CollectMode,
+  collect,
+  MONITOR_STATE_SAVE_MS,
+  type Progress,
+  type RunSummary,
+} from './collect.ts';
 import { composeCollector } from './compose.ts';
 
 export interface LocalRunOptions {
@@ -60,6 +66,7 @@ export async function runLocalCollection(options: LocalRunOptions): Promise<Loca
     tenant: options.settings.tenant,
     logger: options.logger,
     clock,
+    saveIntervalMs: MONITOR_STATE_SAVE_MS,
   });
   const deps = composeCollector({
     settings: options.settings,

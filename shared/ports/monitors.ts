@@ -11,6 +11,11 @@ export interface AlertLike {
 export interface MonitorEvaluator {
   /** Evaluate the rules over a delivered batch; returns the new (deduplicated) alerts. */
   evaluate(docs: OutputDocument[]): Promise<AlertLike[]>;
+  /**
+   * Persist any state not yet saved. The collector calls it when a run ends without error; after an
+   * error it does not, so alerts of undelivered pages fire again next run (at least once, same ids).
+   */
+  flush?(): Promise<void>;
 }
 
 export interface AlertSink {

@@ -150,6 +150,18 @@ describe('Module: collector/collect', () => {
     expect((await store.load('default'))?.cursor?.offset).toBe(1);
   });
 
+  it('flushes the monitors state when a run ends well, and not after a failure (alerts fire again)', async () => {
+    const ok = setup();
+    const flushed: string[] = [];
+    ok.deps.monitors = { evaluate: async () => [], flush: async () => void flushed.push('ok') };
+    await ok.run();
+    const bad = setup();
+    bad.sink.failOnWrite = 2;
+    bad.deps.monitors = { evaluate: async () => [], flush: async () => void flushed.push('bad') };
+    await bad.run();
+    expect(flushed).toEqual(['ok']);
+  });
+
   it('keeps the checkpoint where it was when the sink fails', async () => {
     const { run, sink, store, metrics } = setup();
     sink.failOnWrite = 2;
