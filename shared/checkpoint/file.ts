@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as z from 'zod/mini';
 import { CheckpointConflictError, ConnectorError } from '../errors.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
 import type { Checkpoint, CheckpointState, CheckpointStore, Lease } from '../ports/checkpoint-store.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import { checkExpectedVersion, checkTenant, stateOf } from './common.ts';
@@ -157,19 +157,10 @@ export class FileCheckpointStore implements CheckpointStore {
       });
       return;
     }
-    await mkdir(dirname(target), { recursive: true });
-    const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      const handle = await open(tmp, 'w', 0o600);
-      try {
-        await handle.writeFile(JSON.stringify(value), 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, target);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFileAtomic(target, JSON.stringify(value), { mode: 0o600 });
     } catch (error) {
-      await unlink(tmp).catch(() => undefined);
       throw this.fsError(error, 'write the state beside');
     }
   }
@@ -226,21 +217,11 @@ export class FileCheckpointStore implements CheckpointStore {
   }
 
   private async write(content: FileContent): Promise<void> {
-    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      const handle = await open(tmp, 'w', 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify(content, null, 2)}\n`, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, this.path);
+      await writeFileAtomic(this.path, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600 });
     } catch (error) {
-      await unlink(tmp).catch(() => undefined);
       throw this.fsError(error, 'write');
     }
-    await syncDir(dirname(this.path));
   }
 
   private async lock(): Promise<() => Promise<void>> {
@@ -305,18 +286,4 @@ export class FileCheckpointStore implements CheckpointStore {
 function tenantRecord(content: FileContent, tenant: string): TenantRecord {
   content.tenants[tenant] ??= {};
   return content.tenants[tenant];
-}
-
-/** Make the rename itself durable; not every platform lets a directory be fsynced. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Windows and some filesystems refuse; the rename is still atomic.
-  }
 }

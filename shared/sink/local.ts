@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
 import { SinkError } from '../errors.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { OutputDocument } from '../ports/document.ts';
 import type { Sink, SinkWriteResult } from '../ports/sink.ts';
@@ -75,20 +76,10 @@ export class LocalSink implements Sink {
 
   private async writeFile(directory: string, name: string, text: string): Promise<void> {
     const target = join(directory, name);
-    const tmp = join(directory, `.${name}.${randomBytes(3).toString('hex')}.tmp`);
     try {
       await mkdir(directory, { recursive: true });
-      const data = await gzip(Buffer.from(text, 'utf8'));
-      const handle = await open(tmp, 'wx');
-      try {
-        await handle.writeFile(data);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, target);
+      await writeFileAtomic(target, await gzip(Buffer.from(text, 'utf8')));
     } catch (error) {
-      await unlink(tmp).catch(() => undefined);
       const code = (error as NodeJS.ErrnoException).code;
       throw new SinkError(`Cannot write ${target} (${code ?? (error as Error).message})`, {
         action: `Check that the output directory ${this.dir} is writable and the disk is not full`,
@@ -96,19 +87,5 @@ export class LocalSink implements Sink {
         cause: error,
       });
     }
-    await syncDir(directory);
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Not every platform can fsync a directory; the rename is atomic regardless.
   }
 }
