@@ -1,6 +1,7 @@
 /**
- * End-to-end throughput: simulator → client → normalize → monitors → local sink, with the file checkpoint,
- * exactly as `npm start` runs it. The simulator runs in its own process so the figures (and peak RSS) are
+ * End-to-end throughput: simulator → client → normalize → local sink, with the file checkpoint, as
+ * `npm start` runs it but without the detection rules (`--no-monitors`): they have their own cost, whose
+ * state grows with the alerts they remember (docs/performance.md); BENCH_E2E_MONITORS=1 includes them. The simulator runs in its own process so the figures (and peak RSS) are
  * the collector's alone. Prints one JSON line per size:
  * {"bench":"e2e","incidents":N,"records":R,"incidents_per_s":...,"peak_rss_mb":...}
  * `incidents` counts incident documents delivered (creations and updates), `records` adds events.
@@ -48,6 +49,7 @@ for (const size of sizes) {
       outDir: join(dir, 'out'),
       checkpointFile: join(dir, 'checkpoint.json'),
       logger: silentLogger,
+      monitors: process.env.BENCH_E2E_MONITORS === '1',
       onProgress: () => {
         peak = Math.max(peak, process.memoryUsage().rss);
       },
@@ -57,6 +59,7 @@ for (const size of sizes) {
     process.stdout.write(
       `${JSON.stringify({
         bench: 'e2e',
+        monitors: process.env.BENCH_E2E_MONITORS === '1',
         incidents: summary.incidents,
         generated_incidents: size,
         records: summary.incidents + summary.events,

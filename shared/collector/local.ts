@@ -29,6 +29,8 @@ export interface LocalRunOptions {
   credentialsFile?: string;
   /** Monitors configuration (parsed JSON); defaults apply when absent. */
   monitorsConfig?: unknown;
+  /** Evaluate the detection rules (default true). */
+  monitors?: boolean;
   mode?: CollectMode;
   /** Epoch ms; default: no deadline (one hour from now). */
   deadline?: number;
@@ -60,14 +62,17 @@ export async function runLocalCollection(options: LocalRunOptions): Promise<Loca
   const sink = new LocalSink({ dir: outDir });
   const credentials =
     options.credentials ?? localCredentials(options.credentialsFile ? { file: options.credentialsFile } : {});
-  const monitors = createMonitorEngine({
-    config: parseMonitorsConfig(options.monitorsConfig ?? {}),
-    store,
-    tenant: options.settings.tenant,
-    logger: options.logger,
-    clock,
-    saveIntervalMs: MONITOR_STATE_SAVE_MS,
-  });
+  const monitors =
+    options.monitors === false
+      ? undefined
+      : createMonitorEngine({
+          config: parseMonitorsConfig(options.monitorsConfig ?? {}),
+          store,
+          tenant: options.settings.tenant,
+          logger: options.logger,
+          clock,
+          saveIntervalMs: MONITOR_STATE_SAVE_MS,
+        });
   const deps = composeCollector({
     settings: options.settings,
     credentials,
@@ -76,8 +81,7 @@ export async function runLocalCollection(options: LocalRunOptions): Promise<Loca
     clock,
     logger: options.logger,
     metrics: options.metrics ?? new MemoryMetrics(),
-    monitors,
-    alerts: new FileAlertPublisher({ dir: alertsDir }),
+    ...(monitors ? { monitors, alerts: new FileAlertPublisher({ dir: alertsDir }) } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   try {

@@ -30,6 +30,7 @@ interface CommonFlags {
   maxRuntime?: string;
   json?: boolean;
   progress: boolean;
+  monitors: boolean;
   [flag: string]: unknown;
 }
 
@@ -52,6 +53,7 @@ function addSettingOptions(cmd: Command): Command {
       'JSON file {"client_id","client_secret"}; else SES_CLIENT_ID/SES_CLIENT_SECRET from the environment',
     )
     .option('--monitors-config <file>', 'JSON configuration of the detection rules (docs/monitors.md)')
+    .option('--no-monitors', 'do not evaluate the detection rules')
     .option('--simulator-seed <n>', 'seed of the built-in simulator (used when no --region/--api-url)', '7')
     .option(
       '--simulator-incidents <n>',
@@ -197,6 +199,7 @@ async function collectOnce(flags: CommonFlags, mode: CollectMode | undefined): P
       ...(credentials ? { credentials } : {}),
       ...(flags.credentialsFile ? { credentialsFile: flags.credentialsFile } : {}),
       ...(monitorsConfig !== undefined ? { monitorsConfig } : {}),
+      monitors: flags.monitors !== false,
       ...(mode ? { mode } : {}),
       ...(maxRuntime !== undefined ? { deadline: systemClock.now() + maxRuntime * 1000 } : {}),
       owner: `cli-${hostname()}-${process.pid}`,

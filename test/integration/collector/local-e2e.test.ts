@@ -77,7 +77,7 @@ describe('End to end: CLI runs against the simulator', () => {
     expect(expectedEvents.length).toBeGreaterThan(0);
   });
 
-  it('`ses-connector run` against an API URL exits 0, prints the summary and leaves DuckDB-readable output', async () => {
+  it('`ses-connector run --no-monitors` against an API URL exits 0, prints the summary and leaves DuckDB-readable output', async () => {
     sim = await startSimulator({ seed: 5, incidents: 60 });
     const dir = tempDir();
     const out = join(dir, 'out');
@@ -108,6 +108,8 @@ describe('End to end: CLI runs against the simulator', () => {
     const summary = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}');
     expect(summary.status).toBe('complete');
     expect(summary.incidents).toBeGreaterThan(60);
+    expect(summary.alerts).toBe(0);
+    expect(readOutput(out, 'incident').length).toBe(summary.incidents);
     const db = await DuckDBInstance.create(':memory:');
     const conn = await db.connect();
     const reader = await conn.runAndReadAll(
