@@ -94,6 +94,7 @@ describe('End to end: CLI runs against the simulator', () => {
           '--checkpoint',
           join(dir, 'cp.json'),
           '--json',
+          '--no-monitors',
         ],
         { env: { ...process.env, SES_CLIENT_ID: sim!.clientId, SES_CLIENT_SECRET: sim!.clientSecret } },
       );
