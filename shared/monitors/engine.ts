@@ -24,7 +24,7 @@ import {
   suspiciousPathExecution,
   unresolvedIncidentAging,
 } from './rules.ts';
-import { type MonitorState, MonitorStateStore } from './state.ts';
+import { firedKey, type MonitorState, MonitorStateStore } from './state.ts';
 import { type EventView, eventView, type IncidentView, incidentView } from './views.ts';
 
 const DAY = 86_400_000;
@@ -148,8 +148,9 @@ class Engine implements MonitorEngine {
           : (urls.get(uid) ?? `${base}/v2/incidents/incidentListing/${encodeURIComponent(uid)}/details`),
       emit: (draft: AlertDraft) => {
         const id = alertId(draft.rule, draft.causeKey);
-        const known = state.fired[id] !== undefined;
-        state.fired[id] = now;
+        const key = firedKey(id);
+        const known = state.fired[key] !== undefined;
+        state.fired[key] = now;
         if (known) return false;
         alerts.push(buildAlert(draft, { tenant: this.options.tenant, now, namespace }));
         return true;

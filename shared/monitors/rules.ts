@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { type AlertDraft, type AlertEvidence, alertId } from './alert.ts';
 import type { AlertSeverity, RulesConfig } from './config.ts';
 import { type CidrMatcher, type CountryLookup, isPrivateIp } from './geo.ts';
-import type { MonitorState } from './state.ts';
+import { firedKey, type MonitorState } from './state.ts';
 import { deviceKey, type EventView, type IncidentView } from './views.ts';
 
 const MINUTE = 60_000;
@@ -462,7 +462,7 @@ export function unresolvedIncidentAging(ctx: RuleContext, incidents: IncidentVie
   const sorted = [...incidents].sort((a, b) => a.time - b.time);
   for (const i of sorted) {
     const uid = i.incidentUid;
-    const firedId = alertId('unresolvedIncidentAging', uid);
+    const firedId = firedKey(alertId('unresolvedIncidentAging', uid));
     if (fired[firedId] !== undefined) {
       fired[firedId] = ctx.now; // already alerted: never again, whatever the record says
       continue;

@@ -48,6 +48,15 @@ export interface MonitorState {
   closed: Record<string, number>;
 }
 
+/**
+ * Key under which a fired alert id is remembered: its first 64 bits. The state grows with every alert a
+ * tenant ever raised (within the retention), so a quarter of the SHA-256 keeps it small; collisions are
+ * out of reach at any realistic alert volume.
+ */
+export function firedKey(alertId: string): string {
+  return alertId.slice(0, 16);
+}
+
 export function emptyState(): MonitorState {
   return { v: 1, fired: {}, devices: {}, spike: { buckets: {} }, open: {}, closed: {} };
 }
