@@ -29,6 +29,7 @@ import { TeeSink } from '../shared/sink/tee.ts';
 const SERVICE = 'ses-connector';
 const powertoolsLogger = new Logger({ serviceName: SERVICE });
 const powertoolsMetrics = new Metrics({ namespace: 'SesConnector', serviceName: SERVICE });
+const containerLogger = new PowertoolsLoggerAdapter(powertoolsLogger);
 
 interface Wiring {
   settings: Settings;
@@ -41,7 +42,7 @@ interface Wiring {
 }
 
 /** Built once per container: warm invocations reuse clients, the cached secret and the token. */
-function wire(source: NodeJS.ProcessEnv): Wiring {
+function wire(source: NodeJS.ProcessEnv, clock: Clock): Wiring {
   const settings = settingsFromEnv(source);
   const env = runtimeEnvFrom(source);
   const streams = env.DELIVERY_STREAMS.split(',');
@@ -53,7 +54,10 @@ function wire(source: NodeJS.ProcessEnv): Wiring {
     env,
     credentials: new SecretsManagerCredentials({ secretId: env.SECRET_ARN }),
     store: new DynamoDbCheckpointStore({ tableName: env.CHECKPOINT_TABLE }),
-    sink: new TeeSink(streams.map((streamName) => new FirehoseSink({ streamName }))),
+    // The sink lives as long as the container: it logs through the module-level Powertools logger.
+    sink: new TeeSink(
+      streams.map((streamName) => new FirehoseSink({ streamName, clock, logger: containerLogger })),
+    ),
     monitorsConfig: loadMonitorsConfig({ env: source }),
     alerts: publishers.length ? fanOut(publishers) : undefined,
   };
@@ -89,7 +93,7 @@ export function createRun(overrides: RunOverrides = {}): LambdaRun {
     const metrics = new PowertoolsMetricsAdapter(powertoolsMetrics);
     let w: Wiring;
     try {
-      wiring ??= wire(overrides.env ?? process.env);
+      wiring ??= wire(overrides.env ?? process.env, clock);
       w = wiring;
     } catch (error) {
       metrics.add(MetricNames.configError, 1);

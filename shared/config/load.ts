@@ -13,7 +13,7 @@ export function describeIssues(
       const key = String(issue.path[0] ?? '');
       const got = key in input ? ` (got ${JSON.stringify(input[key])})` : '';
       const doc = SETTINGS[key as SettingKey]?.doc;
-      return `${nameOf(key)}: ${issue.message}${got}${doc ? ` — expected: ${doc}` : ''}`;
+      return `${nameOf(key)}: ${issue.message}${got}${doc ? ` — expected: ${doc.replace(/\.$/, '')}` : ''}`;
     })
     .join('; ');
 }
@@ -68,9 +68,7 @@ export function apiBaseUrl(settings: Pick<Settings, 'apiRegion' | 'apiUrl'>): UR
   if (url.protocol === 'https:') return url;
   if (url.protocol === 'http:' && LOOPBACK.test(url.hostname)) return url;
   throw new ConfigError(
-    `API URL ${url.origin} is not allowed: only https, or plain http to a loopback address`,
-    {
-      action: 'Use the https URL of your region (or --region us|eu|in)',
-    },
+    `SES_API_URL / --api-url ${url.origin} is not allowed: only https, or plain http to a loopback address`,
+    { action: 'Use the https URL of your region (or SES_API_REGION / --region us|eu|in)' },
   );
 }

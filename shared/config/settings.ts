@@ -1,4 +1,9 @@
 import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+
+// zod/mini ships without messages; the English pack (~5 KB) makes every validation error say what was
+// expected ("Too big: expected number to be <=2000") instead of "Invalid input".
+z.config(en());
 
 /**
  * The single source of truth for every collector setting: name, type, default, doc, and its names in

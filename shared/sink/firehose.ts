@@ -249,6 +249,40 @@ export function batches(records: Encoded[]): Encoded[][] {
  * Shrink a too-large document by rule: drop `event.original` (a copy of the raw record), then cut
  * `message` and append TRUNCATION_MARKER. Undefined when it still does not fit.
  */
+/** Strings shorter than this are never cut: they are ids, names and labels, not the bulk. */
+const MIN_KEPT_CHARS = 1024;
+
+/**
+ * Free text that may be cut: the message, its vendor copy (`symantec_edr_cloud.<dataset>.message`) and an
+ * alert's description. Any other oversized field (structured data) makes the document a quarantine one.
+ */
+const CUTTABLE = new Set(['message', 'description']);
+
+function longestString(value: unknown, best: number, key?: string): number {
+  if (typeof value === 'string')
+    return key !== undefined && CUTTABLE.has(key) ? Math.max(best, value.length) : best;
+  if (Array.isArray(value)) return best;
+  if (value && typeof value === 'object') {
+    let b = best;
+    for (const [k, v] of Object.entries(value)) b = longestString(v, b, k);
+    return b;
+  }
+  return best;
+}
+
+function cutLongStrings(value: unknown, max: number, key?: string): unknown {
+  if (typeof value === 'string')
+    return key !== undefined && CUTTABLE.has(key) && value.length > max
+      ? truncateChars(value, max) + TRUNCATION_MARKER
+      : value;
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = cutLongStrings(v, max, k);
+    return out;
+  }
+  return value;
+}
+
 export function shrink(doc: OutputDocument): Encoded | undefined {
   const limit = FIREHOSE_LIMITS.bytesPerRecord;
   const body: Record<string, unknown> = { ...doc.doc };
@@ -264,15 +298,16 @@ export function shrink(doc: OutputDocument): Encoded | undefined {
   };
   let current = measure(body);
   if (current.bytes <= limit) return { doc: { ...doc, doc: body }, ...current, quarantined: false };
-  const message = body.message;
-  if (typeof message !== 'string') return undefined;
-  // Largest prefix of the message that fits: binary search, as JSON escaping makes bytes non-linear.
+  // The long text usually stands in several fields (message, its vendor copy, an alert's description):
+  // cut them all to the same length, the largest that fits (binary search, as JSON escaping makes bytes
+  // non-linear in characters).
+  let hi = longestString(body, 0);
+  if (hi <= MIN_KEPT_CHARS) return undefined;
   let lo = 0;
-  let hi = message.length;
   let best: { line: string; bytes: number; body: Record<string, unknown> } | undefined;
   while (lo <= hi) {
     const mid = Math.floor((lo + hi) / 2);
-    const candidate = { ...body, message: truncateChars(message, mid) + TRUNCATION_MARKER };
+    const candidate = cutLongStrings(body, Math.max(mid, MIN_KEPT_CHARS)) as Record<string, unknown>;
     current = measure(candidate);
     if (current.bytes <= limit) {
       best = { ...current, body: candidate };

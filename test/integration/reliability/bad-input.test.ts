@@ -10,6 +10,7 @@ import {
 import { DynamoDbCheckpointStore } from '../../../shared/checkpoint/dynamodb.ts';
 import { isConnectorError } from '../../../shared/errors.ts';
 import { generateIncidents } from '../../../shared/simulator/index.ts';
+import { TRUNCATION_MARKER } from '../../../shared/sink/firehose.ts';
 
 const MINUTE = 60_000;
 const SETTLE = 60_000;
@@ -103,37 +104,37 @@ describe('Module: bad input', () => {
     [
       'SES_PAGE_SIZE',
       'abc',
-      'Invalid configuration: SES_PAGE_SIZE: Invalid input (got "abc") — expected: Incidents per API page (1-2000).. Fix the value(s) named above; see docs/configuration.md for each setting',
+      'Invalid configuration: SES_PAGE_SIZE: Invalid input: expected number, received NaN (got "abc") — expected: Incidents per API page (1-2000). Fix the value(s) named above; see docs/configuration.md for each setting',
     ],
     [
       'SES_PAGE_SIZE',
       '0',
-      'Invalid configuration: SES_PAGE_SIZE: Invalid input (got "0") — expected: Incidents per API page (1-2000).. Fix the value(s) named above; see docs/configuration.md for each setting',
+      'Invalid configuration: SES_PAGE_SIZE: Too small: expected number to be >=1 (got "0") — expected: Incidents per API page (1-2000). Fix the value(s) named above; see docs/configuration.md for each setting',
     ],
     [
       'SES_API_REGION',
       'mars',
-      'Invalid configuration: SES_API_REGION: Invalid input (got "mars") — expected: Symantec API region of the tenant: us (api.sep.securitycloud.symantec.com), eu or in.. Fix the value(s) named above; see docs/configuration.md for each setting',
+      'Invalid configuration: SES_API_REGION: Invalid option: expected one of "us"|"eu"|"in" (got "mars") — expected: Symantec API region of the tenant: us (api.sep.securitycloud.symantec.com), eu or in. Fix the value(s) named above; see docs/configuration.md for each setting',
     ],
     [
       'SES_OVERLAP_SECONDS',
       '-5',
-      'Invalid configuration: SES_OVERLAP_SECONDS: Invalid input (got "-5") — expected: Re-read this much of the previous window so late-indexed incidents are not missed.. Fix the value(s) named above; see docs/configuration.md for each setting',
+      'Invalid configuration: SES_OVERLAP_SECONDS: Too small: expected number to be >=0 (got "-5") — expected: Re-read this much of the previous window so late-indexed incidents are not missed. Fix the value(s) named above; see docs/configuration.md for each setting',
     ],
     [
       'SES_INCLUDE_EVENTS',
       'maybe',
-      'Invalid configuration: SES_INCLUDE_EVENTS: Invalid input (got "maybe") — expected: Ask the API for each incident\'s events (include_events) and emit event documents.. Fix the value(s) named above; see docs/configuration.md for each setting',
+      'Invalid configuration: SES_INCLUDE_EVENTS: Invalid input (got "maybe") — expected: Ask the API for each incident\'s events (include_events) and emit event documents. Fix the value(s) named above; see docs/configuration.md for each setting',
     ],
     [
       'SECRET_ARN',
       'my-secret',
-      'Invalid Lambda environment: SECRET_ARN (the ARN of the Secrets Manager secret holding {"client_id","client_secret"}): Invalid input (got "my-secret"). Redeploy the stack, or fix the variable in the function configuration',
+      'Invalid Lambda environment: SECRET_ARN (the ARN of the Secrets Manager secret holding {"client_id","client_secret"}): Invalid string: must match pattern /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\\d{12}:secret:.+$/ (got "my-secret"). Redeploy the stack, or fix the variable in the function configuration',
     ],
     [
       'DELIVERY_STREAMS',
       'a stream',
-      'Invalid Lambda environment: DELIVERY_STREAMS (comma-separated Firehose delivery stream names (set by the stack)): Invalid input (got "a stream"). Redeploy the stack, or fix the variable in the function configuration',
+      'Invalid Lambda environment: DELIVERY_STREAMS (comma-separated Firehose delivery stream names (set by the stack)): Invalid string: must match pattern /^[a-zA-Z0-9_.-]{1,64}(,[a-zA-Z0-9_.-]{1,64})*$/ (got "a stream"). Redeploy the stack, or fix the variable in the function configuration',
     ],
   ])('malformed config %s=%s: a ConfigError naming the variable, no AWS call', async (name, value, text) => {
     rig = await startLambdaRig({ seed: 34, incidents: 5, spanHours: 6 });
@@ -163,7 +164,7 @@ describe('Module: bad input', () => {
     await recovers(rig);
   });
 
-  it('oversized records: never dropped; a document over the Firehose record limit becomes a quarantine document with an excerpt', async () => {
+  it('oversized records: never dropped; a huge message is cut in every copy, any other huge field makes a quarantine document with an excerpt', async () => {
     rig = await startLambdaRig({ seed: 36, incidents: 0, spanHours: 6 });
     const now = rig.clock.now();
     const [a, b] = generateIncidents({
@@ -179,23 +180,27 @@ describe('Module: bad input', () => {
     rig.sim.addIncidents([a, b]);
     const o = await rig.invoke(rig.container());
     expect(o.summary?.status).toBe('complete');
+    // The long message is delivered, cut (top level and vendor copy) with the truncation marker.
+    const cut = rig.firehose.delivered.find(
+      (d) =>
+        d.dataset === 'symantec_edr_cloud.incident' &&
+        (d.doc.symantec_edr_cloud as { incident: { incident_uid: string } }).incident.incident_uid ===
+          a.incident_uid,
+    );
+    expect(String(cut?.doc.message).endsWith(TRUNCATION_MARKER)).toBe(true);
+    // The long remediation (structured vendor field, not free text) becomes a quarantine document.
     const quarantined = rig.firehose.delivered.filter((d) => d.dataset === 'symantec_edr_cloud.quarantine');
     const messages = quarantined.map((d) => (d.doc.error as { message: string }).message);
     observe('oversized quarantined', messages[0]);
-    // Both incidents arrive as quarantine documents (known bug: the one with a long message should have
-    // been shrunk instead, see known-bugs.test.ts); the events of both arrive normally.
     const incidents = messages.filter((m) => m.includes('(dataset incident)'));
-    expect(incidents.length).toBe(2);
-    for (const m of incidents)
-      expect(m).toMatch(
-        /^Document [0-9a-f]{64} \(dataset incident\) is \d+ bytes as JSON, over the Firehose limit of 1024000 bytes per record even without event\.original and with message truncated; the excerpt in event\.original is its beginning$/,
-      );
+    expect(incidents.length).toBe(1);
+    expect(incidents[0]).toMatch(
+      /^Document [0-9a-f]{64} \(dataset incident\) is \d+ bytes as JSON, over the Firehose limit of 1024000 bytes per record even without event\.original and with message truncated; the excerpt in event\.original is its beginning$/,
+    );
     const originals = quarantined.map((d) => String((d.doc.event as { original: string }).original));
-    expect(originals.some((x) => x.includes(String(a.incident_uid)))).toBe(true);
     expect(originals.some((x) => x.includes(String(b.incident_uid)))).toBe(true);
     const events = rig.firehose.delivered.filter((d) => d.dataset === 'symantec_edr_cloud.event').length;
     expect(events).toBe([a, b].reduce((n, r) => n + (r.events as unknown[]).length, 0));
-    expect(o.summary?.quarantined).toBe(incidents.length);
     expect(rig.firehose.lines.every((l) => Buffer.byteLength(l) <= 1000 * 1024)).toBe(true);
   });
 

@@ -300,6 +300,24 @@ describe('Module: FirehoseSink', () => {
       expect(message.startsWith(sent.message.slice(0, -TRUNCATION_MARKER.length))).toBe(true);
     });
 
+    it('cuts every copy of a huge message (top level and vendor copy) instead of quarantining the document', async () => {
+      firehose.on(PutRecordBatchCommand).callsFake(answer(new Set()));
+      const text = 'm'.repeat(1_200_000);
+      const input = [
+        doc('long', { message: text, symantec_edr_cloud: { doc_id: 'long', incident: { message: text } } }),
+      ];
+
+      const result = await sink({ clock: fakeClock().clock }).write(input);
+
+      expect(result).toEqual({ written: 1, quarantined: 0, retries: 0 });
+      const data = calls()[0]!.Records![0]!.Data as Uint8Array;
+      expect(data.byteLength).toBeLessThanOrEqual(1_024_000);
+      const record = JSON.parse(Buffer.from(data).toString('utf8'));
+      expect(record.message.endsWith(TRUNCATION_MARKER)).toBe(true);
+      expect(record.symantec_edr_cloud.incident.message).toBe(record.message);
+      expect(record.message.length).toBeGreaterThan(400_000);
+    });
+
     it('replaces a document that still does not fit by a quarantine document, never drops it', async () => {
       firehose.on(PutRecordBatchCommand).callsFake(answer(new Set()));
       const hugeField = 'z'.repeat(1_100_000);
