@@ -221,7 +221,7 @@ describe('Module: Lambda handler end to end', () => {
     expect(o.error).toBeInstanceOf(ConfigError);
     expect(isConnectorError(o.error) && o.error.kind).toBe('config');
     expect(o.error?.message).toBe(
-      'Invalid configuration: SES_PAGE_SIZE: Invalid input (got "5000") — expected: Incidents per API page (1-2000).. Fix the value(s) named above; see docs/configuration.md for each setting',
+      'Invalid configuration: SES_PAGE_SIZE: Too big: expected number to be <=2000 (got "5000") — expected: Incidents per API page (1-2000). Fix the value(s) named above; see docs/configuration.md for each setting',
     );
     expect(rig.awsCalls()).toEqual(before);
     expect(rig.sim.requestLog).toEqual([]);
