@@ -250,7 +250,6 @@ const minOf = (values: (string | null)[]): string | null =>
   values.filter((v): v is string => v !== null).sort(cmp)[0] ?? null;
 const maxOf = <T extends string | number>(values: (T | null)[]): T | null => {
   const present = values.filter((v): v is T => v !== null);
-  // biome-ignore lint/complexity/useMathMinMax: also compares strings
   return present.length === 0 ? null : present.reduce((a, b) => (b > a ? b : a));
 };
 
