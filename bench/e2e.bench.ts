@@ -22,7 +22,18 @@ async function startSimulatorProcess(
 ): Promise<{ child: ChildProcess; url: string; id: string; secret: string }> {
   const child = spawn(
     process.execPath,
-    ['bin/ses-connector.js', 'simulator', '--port', '0', '--seed', '3', '--incidents', String(incidents)],
+    // A 200k-incident data set (with its serialized pages cached) outgrows node's default heap.
+    [
+      '--max-old-space-size=12288',
+      'bin/ses-connector.js',
+      'simulator',
+      '--port',
+      '0',
+      '--seed',
+      '3',
+      '--incidents',
+      String(incidents),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const rl = createInterface({ input: child.stdout! });
