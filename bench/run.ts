@@ -20,9 +20,14 @@ if (files.length === 0) {
 let failed = 0;
 for (const file of files) {
   process.stderr.write(`bench: ${file}\n`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(here, file)], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  // Load-sized data sets (simulator in process) need more than node's default heap.
+  const r = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=12288', '--import', 'tsx', '--expose-gc', join(here, file)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   if (r.status !== 0) {
     failed++;
     process.stderr.write(`bench: ${file} failed with exit code ${r.status}\n`);
