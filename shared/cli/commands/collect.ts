@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
+import { DynamoDbCheckpointStore } from '../../checkpoint/dynamodb.ts';
 import { FileCheckpointStore } from '../../checkpoint/file.ts';
 import type { CollectMode, Progress, RunSummary } from '../../collector/collect.ts';
 import { runLocalCollection } from '../../collector/local.ts';
@@ -10,6 +11,7 @@ import { parseSettings } from '../../config/load.ts';
 import { SETTINGS, type SettingKey, type Settings } from '../../config/settings.ts';
 import { ConfigError } from '../../errors.ts';
 import { ConsoleLogger, type LogLevel } from '../../logging/console-logger.ts';
+import type { CheckpointStore } from '../../ports/checkpoint-store.ts';
 import { systemClock } from '../../ports/clock.ts';
 import type { CredentialsSource } from '../../ports/credentials.ts';
 import { startSimulator } from '../../simulator/index.ts';
@@ -268,12 +270,19 @@ export function registerBackfill(program: Command): void {
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('Show the local checkpoint: watermark, lag, window in progress, lease and last run.')
+    .description(
+      'Show the checkpoint: watermark, lag, window in progress, lease and last run.\n' +
+        "Local by default; --dynamodb-table reads the deployed stack's table (AWS credentials from the environment).",
+    )
     .option('--checkpoint <file>', 'local checkpoint file', DEFAULT_CHECKPOINT)
+    .option('--dynamodb-table <name>', 'read the checkpoint of a deployed stack from this DynamoDB table')
     .option('--tenant <name>', 'tenant name in the checkpoint store', 'default')
     .option('--json', 'print as JSON')
-    .action(async (flags: { checkpoint: string; tenant: string; json?: boolean }) => {
-      const store = new FileCheckpointStore({ path: resolve(flags.checkpoint) });
+    .action(async (flags: { checkpoint: string; dynamodbTable?: string; tenant: string; json?: boolean }) => {
+      const store: CheckpointStore = flags.dynamodbTable
+        ? new DynamoDbCheckpointStore({ tableName: flags.dynamodbTable })
+        : new FileCheckpointStore({ path: resolve(flags.checkpoint) });
+      const where = flags.dynamodbTable ? `DynamoDB table ${flags.dynamodbTable}` : flags.checkpoint;
       const cp = await store.load(flags.tenant);
       const lease = await store.readLease(flags.tenant);
       const now = systemClock.now();
