@@ -108,12 +108,27 @@ function readJsonFile(path: string, what: string): unknown {
   }
 }
 
+/** Progress bar on a terminal; elsewhere (CI logs, pipes) one plain line every few seconds. */
 class ProgressView {
   private bar: SingleBar | undefined;
   private window = '';
-  constructor(private readonly enabled: boolean) {}
+  private lastLine = 0;
+  constructor(
+    private readonly enabled: boolean,
+    private readonly tty: boolean,
+    private readonly lineEveryMs = 5000,
+  ) {}
   update(p: Progress): void {
     if (!this.enabled) return;
+    if (!this.tty) {
+      const now = Date.now();
+      if (now - this.lastLine < this.lineEveryMs) return;
+      this.lastLine = now;
+      process.stderr.write(
+        `progress: window ${p.window.start} → ${p.window.end}: ${p.offset}/${p.total} records, ${p.incidents} incidents and ${p.events} events delivered\n`,
+      );
+      return;
+    }
     const key = `${p.window.start}→${p.window.end}`;
     if (key !== this.window) {
       this.bar?.stop();
@@ -173,7 +188,7 @@ async function collectOnce(flags: CommonFlags, mode: CollectMode | undefined): P
   const monitorsConfig = flags.monitorsConfig
     ? readJsonFile(flags.monitorsConfig, 'monitors config')
     : undefined;
-  const progress = new ProgressView(flags.progress !== false && !flags.json && Boolean(process.stderr.isTTY));
+  const progress = new ProgressView(flags.progress !== false && !flags.json, Boolean(process.stderr.isTTY));
   let simulator: Awaited<ReturnType<typeof startSimulator>> | undefined;
   let credentials: CredentialsSource | undefined;
   let effective = settings;

@@ -120,6 +120,34 @@ describe('End to end: CLI runs against the simulator', () => {
     conn.closeSync();
   });
 
+  it('with no API given it runs against the built-in simulator, shows progress off a terminal and says where the output is', async () => {
+    const dir = tempDir();
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [
+        'bin/ses-connector.js',
+        'run',
+        '--simulator-incidents',
+        '40',
+        '--out',
+        join(dir, 'out'),
+        '--checkpoint',
+        join(dir, 'cp.json'),
+      ]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b) => (stdout += b));
+      child.stderr.on('data', (b) => (stderr += b));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/using the built-in Symantec API simulator at http:\/\/127\.0\.0\.1:\d+/);
+    expect(result.stderr).toMatch(/progress: window .* records, \d+ incidents and \d+ events delivered/);
+    expect(result.stdout).toMatch(/^run complete/m);
+    expect(result.stdout).toMatch(/output: .*out\/ +\(gzip NDJSON/);
+    expect(result.stdout).toMatch(/next: +npm run report/);
+    expect(readOutput(join(dir, 'out'), 'incident').length).toBeGreaterThan(40);
+  });
+
   it('wrong credentials stop the run at once with exit code 1 and a message naming the setting', async () => {
     sim = await startSimulator({ seed: 5, incidents: 5 });
     const dir = tempDir();
