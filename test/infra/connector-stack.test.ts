@@ -149,6 +149,7 @@ describe('Stack: collector function', () => {
       Architectures: ['arm64'],
       Handler: 'index.handler',
       ReservedConcurrentExecutions: 1,
+      MemorySize: 1024,
       Timeout: { Ref: 'CollectorTimeoutSeconds' },
       LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
     });

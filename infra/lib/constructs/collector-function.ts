@@ -110,7 +110,9 @@ export class CollectorFunction extends Construct {
       depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: 512,
+      // Two pages of up to 2,000 incidents with events in flight (the next is prefetched) plus the
+      // detection rules' state; Lambda's CPU share also grows with memory.
+      memorySize: 1024,
       timeout: props.timeout,
       reservedConcurrentExecutions: 1,
       role: this.role,
