@@ -52,6 +52,8 @@ describe('Delivery: Firehose to S3', () => {
       ['quarantine', '2024-02-29T12:00:00.000Z'],
       ['incident', '2026-11-09T08:07:06.005Z'],
     ] as const;
+    // CI installs jq (.ci/run); only a local machine without it may skip the real query.
+    if (!hasJq && process.env.CI) throw new Error('jq is not installed: .ci/run installs it with apt-get');
     for (const [dataset, ts] of cases) {
       if (!hasJq) continue;
       const record = { '@timestamp': ts, data_stream: { dataset: `symantec_edr_cloud.${dataset}` } };
