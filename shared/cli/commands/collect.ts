@@ -314,7 +314,7 @@ export function registerStatus(program: Command): void {
       }
       if (!cp) {
         process.stdout.write(
-          `no checkpoint for tenant ${flags.tenant} in ${flags.checkpoint}: nothing collected yet\n`,
+          `no checkpoint for tenant ${flags.tenant} in ${where}: nothing collected yet\n`,
         );
         return;
       }
