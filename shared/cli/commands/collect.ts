@@ -313,9 +313,7 @@ export function registerStatus(program: Command): void {
         return;
       }
       if (!cp) {
-        process.stdout.write(
-          `no checkpoint for tenant ${flags.tenant} in ${where}: nothing collected yet\n`,
-        );
+        process.stdout.write(`no checkpoint for tenant ${flags.tenant} in ${where}: nothing collected yet\n`);
         return;
       }
       const lines = [
