@@ -164,12 +164,14 @@ class CollectorRun {
   async run(): Promise<RunSummary> {
     const { store, clock, logger, metrics } = this.deps;
     // The lease dies with our deadline, so a run killed by a timeout never leaves the tenant stuck.
-    const held = await store.acquireLease(
-      this.tenantKey,
-      this.options.owner,
-      this.options.deadline,
-      clock.now(),
-    );
+    let held: Awaited<ReturnType<CheckpointStore['acquireLease']>>;
+    try {
+      held = await store.acquireLease(this.tenantKey, this.options.owner, this.options.deadline, clock.now());
+    } catch (error) {
+      // An unreachable or misconfigured store is a failed run like any other (metrics, summary, exit code).
+      this.fail(error);
+      return this.finish();
+    }
     if (held) {
       this.summary.status = 'skipped';
       this.summary.reason = `another run (${held.owner}) holds the lease for tenant ${this.tenantKey} until ${new Date(held.expiresAt).toISOString()}; this run exits without collecting`;

@@ -183,6 +183,21 @@ describe('Module: collector/collect', () => {
     expect(await store.load('default')).toBeUndefined();
   });
 
+  it('a checkpoint store that cannot be reached fails the run with its error, not an exception', async () => {
+    const { run, store, metrics } = setup();
+    store.acquireLease = async () => {
+      throw new ConnectorError('config', 'Checkpoint table ses-checkpoints does not exist', {
+        action: 'Check CHECKPOINT_TABLE',
+      });
+    };
+    const summary = await run();
+    expect(summary.status).toBe('failed');
+    expect(summary.error).toMatchObject({ kind: 'config', retryable: false });
+    expect(summary.reason).toMatch(/CHECKPOINT_TABLE/);
+    expect(metrics.get(MetricNames.configError)).toBe(1);
+    expect(metrics.get(MetricNames.runFailed)).toBe(1);
+  });
+
   it('a lease left by a run killed at its deadline expires by itself', async () => {
     const { run, store, clock } = setup();
     await store.acquireLease('default', 'killed-run', clock.now() - 1, clock.now() - 60_000);
