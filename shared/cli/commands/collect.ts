@@ -181,7 +181,28 @@ function printSummary(
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function collectOnce(flags: CommonFlags, mode: CollectMode | undefined): Promise<number> {
+type Simulator = Awaited<ReturnType<typeof startSimulator>>;
+
+/** The built-in simulator, when no API is given. `follow` keeps incidents arriving for a day. */
+async function startBuiltInSimulator(flags: CommonFlags, follow: boolean): Promise<Simulator | undefined> {
+  if (!wantsSimulator(flags)) return undefined;
+  const sim = await startSimulator({
+    seed: positiveInt('--simulator-seed', flags.simulatorSeed),
+    incidents: positiveInt('--simulator-incidents', flags.simulatorIncidents),
+    ...(follow ? { futureHours: 24 } : {}),
+  });
+  if (!flags.json)
+    process.stderr.write(
+      `using the built-in Symantec API simulator at ${sim.url} (no --region/--api-url given)\n`,
+    );
+  return sim;
+}
+
+async function collectOnce(
+  flags: CommonFlags,
+  mode: CollectMode | undefined,
+  shared?: Simulator,
+): Promise<number> {
   const settings = settingsFrom(flags);
   const logger = new ConsoleLogger({ level: settings.logLevel as LogLevel });
   const maxRuntime = flags.maxRuntime ? positiveInt('--max-runtime', flags.maxRuntime) : undefined;
@@ -189,25 +210,18 @@ async function collectOnce(flags: CommonFlags, mode: CollectMode | undefined): P
     ? readJsonFile(flags.monitorsConfig, 'monitors config')
     : undefined;
   const progress = new ProgressView(flags.progress !== false && !flags.json, Boolean(process.stderr.isTTY));
-  let simulator: Awaited<ReturnType<typeof startSimulator>> | undefined;
+  // A simulator passed in (follow mode) lives across runs; one started here ends with this run.
+  const owned = shared ? undefined : await startBuiltInSimulator(flags, false);
+  const sim = shared ?? owned;
   let credentials: CredentialsSource | undefined;
   let effective = settings;
   try {
-    if (wantsSimulator(flags)) {
-      simulator = await startSimulator({
-        seed: positiveInt('--simulator-seed', flags.simulatorSeed),
-        incidents: positiveInt('--simulator-incidents', flags.simulatorIncidents),
-      });
-      const sim = simulator;
+    if (sim) {
       effective = { ...settings, apiUrl: sim.url };
       credentials = {
         description: 'built-in simulator test credentials',
         get: async () => ({ clientId: sim.clientId, clientSecret: sim.clientSecret }),
       };
-      if (!flags.json)
-        process.stderr.write(
-          `using the built-in Symantec API simulator at ${sim.url} (no --region/--api-url given)\n`,
-        );
     }
     const result = await runLocalCollection({
       settings: effective,
@@ -228,7 +242,7 @@ async function collectOnce(flags: CommonFlags, mode: CollectMode | undefined): P
     return exitCodeFor(result.summary);
   } finally {
     progress.stop();
-    await simulator?.close();
+    await owned?.close();
   }
 }
 
@@ -253,9 +267,14 @@ export function registerRun(program: Command): void {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     let code = 0;
-    while (!stop) {
-      code = await collectOnce(flags, undefined);
-      for (let waited = 0; waited < every * 10 && !stop; waited++) await systemClock.sleep(100);
+    const sim = await startBuiltInSimulator(flags, true);
+    try {
+      while (!stop) {
+        code = await collectOnce(flags, undefined, sim);
+        for (let waited = 0; waited < every * 10 && !stop; waited++) await systemClock.sleep(100);
+      }
+    } finally {
+      await sim?.close();
     }
     process.exitCode = code;
   });

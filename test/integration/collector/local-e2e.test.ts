@@ -148,6 +148,43 @@ describe('End to end: CLI runs against the simulator', () => {
     expect(readOutput(join(dir, 'out'), 'incident').length).toBeGreaterThan(40);
   });
 
+  it('--follow keeps one simulator across runs, continues from the checkpoint and stops cleanly on SIGINT', async () => {
+    const dir = tempDir();
+    const child = spawn(process.execPath, [
+      'bin/ses-connector.js',
+      'run',
+      '--follow',
+      '1',
+      '--simulator-incidents',
+      '30',
+      '--no-monitors',
+      '--out',
+      join(dir, 'out'),
+      '--checkpoint',
+      join(dir, 'cp.json'),
+    ]);
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (b) => (stderr += b));
+    const twoRuns = new Promise<void>((resolve) => {
+      child.stdout.on('data', (b) => {
+        stdout += b;
+        if ((stdout.match(/^run complete/gm) ?? []).length >= 2) resolve();
+      });
+    });
+    const timeout = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await twoRuns;
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.kill('SIGINT');
+    const code = await closed;
+    clearTimeout(timeout);
+    expect(code).toBe(0);
+    expect((stderr.match(/using the built-in Symantec API simulator/g) ?? []).length).toBe(1);
+    const versions = stdout.match(/checkpoint v(\d+)/g) ?? [];
+    expect(versions.length).toBeGreaterThanOrEqual(2);
+    expect(Number(versions[1]?.slice(12))).toBeGreaterThan(Number(versions[0]?.slice(12)));
+  });
+
   it('wrong credentials stop the run at once with exit code 1 and a message naming the setting', async () => {
     sim = await startSimulator({ seed: 5, incidents: 5 });
     const dir = tempDir();
