@@ -1,3 +1,4 @@
+import { ChunkedState } from '../checkpoint/chunked-state.ts';
 import type { Settings } from '../config/settings.ts';
 import {
   type ConnectorError,
@@ -89,6 +90,8 @@ export interface RunSummary {
   apiRequests: number;
   apiRetries: number;
   openSweep: 'done' | 'not-due' | 'skipped' | 'disabled' | 'incomplete';
+  /** Incidents fetched by id because they left the open set since the previous re-read. */
+  refetched: number;
   /** Seconds between now and the instant up to which everything is delivered. */
   lagSeconds: number | undefined;
   historyGaps: HistoryGap[];
@@ -103,6 +106,8 @@ const DEDUP_MEMORY = 20_000;
 export const MONITOR_STATE_SAVE_MS = 30_000;
 /** Lucene query for incidents not yet resolved or closed (states 0-3). */
 export const OPEN_INCIDENTS_QUERY = 'state_id: [0 TO 3]';
+/** Aux state: the incident uids found open by the last completed re-read. */
+const OPEN_SET_STATE = 'open-incidents';
 
 /**
  * One collection run: lease → windows → pages → normalize → sink → monitors → checkpoint.
@@ -149,6 +154,7 @@ class CollectorRun {
       apiRequests: 0,
       apiRetries: 0,
       openSweep: this.s.openSweepMinutes > 0 && mode.kind === 'incremental' ? 'not-due' : 'disabled',
+      refetched: 0,
       lagSeconds: undefined,
       historyGaps: [],
       durationMs: 0,
@@ -430,12 +436,20 @@ class CollectorRun {
    */
   private async maybeSweepOpenIncidents(): Promise<void> {
     if (this.summary.openSweep === 'disabled') return;
-    const { clock, source, logger } = this.deps;
+    const { clock, source, logger, store } = this.deps;
     const now = clock.now();
     const last = this.checkpoint?.lastOpenSweep ? Date.parse(this.checkpoint.lastOpenSweep) : undefined;
     if (last !== undefined && now - last < this.s.openSweepMinutes * 60_000) return;
     const horizon = now - this.s.historyDays * 86_400_000 + this.s.historyMarginMinutes * 60_000;
     const end = now - this.s.settleSeconds * 1000;
+    // A large tenant has many open incidents: the set is stored gzipped in parts when it is big.
+    const openSet = new ChunkedState<string[]>(store, this.tenantKey, OPEN_SET_STATE, {
+      empty: () => [],
+      normalize: (raw) => (Array.isArray(raw) ? raw.map(String) : []),
+      corruptAction: `Delete the state item "${OPEN_SET_STATE}" of this tenant; it is rebuilt at the next re-read`,
+    });
+    const openBefore = new Set(await openSet.load());
+    const openNow = new Set<string>();
     const iterator = source
       .pages(
         {
@@ -461,11 +475,35 @@ class CollectorRun {
           return;
         }
         if (next.done) break;
+        for (const r of next.value.incidents) openNow.add(String(r.incident_uid));
         await this.deliver(next.value);
       }
     } finally {
       await iterator.return?.();
     }
+    // Incidents open at the previous re-read but not now were resolved or closed in between. Under a
+    // creation-time filter nothing else would bring their last version, so fetch each one by id.
+    const pending = [...openBefore].filter((uid) => !openNow.has(uid));
+    const left: string[] = [];
+    for (const uid of pending) {
+      if (!source.get || this.deadlineNear()) {
+        if (source.get) left.push(uid);
+        continue;
+      }
+      const one = await source.get(uid, { signal: this.hardStop.signal });
+      if (!one) continue;
+      this.summary.refetched++;
+      await this.deliver({
+        offset: 0,
+        next: undefined,
+        total: 1,
+        incidents: one.incident ? [one.incident] : [],
+        invalid: one.invalid ? [one.invalid] : [],
+        requests: one.requests,
+        retries: one.retries,
+      });
+    }
+    await openSet.save([...openNow, ...left]);
     await this.save({ ...this.state(), lastOpenSweep: new Date(now).toISOString() });
     this.summary.openSweep = 'done';
   }

@@ -4,16 +4,10 @@
  * base64-encoded and split into parts written under a fresh generation before the manifest that points
  * at them: a crash mid-save leaves the previous manifest and its parts intact.
  */
-import { randomBytes } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { ConnectorError } from '../errors.ts';
+import { ChunkedState } from '../checkpoint/chunked-state.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 
 export const STATE_NAME = 'monitors';
-/** JSON up to this size is stored inline (readable in the checkpoint file / table). */
-const INLINE_LIMIT = 100_000;
-/** base64 characters per part: well under DynamoDB's 400 KB item limit. */
-const PART_SIZE = 300_000;
 
 /** One tracked open incident (rule unresolvedIncidentAging). */
 export interface OpenIncident {
@@ -61,88 +55,25 @@ export function emptyState(): MonitorState {
   return { v: 1, fired: {}, devices: {}, spike: { buckets: {} }, open: {}, closed: {} };
 }
 
-interface Manifest {
-  format: 1;
-  data?: MonitorState;
-  gen?: string;
-  parts?: number;
-}
-
-function partName(gen: string, i: number): string {
-  return `${STATE_NAME}.${gen}.${i}`;
-}
-
 /** Loads and saves {@link MonitorState} for one tenant. */
 export class MonitorStateStore {
-  private manifest: Manifest | undefined;
+  private readonly chunked: ChunkedState<MonitorState>;
 
-  constructor(
-    private readonly store: CheckpointStore,
-    private readonly tenant: string,
-  ) {}
+  constructor(store: CheckpointStore, tenant: string) {
+    this.chunked = new ChunkedState(store, tenant, STATE_NAME, {
+      empty: emptyState,
+      normalize: (raw) => normalize(raw as Partial<MonitorState> | undefined),
+      corruptAction: `Delete the state item "${STATE_NAME}" (it is rebuilt; alerts already fired may fire once more)`,
+    });
+  }
 
-  async load(): Promise<MonitorState> {
-    const manifest = await this.store.loadState<Manifest>(this.tenant, STATE_NAME);
-    this.manifest = manifest;
-    if (!manifest) return emptyState();
-    if (manifest.data) return normalize(manifest.data);
-    if (manifest.gen && manifest.parts) {
-      const parts: string[] = [];
-      for (let i = 0; i < manifest.parts; i++) {
-        const part = await this.store.loadState<string>(this.tenant, partName(manifest.gen, i));
-        if (typeof part !== 'string') throw this.corrupt(`part ${partName(manifest.gen, i)} is missing`);
-        parts.push(part);
-      }
-      try {
-        return normalize(JSON.parse(gunzipSync(Buffer.from(parts.join(''), 'base64')).toString('utf8')));
-      } catch (cause) {
-        throw this.corrupt('its parts do not decode', cause);
-      }
-    }
-    return emptyState();
+  load(): Promise<MonitorState> {
+    return this.chunked.load();
   }
 
   /** Saves the state; returns the JSON size in characters (for logs). */
-  async save(state: MonitorState): Promise<number> {
-    const json = JSON.stringify(state);
-    const previous = this.manifest;
-    let next: Manifest;
-    if (json.length <= INLINE_LIMIT) {
-      next = { format: 1, data: state };
-      await this.store.saveState(this.tenant, STATE_NAME, next);
-    } else {
-      const encoded = gzipSync(json).toString('base64');
-      const gen = randomBytes(6).toString('hex');
-      const parts = Math.ceil(encoded.length / PART_SIZE);
-      for (let i = 0; i < parts; i++) {
-        await this.store.saveState(
-          this.tenant,
-          partName(gen, i),
-          encoded.slice(i * PART_SIZE, (i + 1) * PART_SIZE),
-        );
-      }
-      next = { format: 1, gen, parts };
-      await this.store.saveState(this.tenant, STATE_NAME, next);
-    }
-    this.manifest = next;
-    // Old parts are garbage once the new manifest is written; a crash here only leaves garbage.
-    if (previous?.gen && previous.parts && previous.gen !== next.gen) {
-      for (let i = 0; i < previous.parts; i++) {
-        await this.store.saveState(this.tenant, partName(previous.gen, i), undefined);
-      }
-    }
-    return json.length;
-  }
-
-  private corrupt(why: string, cause?: unknown): ConnectorError {
-    return new ConnectorError(
-      'invalid_response',
-      `Monitor state "${STATE_NAME}" of tenant "${this.tenant}": ${why}`,
-      {
-        action: `Delete the state item "${STATE_NAME}" (it is rebuilt; alerts already fired may fire once more)`,
-        cause,
-      },
-    );
+  save(state: MonitorState): Promise<number> {
+    return this.chunked.save(state);
   }
 }
 

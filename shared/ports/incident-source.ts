@@ -51,7 +51,20 @@ export interface IncidentPage {
   retries: number;
 }
 
+/** One incident fetched by id: valid, or kept with the reason it failed validation. */
+export interface SingleIncident {
+  incident?: RawIncident;
+  invalid?: InvalidItem;
+  requests: number;
+  retries: number;
+}
+
 /** Streams the incidents of a window page by page with bounded memory. */
 export interface IncidentSource {
   pages(query: IncidentQuery, options?: { signal?: AbortSignal }): AsyncIterable<IncidentPage>;
+  /**
+   * The current version of one incident (`GET /v1/incidents/{incident_uid}`), or undefined when the API
+   * does not know it. Used to catch the closure of incidents that left the open set between re-reads.
+   */
+  get?(incidentUid: string, options?: { signal?: AbortSignal }): Promise<SingleIncident | undefined>;
 }

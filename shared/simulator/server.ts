@@ -317,6 +317,45 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     }
   };
 
+  /**
+   * `GET /v1/incidents/{incident_uid}`: the latest visible version of one incident (with its events),
+   * answered as `{"incident": {...}}`; 404 when the simulator has none.
+   */
+  const handleIncident = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: RequestLogEntry,
+    uid: string,
+  ): Promise<void> => {
+    const now = clock.now();
+    const auth = req.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    if (!auth || !tokens.has(auth) || (tokens.get(auth) ?? 0) <= now) {
+      entry.status = 401;
+      return json(res, 401, fault('Invalid access token', 'oauth.v2.InvalidAccessToken'));
+    }
+    let latest: StoredRecord | undefined;
+    for (const r of ordered()) if (r.__t <= now && String(r.incident_uid) === uid) latest = r;
+    if (!latest) {
+      entry.status = 404;
+      return json(res, 404, { message: `Incident ${uid} not found` });
+    }
+    entry.status = 200;
+    entry.items = 1;
+    const text = `{"incident":${serialized(latest, true)}}`;
+    const served = latest;
+    res.on('finish', () => {
+      groundTruth.served.push({
+        request: entry.targetN,
+        key: versionKey(served.incident_uid, served.__t),
+        incident_uid: uid,
+        time: served.__t,
+        valid: true,
+      });
+    });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+  };
+
   const handleIncidents = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -487,6 +526,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       ),
     );
     const run = async () => {
+      const one = req.method === 'GET' ? url.pathname.match(/^\/v1\/incidents\/([^/]+)\/?$/) : null;
+      if (one?.[1]) return handleIncident(req, res, entry, decodeURIComponent(one[1]));
       if (target === 'other') {
         entry.status = 404;
         return json(res, 404, { message: `Resource not found: ${url.pathname}` });

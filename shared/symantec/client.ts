@@ -117,6 +117,17 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
     page: RequestCounters,
     signal?: AbortSignal,
   ): Promise<IncidentsResponse> {
+    return call(url, { method: 'POST', body: JSON.stringify(body) }, page, signal, interpret);
+  }
+
+  /** One API call with the token, one refresh on a 401, and retries; `interpretFn` reads the answer. */
+  async function call<T>(
+    target: URL,
+    init: { method: 'GET' | 'POST'; body?: string },
+    page: RequestCounters,
+    signal: AbortSignal | undefined,
+    interpretFn: (result: HttpResult) => T,
+  ): Promise<T> {
     /** True while the last answer was a 401 already answered by a token refresh. */
     let refreshedAfter401 = false;
     const withToken = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -132,22 +143,19 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
         totals.retries += dt;
       }
     };
-    const attempt = async (): Promise<IncidentsResponse> => {
+    const attempt = async (): Promise<T> => {
       const token = await withToken(() => tokenSource.getToken(signal));
       page.requests++;
       totals.requests++;
+      const headers: Record<string, string> = {
+        Authorization: `Bearer ${token}`,
+        Accept: 'application/json',
+      };
+      if (init.body !== undefined) headers['Content-Type'] = 'application/json';
       const result = await send(
         fetchFn,
-        url,
-        {
-          method: 'POST',
-          headers: {
-            Authorization: `Bearer ${token}`,
-            'Content-Type': 'application/json',
-            Accept: 'application/json',
-          },
-          body: JSON.stringify(body),
-        },
+        target,
+        { method: init.method, headers, ...(init.body !== undefined ? { body: init.body } : {}) },
         requestTimeoutMs,
         signal,
       );
@@ -162,9 +170,9 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
       }
       // A fresh token rejected right away is an auth problem; any other answer re-arms the refresh.
       if (result.status !== 401) refreshedAfter401 = false;
-      return interpret(result);
+      return interpretFn(result);
     };
-    return withRetry('incidents request', policy, [page, totals], attempt, signal);
+    return withRetry(`${init.method} ${target.pathname}`, policy, [page, totals], attempt, signal);
   }
 
   function interpret(result: HttpResult): IncidentsResponse {
@@ -236,7 +244,40 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
     return parsed.data;
   }
 
+  /** `GET /v1/incidents/{uid}`: 404 means unknown; the body is the incident or `{"incident": {...}}`. */
+  function interpretOne(result: HttpResult): unknown {
+    if (result.status === 404) return undefined;
+    if (result.status < 200 || result.status >= 300) return interpret(result); // throws the typed error
+    try {
+      const json = JSON.parse(result.text) as unknown;
+      if (json && typeof json === 'object' && !Array.isArray(json) && 'incident' in json)
+        return (json as { incident: unknown }).incident;
+      return json;
+    } catch (error) {
+      throw new AttemptError({
+        kind: 'invalid_response',
+        status: result.status,
+        reason: `The incident response from ${url.host} is not valid JSON (${result.text.length} bytes, possibly truncated)`,
+        action: 'Run again later; the checkpoint stays where it is',
+        cause: error,
+      });
+    }
+  }
+
   const incidents: IncidentSource = {
+    async get(incidentUid, getOptions) {
+      const counters: RequestCounters = { requests: 0, retries: 0 };
+      const target = new URL(encodeURIComponent(incidentUid), `${url.href.replace(/\/?$/, '/')}`);
+      const raw = await call(target, { method: 'GET' }, counters, getOptions?.signal, interpretOne);
+      if (raw === undefined) return undefined;
+      const { valid, invalid } = validateIncidents([raw]);
+      return {
+        ...(valid[0] ? { incident: valid[0] } : {}),
+        ...(invalid[0] ? { invalid: invalid[0] } : {}),
+        requests: counters.requests,
+        retries: counters.retries,
+      };
+    },
     async *pages(query, pageOptions) {
       const signal = pageOptions?.signal;
       if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_PAGE_SIZE) {

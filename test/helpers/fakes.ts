@@ -107,15 +107,31 @@ export class MemorySink implements Sink {
  */
 export class ArraySource implements IncidentSource {
   readonly queries: IncidentQuery[] = [];
+  readonly gets: string[] = [];
   beforePage?: (query: IncidentQuery, offset: number) => void | Promise<void>;
+  /** Window on record `time` (default) or, like an API filtering on creation, on `created` (latest version per incident). */
+  filterOn: 'time' | 'created' = 'time';
   constructor(public records: RawIncident[]) {}
+  /** The latest version of one incident, as `GET /v1/incidents/{uid}`. */
+  async get(uid: string) {
+    this.gets.push(uid);
+    const incident = this.latest().find((r) => r.incident_uid === uid);
+    return incident ? { incident, requests: 1, retries: 0 } : undefined;
+  }
+  private latest(): RawIncident[] {
+    const byUid = new Map<string, RawIncident>();
+    for (const r of [...this.records].sort((a, b) => Number(a.time) - Number(b.time)))
+      byUid.set(r.incident_uid, r);
+    return [...byUid.values()];
+  }
   async *pages(query: IncidentQuery): AsyncIterable<IncidentPage> {
     this.queries.push(query);
     const from = query.startDate.getTime();
     const to = query.endDate.getTime();
     const stateRange = query.query?.match(/state_id: \[(\d) TO (\d)\]/);
-    const matching = this.records.filter((r) => {
-      const t = Number(r.time);
+    const candidates = this.filterOn === 'created' ? this.latest() : this.records;
+    const matching = candidates.filter((r) => {
+      const t = this.filterOn === 'created' ? Date.parse(String(r.created)) : Number(r.time);
       if (t < from || t > to) return false;
       if (stateRange) {
         const st = Number(r.state_id);

@@ -170,7 +170,7 @@ function printSummary(
     `run ${s.status}${s.reason ? `: ${s.reason}` : ''}`,
     `  windows     ${s.windows.map((w) => `${w.start} → ${w.end}`).join(', ') || '(caught up, nothing new)'}`,
     `  pages ${s.pages}  incidents ${s.incidents}  events ${s.events}  quarantined ${s.quarantined}  duplicates skipped ${s.duplicatesSkipped}`,
-    `  alerts ${s.alerts}${s.alerts ? ` (in ${relative(process.cwd(), result.alertsDir)}/)` : ''}  api requests ${s.apiRequests} (retries ${s.apiRetries})  open-incident re-read ${s.openSweep}`,
+    `  alerts ${s.alerts}${s.alerts ? ` (in ${relative(process.cwd(), result.alertsDir)}/)` : ''}  api requests ${s.apiRequests} (retries ${s.apiRetries})  open-incident re-read ${s.openSweep}${s.refetched ? ` (${s.refetched} resolved/closed re-fetched by id)` : ''}`,
     `  lag ${s.lagSeconds ?? '-'} s  time ${(s.durationMs / 1000).toFixed(1)} s  checkpoint v${s.checkpoint.version} watermark ${s.checkpoint.watermark ?? '-'}`,
     ...s.historyGaps.map(
       (g) => `  HISTORY GAP ${g.from} → ${g.to} (${g.seconds} s older than the API keeps)`,

@@ -316,6 +316,32 @@ describe('Module: collector/collect', () => {
     expect(third.openSweep).toBe('done');
   });
 
+  it('catches a closure the creation-time filter hides: an incident that left the open set is fetched by id', async () => {
+    const iso = (t: number) => new Date(t).toISOString();
+    const old = T0 - 10 * DAY;
+    const records = [
+      { incident_uid: 'A', time: old, created: iso(old), state_id: 1 },
+      { incident_uid: 'B', time: T0 - 2 * HOUR, created: iso(T0 - 2 * HOUR), state_id: 1 },
+    ];
+    const { run, source, sink, clock } = setup(records, { openSweepMinutes: 60 });
+    source.filterOn = 'created';
+    const first = await run();
+    expect(first.openSweep).toBe('done');
+    expect(first.refetched).toBe(0);
+    // A is closed later; its closure keeps the old `created`, so no window and no open re-read sees it.
+    source.records.push({ incident_uid: 'A', time: T0 + 30 * 60_000, created: iso(old), state_id: 5 });
+    clock.advance(90 * 60_000);
+    const second = await run('run-2');
+    expect(second.openSweep).toBe('done');
+    expect(source.gets).toEqual(['A']);
+    expect(second.refetched).toBe(1);
+    expect(ids(sink).has(`A@${T0 + 30 * 60_000}`)).toBe(true);
+    // Once fetched, A is no longer tracked: the next re-read does not fetch it again.
+    clock.advance(90 * 60_000);
+    await run('run-3');
+    expect(source.gets).toEqual(['A']);
+  });
+
   it('backfill collects an explicit window under its own key without touching the main watermark', async () => {
     const { deps, settings, store, sink } = setup(incidentsBetween(T0 - 10 * DAY, T0 - 9 * DAY, 20));
     const summary = await collect(deps, {
