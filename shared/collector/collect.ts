@@ -540,6 +540,10 @@ class CollectorRun {
     };
     this.summary.reason = `${connectorError.kind} error: ${connectorError.message} (checkpoint unchanged since the last delivered page)`;
     if (connectorError.kind === 'config') metrics.add(MetricNames.configError, 1);
+    // The sink names how many records the destination still refused after its retries.
+    const failedCount = connectorError.details?.['failedCount'];
+    if (connectorError.kind === 'sink')
+      metrics.add(MetricNames.sinkFailedRecords, typeof failedCount === 'number' ? failedCount : 1);
     if (FATAL_KINDS.has(connectorError.kind) && connectorError.kind !== 'config')
       metrics.add(MetricNames.credentialError, 1);
     logger.error(this.summary.reason, { kind: connectorError.kind });
@@ -563,7 +567,10 @@ class CollectorRun {
     if (this.summary.lagSeconds !== undefined)
       metrics.add(MetricNames.lagSeconds, this.summary.lagSeconds, 'Seconds');
     metrics.add(MetricNames.runDuration, this.summary.durationMs, 'Milliseconds');
-    if (this.summary.status === 'complete') metrics.add(MetricNames.runSucceeded, 1);
+    // A partial run (deadline while draining a backlog) made progress: it feeds the dead-man's switch;
+    // falling behind is the lag alarm's job.
+    if (this.summary.status === 'complete' || this.summary.status === 'partial')
+      metrics.add(MetricNames.runSucceeded, 1);
     if (this.summary.status === 'partial') metrics.add(MetricNames.runPartial, 1);
     if (this.summary.status === 'failed') metrics.add(MetricNames.runFailed, 1);
     return this.summary;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type CollectorDeps, collect } from '../../../shared/collector/collect.ts';
 import { parseSettings } from '../../../shared/config/load.ts';
 import type { Settings } from '../../../shared/config/settings.ts';
-import { ConnectorError } from '../../../shared/errors.ts';
+import { ConnectorError, SinkError } from '../../../shared/errors.ts';
 import { MemoryMetrics, MetricNames, silentLogger } from '../../../shared/ports/logger.ts';
 import {
   ArraySource,
@@ -99,13 +99,16 @@ describe('Module: collector/collect', () => {
   });
 
   it('stops before the deadline, saves the cursor and the next run resumes at that offset', async () => {
-    const { run, sink, clock, source, store } = setup();
+    const { run, sink, clock, source, store, metrics } = setup();
     source.beforePage = (_q, offset) => {
       if (offset === 100) clock.advance(9 * 60_000 + 40_000); // page 2 took long: 20 s left < 30 s margin
     };
     const first = await run('run-1', T0 + 10 * 60_000);
     expect(first.status).toBe('partial');
     expect(first.reason).toMatch(/deadline/);
+    // Progress, not failure: it counts for the dead-man's switch.
+    expect(metrics.get(MetricNames.runPartial)).toBe(1);
+    expect(metrics.get(MetricNames.runSucceeded)).toBe(1);
     const cp = await store.load('default');
     expect(cp?.cursor?.offset).toBe(200);
     source.beforePage = undefined;
@@ -160,6 +163,17 @@ describe('Module: collector/collect', () => {
     bad.deps.monitors = { evaluate: async () => [], flush: async () => void flushed.push('bad') };
     await bad.run();
     expect(flushed).toEqual(['ok']);
+  });
+
+  it('counts the records the sink still refused after its retries in SinkFailedRecords', async () => {
+    const { run, sink, metrics } = setup();
+    sink.write = async () => {
+      throw new SinkError('Firehose refused 7 records after 6 attempts', { details: { failedCount: 7 } });
+    };
+    const summary = await run();
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.kind).toBe('sink');
+    expect(metrics.get(MetricNames.sinkFailedRecords)).toBe(7);
   });
 
   it('keeps the checkpoint where it was when the sink fails', async () => {
