@@ -1,3 +1,4 @@
+import { checkSettingRelations } from '../config/load.ts';
 import type { CheckpointState, CheckpointStore, WindowCursor } from '../ports/checkpoint-store.ts';
 import { MetricNames } from '../ports/logger.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
@@ -73,6 +74,8 @@ export class CollectorRun {
     }
     this.deadline.start();
     try {
+      // Settings built in code (tests, embedders) skip parseSettings: check the relations here too.
+      checkSettingRelations(this.s);
       await this.checkpoint.load();
       await this.drainWindows();
       if (this.summary.status === 'complete' && this.summary.openSweep !== 'disabled') {
@@ -126,6 +129,11 @@ export class CollectorRun {
         logger.warn(
           `history limit: incidents between ${plan.gap.from} and ${plan.gap.to} are older than the API keeps (${this.s.historyDays} days) and cannot be collected; collection continues from ${plan.cursor.start}`,
           { gap: plan.gap },
+        );
+      } else if (plan.restarted) {
+        logger.warn(
+          `history limit: the window from ${plan.restarted.from} stopped at offset ${plan.restarted.offset} and the API no longer serves its start; it restarts at ${plan.cursor.start}. Records between ${plan.restarted.from} and ${plan.restarted.to} not yet delivered cannot be collected`,
+          { restarted: plan.restarted },
         );
       } else if (plan.lookbackClamped) {
         logger.warn(
@@ -217,8 +225,11 @@ export class CollectorRun {
       events: this.summary.events,
       quarantined: this.summary.quarantined,
     };
+    const state = this.checkpoint.state();
     await this.checkpoint.save({
-      ...this.checkpoint.state(),
+      ...state,
+      // Until a first watermark exists, the lag is measured from the first run (so the lag alarm sees it).
+      firstRunAt: state.firstRunAt ?? new Date(this.started).toISOString(),
       lastRun,
       ...(this.summary.status === 'complete' ? { lastSuccess: now } : {}),
     });
