@@ -17,6 +17,9 @@ import {
 } from './summary.ts';
 import { planWindow } from './window.ts';
 
+/** Backfill windows still overlap by a second: the API may treat a boundary millisecond as exclusive. */
+export const BACKFILL_OVERLAP_SECONDS = 1;
+
 /**
  * One collection run: lease → windows → checkpoint. Each window is read through a PageStream and
  * handed to Delivery page by page; progress is saved only after delivery succeeded, by a conditional
@@ -84,6 +87,7 @@ export class CollectorRun {
           store,
           clock,
           logger,
+          metrics,
           delivery: this.delivery,
           checkpoint: this.checkpoint,
           deadline: this.deadline,
@@ -91,6 +95,11 @@ export class CollectorRun {
         });
         this.summary.openSweep = result.status;
         this.summary.refetched += result.refetched;
+        if (result.status === 'incomplete') {
+          this.summary.status = 'partial';
+          this.summary.reason =
+            'deadline near: the re-read of open incidents stopped; its progress is kept and the next run continues it';
+        }
       }
       await this.deps.monitors?.flush?.();
       await this.recordRun();
@@ -120,7 +129,9 @@ export class CollectorRun {
     for (let guard = 0; guard < 100_000; guard++) {
       const now = clock.now();
       const settings =
-        this.mode.kind === 'backfill' ? { ...this.s, overlapSeconds: 0, settleSeconds: 0 } : this.s;
+        this.mode.kind === 'backfill'
+          ? { ...this.s, overlapSeconds: BACKFILL_OVERLAP_SECONDS, settleSeconds: 0 }
+          : this.s;
       const plan = planWindow(state, now, settings, until);
       if (!plan) return;
       if (plan.gap) {

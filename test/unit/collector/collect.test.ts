@@ -422,4 +422,55 @@ describe('Defects of the collector core (each test fails on 8c9201d)', () => {
     const summary = await run('run-1', clock.now() + 10_000);
     expect(summary.lagSeconds).toBe(3 * 3600);
   });
+
+  /** A closes after the first re-read under a creation-time filter, so the second re-read fetches it by id. */
+  function closedAfterFirstReRead(overrides: Partial<Settings> = {}) {
+    const iso = (t: number) => new Date(t).toISOString();
+    const old = T0 - 10 * DAY;
+    const records = [{ incident_uid: 'A', time: old, created: iso(old), state_id: 1 }];
+    const rig = setup(records, { openSweepMinutes: 60, ...overrides });
+    rig.source.filterOn = 'created';
+    const closeA = () => {
+      rig.source.records.push({ incident_uid: 'A', time: T0 + 30 * 60_000, created: iso(old), state_id: 5 });
+      rig.clock.advance(90 * 60_000);
+    };
+    return { ...rig, closeA };
+  }
+
+  it('a hard-stop abort during a by-id GET reports partial, not failed, and keeps the incident for the next re-read', async () => {
+    const { run, source, clock, closeA } = closedAfterFirstReRead({ deadlineMarginSeconds: 1 });
+    await run();
+    closeA();
+    const realGet = source.get.bind(source);
+    // The GET hangs until the run's hard stop (deadline − margin/2) aborts it.
+    source.get = (_uid: string, options?: { signal?: AbortSignal }) =>
+      new Promise((_resolve, reject) => {
+        options?.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      });
+    const stopped = await run('run-2', clock.now() + 1_200);
+    expect(stopped.status).toBe('partial');
+    expect(stopped.openSweep).toBe('incomplete');
+    source.get = realGet;
+    clock.advance(90 * 60_000);
+    const next = await run('run-3');
+    expect(next.refetched).toBe(1);
+  });
+
+  it('defect 4: a by-id GET that fails (e.g. 403) is a warning with a metric, not a failed run; it is retried later', async () => {
+    const { run, source, metrics, sink, clock, closeA } = closedAfterFirstReRead();
+    await run();
+    closeA();
+    const realGet = source.get.bind(source);
+    source.get = async () => {
+      throw new ConnectorError('permission', 'GET /v1/incidents/A: 403 Forbidden');
+    };
+    const second = await run('run-2');
+    expect(second.status).toBe('complete');
+    expect(metrics.get(MetricNames.refetchFailed)).toBe(1);
+    source.get = realGet;
+    clock.advance(90 * 60_000);
+    const third = await run('run-3');
+    expect(third.refetched).toBe(1);
+    expect(ids(sink).has(`A@${T0 + 30 * 60_000}`)).toBe(true);
+  });
 });
