@@ -71,7 +71,7 @@ describe('Stack: parameters', () => {
       FirehoseBufferSizeMiB: 64,
       RetentionDays: 365,
       AlarmEmail: '',
-      NoSuccessAlarmSeconds: 900,
+      NoSuccessAlarmSeconds: '900',
       LagAlarmSeconds: 3600,
       ExistingSecretArn: '',
       OpenSearchDomainArn: '',
