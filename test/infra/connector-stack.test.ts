@@ -330,7 +330,6 @@ describe('Stack: IAM least privilege', () => {
         'dynamodb:PutItem',
         'dynamodb:UpdateItem',
         'events:PutEvents',
-        'firehose:PutRecord',
         'firehose:PutRecordBatch',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
