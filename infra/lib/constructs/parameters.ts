@@ -25,6 +25,7 @@ export const SETTING_PARAMETER_CONSTRAINTS: Record<
   pageSize: { type: 'Number', minValue: 1, maxValue: 2000 },
   includeEvents: { type: 'String', allowedValues: ['true', 'false'] },
   keepOriginal: { type: 'String', allowedValues: ['true', 'false'] },
+  preserveDuplicateCustomFields: { type: 'String', allowedValues: ['true', 'false'] },
   initialLookbackMinutes: { type: 'Number', minValue: 1, maxValue: 30 * 24 * 60 },
   overlapSeconds: { type: 'Number', minValue: 0, maxValue: 24 * 3600 },
   openSweepMinutes: { type: 'Number', minValue: 0, maxValue: 7 * 24 * 60 },
