@@ -78,7 +78,12 @@ describe('Module: Lambda handler end to end', () => {
 
   it('re-delivers after a crash between the sink and the checkpoint write, losing nothing', async () => {
     // Prepare
-    rig = await startLambdaRig({ seed: 12, incidents: 40, spanHours: 6, env: { SES_PAGE_SIZE: '25' } });
+    rig = await startLambdaRig({
+      seed: 12,
+      incidents: 40,
+      spanHours: 6,
+      env: { SES_PAGE_SIZE: '25', SES_PAGE_OVERLAP: '0' },
+    }); // exact offsets: plain paging
     rig.dynamo.arm({ checkpointWrites: 1, keepLease: true });
     // Act: the first run dies after Firehose accepted its first page.
     const crashed = await rig.invoke(rig.container());
@@ -113,7 +118,12 @@ describe('Module: Lambda handler end to end', () => {
 
   it('stops mid-window at the deadline when the API is slow, and the next run resumes at the saved offset', async () => {
     // Prepare: the second data request hangs for 10 s; the run has 3 s left and a 1 s margin.
-    rig = await startLambdaRig({ seed: 13, incidents: 60, spanHours: 6, env: { SES_PAGE_SIZE: '25' } });
+    rig = await startLambdaRig({
+      seed: 13,
+      incidents: 60,
+      spanHours: 6,
+      env: { SES_PAGE_SIZE: '25', SES_PAGE_OVERLAP: '0' },
+    }); // exact offsets: plain paging
     rig.sim.faults.at(2, { kind: 'slow', delayMs: 10_000 });
     // Act
     const first = await rig.invoke(rig.container({ SES_DEADLINE_MARGIN_SECONDS: '1' }), 3_000);
