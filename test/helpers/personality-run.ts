@@ -5,7 +5,7 @@
  * during scans as the personality says, then quiet catch-up runs; the delivered incident versions are
  * audited against the simulator's ground truth (lost must be empty; unobservable is reported apart).
  */
-import { checkpointRegressions } from '../../bench/soak-harness.ts';
+
 import { collect, type RunSummary } from '../../shared/collector/collect.ts';
 import { composeCollector } from '../../shared/collector/compose.ts';
 import { parseSettings } from '../../shared/config/load.ts';
@@ -21,6 +21,7 @@ import {
   versionKey,
 } from '../../shared/simulator/index.ts';
 import { FakeClock, MemoryCheckpointStore, MemorySink } from './fakes.ts';
+import { checkpointRegressions } from './lambda-rig.ts';
 import { MovingClock } from './moving-clock.ts';
 import { staticCredentials } from './simulator.ts';
 

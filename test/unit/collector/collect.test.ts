@@ -369,3 +369,108 @@ describe('Module: collector/collect', () => {
     expect(await store.load('default')).toBeUndefined();
   });
 });
+
+describe('Defects of the collector core (each test fails on 8c9201d)', () => {
+  it('defect 1: a window at the 30-day limit finishes over several runs instead of restarting at offset 0 (no re-sends, no false gap)', async () => {
+    // A 30-day first lookback: the first window is clamped to the history limit and holds more than
+    // one run can read. Runs every 5 minutes of real (fake) time; each page costs 20 s.
+    const records = incidentsBetween(T0 - 30 * DAY + 10 * 60_000, T0 - 30 * DAY + 130 * 60_000, 300);
+    const { deps, settings, source, sink, clock } = setup(records, {
+      initialLookbackMinutes: 43_200,
+      pageSize: 20,
+      deadlineMarginSeconds: 30,
+    });
+    source.beforePage = () => clock.advance(20_000);
+    const summaries = [];
+    for (let i = 0; i < 12; i++) {
+      summaries.push(await collect(deps, { settings, owner: `run-${i}`, deadline: clock.now() + 90_000 }));
+      clock.advance(5 * 60_000);
+    }
+    expect(summaries.flatMap((s) => s.historyGaps)).toEqual([]);
+    // The first window needs more than one run...
+    const firstWindowEnd = Date.parse(summaries[0]!.windows[0]!.end);
+    expect(records.filter((r) => Number(r.time) < firstWindowEnd).length).toBeGreaterThan(60);
+    // ...and every record was delivered; re-sent are only the 5-minute overlaps at window starts
+    // (about 12 records each), not whole windows restarted at offset 0.
+    const delivered = sink.docs.map((d) => d.id);
+    expect(delivered.length - new Set(delivered).size).toBeLessThanOrEqual(30);
+    expect(new Set(delivered)).toEqual(new Set(records.map((r) => `${r.incident_uid}@${r.time}`)));
+  });
+
+  it('defect 3: a first-run lookback no longer than the settle time fails the run naming both settings', async () => {
+    const { run, metrics } = setup(undefined, { initialLookbackMinutes: 1, settleSeconds: 60 });
+    const summary = await run();
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.kind).toBe('config');
+    expect(summary.reason).toContain('SES_INITIAL_LOOKBACK_MINUTES');
+    expect(summary.reason).toContain('SES_SETTLE_SECONDS');
+    expect(metrics.get(MetricNames.configError)).toBe(1);
+  });
+
+  it('defect 3: parseSettings rejects a lookback no longer than the settle time, naming both flags', () => {
+    expect(() => parseSettings({ initialLookbackMinutes: 1, settleSeconds: 60 })).toThrow(
+      /--initial-lookback-minutes.*--settle-seconds|SES_INITIAL_LOOKBACK_MINUTES.*SES_SETTLE_SECONDS/,
+    );
+    expect(() => parseSettings({ initialLookbackMinutes: 2, settleSeconds: 60 })).not.toThrow();
+  });
+
+  it('defect 3: without a watermark the lag is measured from the first run, so the lag alarm sees a collector that never collects', async () => {
+    const { run, clock, store, source } = setup([]);
+    // A source that never ends a window (the deadline always stops it before any page).
+    source.beforePage = () => clock.advance(0);
+    await store.save('default', { firstRunAt: new Date(T0 - 3 * HOUR).toISOString() }, 0);
+    const summary = await run('run-1', clock.now() + 10_000);
+    expect(summary.lagSeconds).toBe(3 * 3600);
+  });
+
+  /** A closes after the first re-read under a creation-time filter, so the second re-read fetches it by id. */
+  function closedAfterFirstReRead(overrides: Partial<Settings> = {}) {
+    const iso = (t: number) => new Date(t).toISOString();
+    const old = T0 - 10 * DAY;
+    const records = [{ incident_uid: 'A', time: old, created: iso(old), state_id: 1 }];
+    const rig = setup(records, { openSweepMinutes: 60, ...overrides });
+    rig.source.filterOn = 'created';
+    const closeA = () => {
+      rig.source.records.push({ incident_uid: 'A', time: T0 + 30 * 60_000, created: iso(old), state_id: 5 });
+      rig.clock.advance(90 * 60_000);
+    };
+    return { ...rig, closeA };
+  }
+
+  it('a hard-stop abort during a by-id GET reports partial, not failed, and keeps the incident for the next re-read', async () => {
+    const { run, source, clock, closeA } = closedAfterFirstReRead({ deadlineMarginSeconds: 1 });
+    await run();
+    closeA();
+    const realGet = source.get.bind(source);
+    // The GET hangs until the run's hard stop (deadline − margin/2) aborts it.
+    source.get = (_uid: string, options?: { signal?: AbortSignal }) =>
+      new Promise((_resolve, reject) => {
+        options?.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      });
+    const stopped = await run('run-2', clock.now() + 1_200);
+    expect(stopped.status).toBe('partial');
+    expect(stopped.openSweep).toBe('incomplete');
+    source.get = realGet;
+    clock.advance(90 * 60_000);
+    const next = await run('run-3');
+    expect(next.refetched).toBe(1);
+  });
+
+  it('defect 4: a by-id GET that fails (e.g. 403) is a warning with a metric, not a failed run; it is retried later', async () => {
+    const { run, source, metrics, sink, clock, closeA } = closedAfterFirstReRead();
+    await run();
+    closeA();
+    const realGet = source.get.bind(source);
+    source.get = async () => {
+      throw new ConnectorError('permission', 'GET /v1/incidents/A: 403 Forbidden');
+    };
+    const second = await run('run-2');
+    expect(second.status).toBe('complete');
+    expect(metrics.get(MetricNames.refetchFailed)).toBe(1);
+    source.get = realGet;
+    clock.advance(90 * 60_000);
+    const third = await run('run-3');
+    expect(third.refetched).toBe(1);
+    expect(ids(sink).has(`A@${T0 + 30 * 60_000}`)).toBe(true);
+  });
+});
