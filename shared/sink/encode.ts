@@ -69,7 +69,7 @@ export function quarantineDocument(
   return buildQuarantine(
     original.doc,
     reason.message,
-    { keepOriginal: false, namespace, ingested: timestamp },
+    { keepOriginal: false, preserveDuplicates: false, namespace, ingested: timestamp },
     {
       errorType: reason.type,
       source: 'document',
