@@ -99,10 +99,7 @@ export class FirehoseDouble {
         | undefined;
       const dataset = String((doc.data_stream as { dataset?: string } | undefined)?.dataset);
       this.accepted.set(dataset, (this.accepted.get(dataset) ?? 0) + 1);
-      if (dataset === 'symantec_edr_cloud.incident')
-        this.versionKeys.add(
-          versionKey(meta?.incident?.incident_uid, Date.parse(String(meta?.incident?.time))),
-        );
+      if (dataset === 'symantec_edr_cloud.incident') this.versionKeys.add(incidentVersionKey(doc));
       if (this.keep) {
         this.lines.push(line);
         this.delivered.push({ id: String(meta?.doc_id), dataset, doc });
@@ -420,6 +417,19 @@ export async function startLambdaRig(options: RigOptions = {}): Promise<LambdaRi
   };
 }
 
+/**
+ * `incident_uid@time` of an incident document, from its ECS fields (`event.id`, `@timestamp`), which
+ * every output shape keeps; the vendor copies under `symantec_edr_cloud.incident` are optional.
+ */
+export function incidentVersionKey(doc: Record<string, unknown>): string {
+  const vendor = (
+    doc.symantec_edr_cloud as { incident?: { incident_uid?: string; time?: string } } | undefined
+  )?.incident;
+  const uid = (doc.event as { id?: string } | undefined)?.id ?? vendor?.incident_uid;
+  const time = (doc['@timestamp'] as string | undefined) ?? vendor?.time;
+  return versionKey(uid, Date.parse(String(time)));
+}
+
 function audit(sim: RunningSimulator, firehose: FirehoseDouble): Audit {
   const deliveredVersions = new Set<string>();
   const deliveredEvents = new Set<string>();
@@ -429,8 +439,7 @@ function audit(sim: RunningSimulator, firehose: FirehoseDouble): Audit {
     seen.set(d.id, (seen.get(d.id) ?? 0) + 1);
     const ns = d.doc.symantec_edr_cloud as Record<string, Record<string, unknown>> | undefined;
     if (d.dataset === 'symantec_edr_cloud.incident') {
-      const inc = ns?.incident ?? {};
-      deliveredVersions.add(versionKey(inc.incident_uid, Date.parse(String(inc.time))));
+      deliveredVersions.add(incidentVersionKey(d.doc));
     } else if (d.dataset === 'symantec_edr_cloud.event') {
       const uid =
         (ns?.incident as Record<string, unknown> | undefined)?.incident_uid ?? incidentOfEvent(d.doc);

@@ -18,10 +18,9 @@ import {
   type RunningSimulator,
   startSimulator,
   type VersionTruth,
-  versionKey,
 } from '../../shared/simulator/index.ts';
 import { FakeClock, MemoryCheckpointStore, MemorySink } from './fakes.ts';
-import { checkpointRegressions } from './lambda-rig.ts';
+import { checkpointRegressions, incidentVersionKey } from './lambda-rig.ts';
 import { MovingClock } from './moving-clock.ts';
 import { staticCredentials } from './simulator.ts';
 
@@ -119,10 +118,7 @@ export async function runPersonality(options: PersonalityRunOptions): Promise<Pe
     for (const d of sink.docs) {
       ids.set(d.id, (ids.get(d.id) ?? 0) + 1);
       if (d.dataset !== 'incident') continue;
-      const inc = (
-        d.doc.symantec_edr_cloud as { incident?: { incident_uid?: string; time?: string } } | undefined
-      )?.incident;
-      delivered.add(versionKey(inc?.incident_uid, Date.parse(String(inc?.time))));
+      delivered.add(incidentVersionKey(d.doc));
     }
     let duplicates = 0;
     for (const n of ids.values()) duplicates += n - 1;
