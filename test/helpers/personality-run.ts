@@ -18,9 +18,10 @@ import {
   type RunningSimulator,
   startSimulator,
   type VersionTruth,
+  versionKey,
 } from '../../shared/simulator/index.ts';
 import { FakeClock, MemoryCheckpointStore, MemorySink } from './fakes.ts';
-import { checkpointRegressions, incidentVersionKey } from './lambda-rig.ts';
+import { checkpointRegressions, incidentVersion } from './lambda-rig.ts';
 import { MovingClock } from './moving-clock.ts';
 import { staticCredentials } from './simulator.ts';
 
@@ -118,7 +119,8 @@ export async function runPersonality(options: PersonalityRunOptions): Promise<Pe
     for (const d of sink.docs) {
       ids.set(d.id, (ids.get(d.id) ?? 0) + 1);
       if (d.dataset !== 'incident') continue;
-      delivered.add(incidentVersionKey(d.doc));
+      const version = incidentVersion(d.doc);
+      delivered.add(versionKey(version.uid, version.time));
     }
     let duplicates = 0;
     for (const n of ids.values()) duplicates += n - 1;

@@ -183,9 +183,7 @@ describe('Module: bad input', () => {
     // The long message is delivered, cut (top level and vendor copy) with the truncation marker.
     const cut = rig.firehose.delivered.find(
       (d) =>
-        d.dataset === 'symantec_edr_cloud.incident' &&
-        (d.doc.symantec_edr_cloud as { incident: { incident_uid: string } }).incident.incident_uid ===
-          a.incident_uid,
+        d.dataset === 'symantec_edr_cloud.incident' && (d.doc.event as { id: string }).id === a.incident_uid,
     );
     expect(String(cut?.doc.message).endsWith(TRUNCATION_MARKER)).toBe(true);
     // The long remediation (structured vendor field, not free text) becomes a quarantine document.
