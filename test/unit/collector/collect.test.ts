@@ -3,6 +3,7 @@ import { type CollectorDeps, collect } from '../../../shared/collector/collect.t
 import { parseSettings } from '../../../shared/config/load.ts';
 import type { Settings } from '../../../shared/config/settings.ts';
 import { ConnectorError, SinkError } from '../../../shared/errors.ts';
+import { createMonitorEngine, parseMonitorsConfig } from '../../../shared/monitors/index.ts';
 import { MemoryMetrics, MetricNames, silentLogger } from '../../../shared/ports/logger.ts';
 import {
   ArraySource,
@@ -13,6 +14,7 @@ import {
   MemoryCheckpointStore,
   MemorySink,
 } from '../../helpers/fakes.ts';
+import { incidentDoc, onlyRule } from '../monitors/docs.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -156,11 +158,17 @@ describe('Module: collector/collect', () => {
   it('flushes the monitors state when a run ends well, and not after a failure (alerts fire again)', async () => {
     const ok = setup();
     const flushed: string[] = [];
-    ok.deps.monitors = { evaluate: async () => [], flush: async () => void flushed.push('ok') };
+    ok.deps.monitors = {
+      evaluate: async () => ({ alerts: [], commit: async () => {} }),
+      flush: async () => void flushed.push('ok'),
+    };
     await ok.run();
     const bad = setup();
     bad.sink.failOnWrite = 2;
-    bad.deps.monitors = { evaluate: async () => [], flush: async () => void flushed.push('bad') };
+    bad.deps.monitors = {
+      evaluate: async () => ({ alerts: [], commit: async () => {} }),
+      flush: async () => void flushed.push('bad'),
+    };
     await bad.run();
     expect(flushed).toEqual(['ok']);
   });
@@ -472,5 +480,39 @@ describe('Defects of the collector core (each test fails on 8c9201d)', () => {
     const third = await run('run-3');
     expect(third.refetched).toBe(1);
     expect(ids(sink).has(`A@${T0 + 30 * 60_000}`)).toBe(true);
+  });
+
+  it('defect 5: an alert whose publish failed is sent by the next run (fired state committed only after write and publish)', async () => {
+    const { deps, settings, store, clock } = setup(incidentsBetween(T0 - 3 * HOUR, T0 - 2 * HOUR, 1));
+    // The real rules engine, with state in the run's store; incident documents that raise one alert each.
+    deps.normalize = (raw) => [
+      incidentDoc({ uid: (raw as { incident_uid: string }).incident_uid, severityId: 5 }),
+    ];
+    const published: string[] = [];
+    let failPublish = true;
+    deps.alerts = {
+      description: 'test',
+      async publish(alerts) {
+        if (failPublish) throw new ConnectorError('sink', 'SNS: throttled');
+        published.push(...alerts.map((a) => a.id));
+      },
+    };
+    const engine = () =>
+      createMonitorEngine({
+        config: parseMonitorsConfig(onlyRule('highPriorityOrSeverityIncident')),
+        store,
+        tenant: 'default',
+        clock,
+        saveIntervalMs: 0,
+      });
+    deps.monitors = engine();
+    const failed = await collect(deps, { settings, owner: 'r1', deadline: clock.now() + 600_000 });
+    expect(failed.status).toBe('failed');
+    failPublish = false;
+    clock.advance(5 * 60_000);
+    deps.monitors = engine();
+    const next = await collect(deps, { settings, owner: 'r2', deadline: clock.now() + 600_000 });
+    expect(next.status).toBe('complete');
+    expect(published).toHaveLength(1);
   });
 });
