@@ -159,7 +159,8 @@ export class ConnectorParameters extends Construct {
     });
     this.noSuccessAlarmSeconds = param('NoSuccessAlarmSeconds', {
       type: 'Number',
-      default: STACK_DEFAULTS.noSuccessAlarmSeconds,
+      // A string: CloudFormation compares the Default with AllowedValues as strings (cfn-lint E2015).
+      default: String(STACK_DEFAULTS.noSuccessAlarmSeconds),
       allowedValues: ['300', '600', '900', '1800', '3600', '7200', '21600', '86400'],
       description:
         "Dead-man's switch: alarm when no run succeeded for this long (default 3 periods of the 5-minute schedule).",
