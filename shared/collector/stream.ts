@@ -206,6 +206,17 @@ class ChannelRun {
       const checkpoint: Checkpoint | undefined = await store.load(this.key);
       this.version = checkpoint?.version ?? 0;
       this.progress = { ...(checkpoint?.stream ?? {}) };
+      const expired = this.progress.lastExpired;
+      if (expired && expired.lostTo === undefined) {
+        // A run restarted after a 410 but stopped before the first event of the fresh cursor: that
+        // event, read now, still closes the lost interval.
+        this.openLoss = {
+          channel: this.channel,
+          at: expired.at,
+          ...(expired.lostFrom ? { from: expired.lostFrom } : {}),
+        };
+        this.summary.lost.push(this.openLoss);
+      }
       await this.readUntilDone();
     } catch (error) {
       this.fail(error);
