@@ -276,9 +276,20 @@ export const EVENT_FIELDS: FieldSpec[] = [
 export const QUARANTINE_FIELDS: FieldSpec[] = [
   ...COMMON_FIELDS,
   f('error.type', 'string', 'ecs', 'invalid_json, not_an_object, missing_field, invalid_field, rejected.'),
-  f(QUARANTINE_PREFIX + 'source', 'string', 'derived', 'What was quarantined: input, incident or event.'),
+  f(
+    QUARANTINE_PREFIX + 'source',
+    'string',
+    'derived',
+    'What was quarantined: input, incident, event or telemetry.',
+  ),
   f(QUARANTINE_PREFIX + 'incident_uid', 'string', 'derived', 'The parent incident of a quarantined event.'),
   f(QUARANTINE_PREFIX + 'event_index', 'long', 'derived', 'Position of a quarantined event in `events`.'),
+  f(
+    QUARANTINE_PREFIX + 'origin',
+    'string',
+    'derived',
+    'Where a quarantined telemetry record came from: file key and line, or stream cursor.',
+  ),
 ];
 
 /** Catalogue per short dataset name. */
