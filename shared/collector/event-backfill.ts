@@ -2,13 +2,13 @@ import { ConnectorError, isConnectorError } from '../errors.ts';
 import type { CheckpointState, CheckpointStore, WindowCursor } from '../ports/checkpoint-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Logger } from '../ports/logger.ts';
-import { abortableSleep } from '../symantec/retry.ts';
 import {
   EVENT_SEARCH_MAX_PAGE,
   EVENT_SEARCH_MAX_RESULTS,
   type EventSearchClient,
   type RequestBudget,
 } from '../symantec/event-search.ts';
+import { abortableSleep } from '../symantec/retry.ts';
 import type { RunStatus } from './collect.ts';
 import type { TelemetryDelivery } from './telemetry-delivery.ts';
 
@@ -35,7 +35,13 @@ export interface EventBackfillOptions {
   /** Wait for the hourly budget when it runs out, if the deadline allows (default true). */
   waitForBudget?: boolean;
   query?: string;
-  onProgress?: (p: { windowStart: string; windowEnd: string; offset: number; total: number; events: number }) => void;
+  onProgress?: (p: {
+    windowStart: string;
+    windowEnd: string;
+    offset: number;
+    total: number;
+    events: number;
+  }) => void;
 }
 
 export interface EventBackfillSummary {
@@ -74,7 +80,10 @@ export function eventBackfillKey(tenant: string, since: Date, until: Date): stri
  * hourly request budget kept on our side. Progress (watermark + window cursor) is saved after every
  * delivered page under its own checkpoint key, so re-running resumes.
  */
-export async function backfillEvents(deps: EventBackfillDeps, options: EventBackfillOptions): Promise<EventBackfillSummary> {
+export async function backfillEvents(
+  deps: EventBackfillDeps,
+  options: EventBackfillOptions,
+): Promise<EventBackfillSummary> {
   const { store, clock, logger, budget, search, delivery } = deps;
   const key = eventBackfillKey(options.tenant, options.since, options.until);
   const started = clock.now();
@@ -107,14 +116,20 @@ export async function backfillEvents(deps: EventBackfillDeps, options: EventBack
     return finish();
   }
   const hardStop = new AbortController();
-  const timer = setTimeout(() => hardStop.abort(new Error('deadline')), Math.max(0, options.deadline - clock.now() - options.deadlineMarginMs / 2));
+  const timer = setTimeout(
+    () => hardStop.abort(new Error('deadline')),
+    Math.max(0, options.deadline - clock.now() - options.deadlineMarginMs / 2),
+  );
   timer.unref?.();
   const until = options.until.getTime();
   let windowMs = options.initialWindowMs ?? 3_600_000;
   try {
     const checkpoint = await store.load(key);
     let version = checkpoint?.version ?? 0;
-    let state: CheckpointState = { watermark: checkpoint?.watermark ?? options.since.toISOString(), ...(checkpoint?.cursor ? { cursor: checkpoint.cursor } : {}) };
+    let state: CheckpointState = {
+      watermark: checkpoint?.watermark ?? options.since.toISOString(),
+      ...(checkpoint?.cursor ? { cursor: checkpoint.cursor } : {}),
+    };
     const save = async (next: CheckpointState) => {
       const saved = await store.save(key, next, version);
       version = saved.version;
@@ -125,7 +140,10 @@ export async function backfillEvents(deps: EventBackfillDeps, options: EventBack
     const fetchPage = async (cursor: WindowCursor) => {
       let wait = budget.waitMs();
       if (wait > 0) {
-        if (options.waitForBudget === false || clock.now() + wait > options.deadline - options.deadlineMarginMs) {
+        if (
+          options.waitForBudget === false ||
+          clock.now() + wait > options.deadline - options.deadlineMarginMs
+        ) {
           summary.status = 'partial';
           summary.reason = `the hourly Event Search budget (${budget.perHour} requests) is spent; the backfill resumes from its checkpoint after ${new Date(clock.now() + wait).toISOString()}`;
           return undefined;
@@ -180,14 +198,22 @@ export async function backfillEvents(deps: EventBackfillDeps, options: EventBack
       summary.duplicatesSkipped += counts.duplicatesSkipped;
       const nextOffset = page.next;
       const reachable = nextOffset !== undefined && nextOffset < EVENT_SEARCH_MAX_RESULTS;
-      options.onProgress?.({ windowStart: cursor.start, windowEnd: cursor.end, offset: nextOffset ?? page.total, total: page.total, events: summary.events });
+      options.onProgress?.({
+        windowStart: cursor.start,
+        windowEnd: cursor.end,
+        offset: nextOffset ?? page.total,
+        total: page.total,
+        events: summary.events,
+      });
       if (reachable) {
         await save({ watermark: state.watermark, cursor: { ...cursor, offset: nextOffset } });
         continue;
       }
       if (nextOffset !== undefined) {
         summary.unreachable += Math.max(0, page.total - EVENT_SEARCH_MAX_RESULTS);
-        logger.warn(`window ${cursor.start} → ${cursor.end} holds ${page.total} events; the API returns ${EVENT_SEARCH_MAX_RESULTS} per query and the window cannot be split further`);
+        logger.warn(
+          `window ${cursor.start} → ${cursor.end} holds ${page.total} events; the API returns ${EVENT_SEARCH_MAX_RESULTS} per query and the window cannot be split further`,
+        );
       }
       summary.windows++;
       await save({ watermark: cursor.end });
@@ -200,7 +226,9 @@ export async function backfillEvents(deps: EventBackfillDeps, options: EventBack
       summary.status = 'partial';
       summary.reason = 'deadline reached mid-request: progress saved up to the last delivered page';
     } else {
-      const e = isConnectorError(error) ? error : new ConnectorError('server', String(error), { cause: error });
+      const e = isConnectorError(error)
+        ? error
+        : new ConnectorError('server', String(error), { cause: error });
       summary.status = 'failed';
       summary.error = { kind: e.kind, message: e.message };
       summary.reason = `${e.kind} error: ${e.message}`;

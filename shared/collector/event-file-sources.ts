@@ -73,11 +73,19 @@ export async function s3EventObject(
 }
 
 /** Every object under `s3://bucket/prefix`, in key order, each opened when reached. */
-export async function* s3EventObjects(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<EventObject> {
+export async function* s3EventObjects(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+): AsyncGenerator<EventObject> {
   let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
     );
     for (const item of page.Contents ?? []) {
       if (!item.Key || item.Key.endsWith('/')) continue;

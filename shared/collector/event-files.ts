@@ -104,7 +104,10 @@ export async function ingestEventObject(object: EventObject, deps: IngestDeps): 
     invalid = [];
   };
   try {
-    for await (const line of readNdjsonLines(decoded(object), deps.maxLineBytes ? { maxLineBytes: deps.maxLineBytes } : {})) {
+    for await (const line of readNdjsonLines(
+      decoded(object),
+      deps.maxLineBytes ? { maxLineBytes: deps.maxLineBytes } : {},
+    )) {
       result.lines++;
       result.bytes += line.bytes;
       const where = `${object.location} line ${line.number}`;
@@ -115,8 +118,14 @@ export async function ingestEventObject(object: EventObject, deps: IngestDeps): 
         invalid.push({ raw: line.text, reason: `${where} is not JSON (${(error as Error).message})` });
         continue;
       }
-      if (value && typeof value === 'object' && !Array.isArray(value) && Array.isArray((value as { events?: unknown }).events) && !('uuid' in value)) {
-        events.push(...((value as { events: unknown[] }).events));
+      if (
+        value &&
+        typeof value === 'object' &&
+        !Array.isArray(value) &&
+        Array.isArray((value as { events?: unknown }).events) &&
+        !('uuid' in value)
+      ) {
+        events.push(...(value as { events: unknown[] }).events);
       } else if (value && typeof value === 'object' && !Array.isArray(value)) {
         events.push(value);
       } else {
@@ -127,14 +136,21 @@ export async function ingestEventObject(object: EventObject, deps: IngestDeps): 
   } catch (error) {
     if (error instanceof LineTooLongError) {
       await flush();
-      throw new PoisonObjectError(object.location, error.message, { cause: error, linesBefore: result.lines });
-    }
-    if (isZlibError(error)) {
-      await flush();
-      throw new PoisonObjectError(object.location, `gzip data is corrupt after ${result.lines} lines (${(error as Error).message})`, {
+      throw new PoisonObjectError(object.location, error.message, {
         cause: error,
         linesBefore: result.lines,
       });
+    }
+    if (isZlibError(error)) {
+      await flush();
+      throw new PoisonObjectError(
+        object.location,
+        `gzip data is corrupt after ${result.lines} lines (${(error as Error).message})`,
+        {
+          cause: error,
+          linesBefore: result.lines,
+        },
+      );
     }
     throw error;
   }

@@ -21,7 +21,10 @@ export interface TelemetryDeliveryOptions {
 
 /** The delivery step of every telemetry source: the telemetry normalizer, quarantine with the origin. */
 export function createTelemetryDelivery(options: TelemetryDeliveryOptions): TelemetryDelivery {
-  const normalizeOptions = { keepOriginal: options.settings.keepOriginal, namespace: options.settings.namespace };
+  const normalizeOptions = {
+    keepOriginal: options.settings.keepOriginal,
+    namespace: options.settings.namespace,
+  };
   return new TelemetryDelivery({
     sink: options.sink,
     metrics: options.metrics,

@@ -2,6 +2,7 @@ import type { OutputDocument } from '../ports/document.ts';
 import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
 import type { AlertSink, MonitorEvaluator } from '../ports/monitors.ts';
 import type { Sink } from '../ports/sink.ts';
+import { Delivery } from './delivery.ts';
 
 /** Where a batch of telemetry came from: kept on quarantine documents and in log lines. */
 export interface TelemetryOrigin {
@@ -25,82 +26,76 @@ export interface TelemetryDeliveryDeps {
   alerts?: AlertSink;
 }
 
-export interface DeliveryCounts {
+export interface TelemetryCounts {
+  /** Telemetry documents handed to the sink (quarantine documents excluded). */
   events: number;
   quarantined: number;
   duplicatesSkipped: number;
   alerts: number;
-  /** Documents the sink acknowledged. */
-  written: number;
 }
 
 /** Ids remembered to skip an event served twice within a run (the sink's id makes the rest idempotent). */
 const DEDUP_MEMORY = 100_000;
 
+/** A record as handed to the core Delivery: the raw event with the origin its normalizer needs. */
+interface Sourced {
+  raw: unknown;
+  origin: TelemetryOrigin;
+}
+
 /**
- * The telemetry sources' delivery step: normalize → dedup by document id → sink → detection rules →
- * counters. `deliver` resolves only once the sink acknowledged every document, so a caller saves its
- * progress (stream cursor, processed object) only after it returns.
+ * The telemetry sources' use of the shared delivery step (shared/collector/delivery.ts: normalize →
+ * dedup by document id → sink → detections → counters), with the origin of each batch carried to the
+ * normalizer and the quarantine documents. Safe for concurrent batches (stream channels): the origin
+ * travels with each record, not in shared state. `deliver` resolves only once the sink acknowledged
+ * every document, so a caller saves its progress (cursor, object marker) only after it returns.
  */
 export class TelemetryDelivery {
-  readonly totals: DeliveryCounts = {
-    events: 0,
-    quarantined: 0,
-    duplicatesSkipped: 0,
-    alerts: 0,
-    written: 0,
-  };
-  private readonly recent = new Set<string>();
+  readonly totals: TelemetryCounts = { events: 0, quarantined: 0, duplicatesSkipped: 0, alerts: 0 };
+  private readonly delivery: Delivery;
 
-  constructor(private readonly deps: TelemetryDeliveryDeps) {}
+  constructor(private readonly deps: TelemetryDeliveryDeps) {
+    this.delivery = new Delivery(
+      {
+        sink: deps.sink,
+        metrics: deps.metrics,
+        logger: deps.logger,
+        normalize: (record) => {
+          const r = record as Sourced;
+          return deps.normalize(r.raw, r.origin);
+        },
+        quarantine: (record, reason) => {
+          const r = record as Sourced;
+          return deps.quarantine(r.raw, reason, r.origin);
+        },
+        ...(deps.monitors ? { monitors: deps.monitors } : {}),
+        ...(deps.alerts ? { alerts: deps.alerts } : {}),
+      },
+      DEDUP_MEMORY,
+    );
+  }
 
   async deliver(
     events: readonly unknown[],
     origin: TelemetryOrigin,
     invalid: readonly { raw: unknown; reason: string }[] = [],
-  ): Promise<DeliveryCounts> {
-    const { normalize, quarantine, sink, metrics, monitors, alerts } = this.deps;
-    const counts: DeliveryCounts = { events: 0, quarantined: 0, duplicatesSkipped: 0, alerts: 0, written: 0 };
-    const docs: OutputDocument[] = [];
-    const keep = (doc: OutputDocument) => {
-      if (this.recent.has(doc.id)) {
-        counts.duplicatesSkipped++;
-        return;
-      }
-      this.remember(doc.id);
-      docs.push(doc);
-      if (doc.dataset === 'quarantine') counts.quarantined++;
-      else counts.events++;
+  ): Promise<TelemetryCounts> {
+    const c = await this.delivery.deliver({
+      records: events.map((raw): Sourced => ({ raw, origin })),
+      invalid: invalid.map((bad) => ({
+        raw: { raw: bad.raw, origin } satisfies Sourced,
+        reason: bad.reason,
+      })),
+    });
+    const counts: TelemetryCounts = {
+      // Quarantined = the batch's quarantine documents plus those the sink replaced (too large).
+      events: Math.max(0, c.documents - c.quarantined),
+      quarantined: c.quarantined,
+      duplicatesSkipped: c.duplicatesSkipped,
+      alerts: c.alerts,
     };
-    for (const raw of events) for (const doc of normalize(raw, origin)) keep(doc);
-    for (const bad of invalid) keep(quarantine(bad.raw, bad.reason, origin));
-    if (docs.length > 0) {
-      const result = await sink.write(docs);
-      counts.written = result.written;
-      counts.quarantined += result.quarantined;
-      if (result.retries) metrics.add(MetricNames.sinkRetries, result.retries);
-      if (monitors) {
-        const fired = await monitors.evaluate(docs);
-        if (fired.length > 0) {
-          await sink.write(fired.map((a) => a.doc));
-          await alerts?.publish(fired);
-          counts.alerts = fired.length;
-          metrics.add(MetricNames.alerts, fired.length);
-        }
-      }
-    }
-    metrics.add(MetricNames.telemetryEvents, counts.events);
-    metrics.add(MetricNames.quarantined, counts.quarantined);
-    metrics.add(MetricNames.duplicatesSkipped, counts.duplicatesSkipped);
-    for (const k of Object.keys(counts) as (keyof DeliveryCounts)[]) this.totals[k] += counts[k];
+    this.deps.metrics.add(MetricNames.telemetryEvents, counts.events);
+    for (const k of Object.keys(counts) as (keyof TelemetryCounts)[]) this.totals[k] += counts[k];
     return counts;
-  }
-
-  private remember(id: string): void {
-    if (this.recent.size >= DEDUP_MEMORY) {
-      const oldest = this.recent.values().next().value;
-      if (oldest !== undefined) this.recent.delete(oldest);
-    }
-    this.recent.add(id);
   }
 }

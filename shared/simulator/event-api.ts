@@ -320,7 +320,9 @@ export function createEventApi(
         const text = `{"events":[${batch.map((e) => e.text).join(',')}],"next":"${next}"}\n`;
         if (cutAfter !== undefined && lines >= cutAfter) {
           await write(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
-          await sleep(10);
+          // Everything written so far reaches the socket before the cut (gzip holds data until flushed).
+          if (out !== res) await new Promise<void>((resolve) => (out as Gzip).flush(() => resolve()));
+          await new Promise<void>((resolve) => res.write('', () => resolve()));
           res.socket?.destroy();
           return;
         }

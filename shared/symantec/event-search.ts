@@ -110,7 +110,11 @@ export function createEventSearchClient(options: EventSearchClientOptions): Even
           url,
           {
             method: 'POST',
-            headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', 'Content-Type': 'application/json' },
+            headers: {
+              Authorization: `Bearer ${token}`,
+              Accept: 'application/json',
+              'Content-Type': 'application/json',
+            },
             body: JSON.stringify(eventSearchBody(q)),
           },
           timeoutMs,

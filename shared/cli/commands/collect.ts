@@ -291,21 +291,26 @@ export function registerBackfill(program: Command): void {
     )
     .requiredOption('--since <iso>', 'window start, ISO 8601 (e.g. 2026-11-01T00:00:00Z)')
     .requiredOption('--until <iso>', 'window end, ISO 8601')
-    .option('--events', 'backfill endpoint telemetry over POST /v1/event-search instead of incidents (docs/telemetry.md)');
-  addSettingOptions(cmd).action(async (flags: CommonFlags & { since: string; until: string; events?: boolean }) => {
-    const since = new Date(flags.since);
-    const until = new Date(flags.until);
-    if (Number.isNaN(since.getTime()))
-      throw new ConfigError(`--since is not an ISO 8601 date: ${JSON.stringify(flags.since)}`);
-    if (Number.isNaN(until.getTime()))
-      throw new ConfigError(`--until is not an ISO 8601 date: ${JSON.stringify(flags.until)}`);
-    if (until <= since) throw new ConfigError('--until must be after --since');
-    if (flags.events) {
-      process.exitCode = await runEventBackfill(flags, since, until);
-      return;
-    }
-    process.exitCode = await collectOnce(flags, { kind: 'backfill', since, until });
-  });
+    .option(
+      '--events',
+      'backfill endpoint telemetry over POST /v1/event-search instead of incidents (docs/telemetry.md)',
+    );
+  addSettingOptions(cmd).action(
+    async (flags: CommonFlags & { since: string; until: string; events?: boolean }) => {
+      const since = new Date(flags.since);
+      const until = new Date(flags.until);
+      if (Number.isNaN(since.getTime()))
+        throw new ConfigError(`--since is not an ISO 8601 date: ${JSON.stringify(flags.since)}`);
+      if (Number.isNaN(until.getTime()))
+        throw new ConfigError(`--until is not an ISO 8601 date: ${JSON.stringify(flags.until)}`);
+      if (until <= since) throw new ConfigError('--until must be after --since');
+      if (flags.events) {
+        process.exitCode = await runEventBackfill(flags, since, until);
+        return;
+      }
+      process.exitCode = await collectOnce(flags, { kind: 'backfill', since, until });
+    },
+  );
 }
 
 export function registerStatus(program: Command): void {

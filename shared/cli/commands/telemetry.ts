@@ -7,7 +7,11 @@ import { backfillEvents } from '../../collector/event-backfill.ts';
 import { localEventObjects, parseS3Url, s3EventObjects } from '../../collector/event-file-sources.ts';
 import { type EventObject, ingestEventObject, PoisonObjectError } from '../../collector/event-files.ts';
 import { collectStream, type StreamRunSummary } from '../../collector/stream.ts';
-import { composeStreamCollector, createTelemetryDelivery, streamRunOptions } from '../../collector/telemetry-compose.ts';
+import {
+  composeStreamCollector,
+  createTelemetryDelivery,
+  streamRunOptions,
+} from '../../collector/telemetry-compose.ts';
 import { apiBaseUrl } from '../../config/load.ts';
 import type { Settings } from '../../config/settings.ts';
 import { localCredentials } from '../../credentials/local.ts';
@@ -18,7 +22,11 @@ import { MemoryMetrics } from '../../ports/logger.ts';
 import { startSimulator } from '../../simulator/index.ts';
 import { generateTelemetry } from '../../simulator/telemetry-generator.ts';
 import { LocalSink } from '../../sink/local.ts';
-import { createEventSearchClient, EVENT_SEARCH_REQUESTS_PER_HOUR, RequestBudget } from '../../symantec/event-search.ts';
+import {
+  createEventSearchClient,
+  EVENT_SEARCH_REQUESTS_PER_HOUR,
+  RequestBudget,
+} from '../../symantec/event-search.ts';
 import { addSettingOptions, type CommonFlags, positiveInt, settingsFrom, wantsSimulator } from './collect.ts';
 
 /** Stream GUID of the built-in simulator's Event Stream. */
@@ -32,7 +40,10 @@ interface TelemetryFlags extends CommonFlags {
 type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
 /** The built-in simulator with telemetry over the last 24 h (seeded), when no API is given. */
-async function builtInTelemetrySimulator(flags: TelemetryFlags, settings: Settings): Promise<Simulator | undefined> {
+async function builtInTelemetrySimulator(
+  flags: TelemetryFlags,
+  settings: Settings,
+): Promise<Simulator | undefined> {
   if (!wantsSimulator(flags)) return undefined;
   const now = Date.now();
   const { events } = generateTelemetry({
@@ -51,11 +62,17 @@ async function builtInTelemetrySimulator(flags: TelemetryFlags, settings: Settin
       maxHoldMs: 500,
     },
   });
-  if (!flags.json) process.stderr.write(`using the built-in Symantec API simulator at ${sim.url} (no --region/--api-url given)\n`);
+  if (!flags.json)
+    process.stderr.write(
+      `using the built-in Symantec API simulator at ${sim.url} (no --region/--api-url given)\n`,
+    );
   return sim;
 }
 
-function apiSettings(flags: TelemetryFlags, sim: Simulator | undefined): { settings: Settings; credentials: CredentialsSource } {
+function apiSettings(
+  flags: TelemetryFlags,
+  sim: Simulator | undefined,
+): { settings: Settings; credentials: CredentialsSource } {
   const settings = settingsFrom(flags);
   if (!sim) {
     return {
@@ -91,7 +108,9 @@ function printStream(s: StreamRunSummary, out: string, json: boolean): void {
     `  stream ${s.streamId}  channels ${s.channels.map((c) => `${c.channel}:${c.status}`).join(' ')}`,
     `  events ${s.events}  quarantined ${s.quarantined}  duplicates skipped ${s.duplicatesSkipped}  reads ${s.channels.reduce((a, c) => a + c.reads, 0)}  MB ${(s.channels.reduce((a, c) => a + c.bytes, 0) / 1e6).toFixed(1)}`,
     `  lag ${s.lagSeconds ?? '-'} s  cursor expiries (410) ${s.cursorExpired}  time ${(s.durationMs / 1000).toFixed(1)} s`,
-    ...s.lost.map((l) => `  LOST (410) channel ${l.channel}: log_time ${l.from ?? 'start'} → ${l.to ?? 'unknown'}`),
+    ...s.lost.map(
+      (l) => `  LOST (410) channel ${l.channel}: log_time ${l.from ?? 'start'} → ${l.to ?? 'unknown'}`,
+    ),
     `output: ${rel}/  (gzip NDJSON: ${rel}/telemetry/year=YYYY/month=MM/day=DD/*.json.gz)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -116,7 +135,15 @@ export function registerStream(program: Command): void {
       const sink = new LocalSink({ dir: out });
       const metrics = new MemoryMetrics();
       const delivery = createTelemetryDelivery({ settings, sink, metrics, logger });
-      const deps = composeStreamCollector({ settings, credentials, store, delivery, clock: systemClock, logger, metrics });
+      const deps = composeStreamCollector({
+        settings,
+        credentials,
+        store,
+        delivery,
+        clock: systemClock,
+        logger,
+        metrics,
+      });
       const maxRuntime = flags.maxRuntime ? positiveInt('--max-runtime', flags.maxRuntime) : 3600;
       const options = streamRunOptions(settings, {
         owner: `cli-${hostname()}-${process.pid}`,
@@ -150,7 +177,9 @@ export function registerIngest(program: Command): void {
     const s3url = parseS3Url(source);
     const objects: AsyncIterable<EventObject> = s3url
       ? s3EventObjects(
-          new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3) }),
+          new S3Client({
+            forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3),
+          }),
           s3url.bucket,
           s3url.prefix,
         )
@@ -159,13 +188,20 @@ export function registerIngest(program: Command): void {
     for await (const object of objects) {
       totals.objects++;
       try {
-        const r = await ingestEventObject(object, { delivery, store, tenant: settings.tenant, clock: systemClock });
+        const r = await ingestEventObject(object, {
+          delivery,
+          store,
+          tenant: settings.tenant,
+          clock: systemClock,
+        });
         if (r.status === 'duplicate') totals.duplicates++;
         totals.events += r.events;
         totals.quarantined += r.quarantined;
         totals.lines += r.lines;
         if (!flags.json)
-          process.stderr.write(`${r.status === 'duplicate' ? 'already ingested' : 'ingested'} ${r.location}: ${r.events} events, ${r.quarantined} quarantined\n`);
+          process.stderr.write(
+            `${r.status === 'duplicate' ? 'already ingested' : 'ingested'} ${r.location}: ${r.events} events, ${r.quarantined} quarantined\n`,
+          );
       } catch (error) {
         if (!(error instanceof PoisonObjectError)) throw error;
         totals.poisoned++;
@@ -203,7 +239,14 @@ export async function runEventBackfill(flags: CommonFlags, since: Date, until: D
     });
     const maxRuntime = flags.maxRuntime ? positiveInt('--max-runtime', flags.maxRuntime) : 3600;
     const summary = await backfillEvents(
-      { search, store, delivery, budget: new RequestBudget(EVENT_SEARCH_REQUESTS_PER_HOUR, systemClock), clock: systemClock, logger },
+      {
+        search,
+        store,
+        delivery,
+        budget: new RequestBudget(EVENT_SEARCH_REQUESTS_PER_HOUR, systemClock),
+        clock: systemClock,
+        logger,
+      },
       {
         tenant: settings.tenant,
         since,

@@ -160,7 +160,7 @@ describe('Event Stream client against the simulator', () => {
   });
 
   it('a body cut mid-line keeps the complete lines and drops the partial one', async () => {
-    const { client, events } = await setup({ events: craftedEvents(30), eventsPerLine: 10 });
+    const { client, events, sim } = await setup({ events: craftedEvents(30), eventsPerLine: 10 });
     events.streamFaults.push({ kind: 'cut', afterLines: 2 });
     const response = await client.open({
       streamId: STREAM_ID,
@@ -171,6 +171,8 @@ describe('Event Stream client against the simulator', () => {
     const items = await drain(response);
     expect(batches(items).map((b) => b.events.length)).toEqual([10, 10]);
     expect(response.outcome.end).toBe('cut');
+    // A cut after the headers is not retried: the caller resumes from the last complete line.
+    expect(sim.requestLog.filter((r) => r.path.includes('event-export'))).toHaveLength(1);
   });
 
   it('our own bound ends a held read, whatever connectionTimeout says', async () => {

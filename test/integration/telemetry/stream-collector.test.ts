@@ -161,7 +161,9 @@ describe('Event Stream collector', () => {
     const summary = await run();
     expect(summary.quarantined).toBe(1);
     const q = sink.docs.find((d) => d.dataset === 'quarantine');
-    expect(String((q?.doc as { reason?: string } | undefined)?.reason)).toMatch(/not JSON.*read from cursor \(fresh\)/);
+    expect(String((q?.doc as { reason?: string } | undefined)?.reason)).toMatch(
+      /not JSON.*read from cursor \(fresh\)/,
+    );
     expect(sinkUuids(sink)).toHaveLength(5);
   });
 });
