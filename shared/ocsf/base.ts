@@ -9,6 +9,7 @@ import { compact, type Obj, str } from './objects.ts';
 
 export const OCSF_VERSION = '1.1.0';
 export const VENDOR_NAME = 'Symantec';
+export const DEFAULT_PRODUCT = 'Symantec Endpoint Security';
 
 /** One OCSF class the connector emits. */
 export interface OcsfClass {
@@ -37,7 +38,7 @@ export const METADATA_COLUMNS: Column[] = [
   col('metadata.version', 'string_t', '"1.1.0"'),
   col('metadata.uid', 'string_t', 'the ECS document id (symantec_edr_cloud.doc_id) of the same record'),
   col('metadata.product.vendor_name', 'string_t', '"Symantec"'),
-  col('metadata.product.name', 'string_t', 'product_name'),
+  col('metadata.product.name', 'string_t', 'product_name (else "Symantec Endpoint Security")'),
   col('metadata.product.uid', 'string_t', 'product_uid'),
   col('metadata.product.version', 'string_t', 'product_ver'),
   col('metadata.product.feature.name', 'string_t', 'feature_name'),
@@ -125,7 +126,8 @@ export function metadataOf(m: MetadataInput): Obj {
   });
   const product = compact({
     vendor_name: VENDOR_NAME,
-    name: str(raw['product_name']),
+    // OCSF needs a product name or uid: the API's product when it says, else the product family.
+    name: str(raw['product_name']) ?? DEFAULT_PRODUCT,
     uid: str(raw['product_uid']),
     version: str(raw['product_ver']),
     feature: Object.keys(feature).length > 0 ? feature : undefined,

@@ -223,12 +223,12 @@ export function detectionFinding(rec: Obj, uid: string): MapResult {
     if (m && !malware.some((x) => JSON.stringify(x) === JSON.stringify(m))) malware.push(m);
     for (const f of [file, process?.['file'] as Obj | undefined]) {
       if (!f) continue;
-      observables.add('file.name', 7, f['name'] as string | undefined);
+      observables.add('evidences.file.name', 7, f['name'] as string | undefined);
       for (const h of (f['hashes'] as Obj[] | undefined) ?? [])
-        observables.add('file.hashes.value', 8, h['value'] as string);
+        observables.add('evidences.file.hashes.value', 8, h['value'] as string);
     }
     const user = actor?.['user'] as Obj | undefined;
-    observables.add('actor.user.name', 4, user?.['name'] as string | undefined);
+    observables.add('evidences.actor.user.name', 4, user?.['name'] as string | undefined);
   }
   if (evidences.length > 0) out['evidences'] = evidences;
 

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const REPO = join(here, '..', '..', '..');
+/** The team's reference (../shared/reference beside the repository, as in CI). */
+export const REFERENCE = join(REPO, '..', 'shared', 'reference');
+export const OCSF_REFERENCE = join(REFERENCE, 'ocsf');
+export const NORMALIZE_FIXTURES = join(REPO, 'test', 'fixtures', 'normalize');
+
+export function readJson<T = Record<string, unknown>>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+/** Rows of a reference TSV as objects keyed by its header. */
+export function readTsv(name: string): Array<Record<string, string>> {
+  const [head, ...lines] = readFileSync(join(OCSF_REFERENCE, name), 'utf8').trimEnd().split('\n');
+  const cols = (head ?? '').split('\t');
+  return lines.map((l) => Object.fromEntries(l.split('\t').map((v, i) => [cols[i], v])));
+}
+
+const ajv = new Ajv2020({ allErrors: true });
+const validators = new Map<number, ValidateFunction>();
+
+/**
+ * Errors of a record against the REFERENCE schema of its class (the full file with annotations, not
+ * the vendored copy the code uses), so the tests check the code's validator too.
+ */
+export function referenceErrors(record: Record<string, unknown>): string[] {
+  const uid = record['class_uid'] as number;
+  let v = validators.get(uid);
+  if (!v) {
+    v = ajv.compile(readJson(join(OCSF_REFERENCE, 'schema', `${uid}.json`)));
+    validators.set(uid, v);
+  }
+  return v(record) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
