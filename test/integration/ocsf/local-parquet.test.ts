@@ -11,6 +11,7 @@ import { silentLogger } from '../../../shared/ports/logger.ts';
 import { type RunningSimulator, startSimulator, versionKey } from '../../../shared/simulator/index.ts';
 import { FakeClock } from '../../helpers/fakes.ts';
 import { at, readOutput } from '../../helpers/output.ts';
+import { glueFromDuckdb } from '../../unit/ocsf/helpers.ts';
 
 const T0 = Date.parse('2026-11-20T12:00:00.000Z');
 let sim: RunningSimulator | undefined;
@@ -20,49 +21,6 @@ afterEach(async () => {
   sim = undefined;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-/** DuckDB type text → Hive/Glue type text, to compare the files with the Glue schema. */
-export function glueFromDuckdb(type: string): string {
-  let i = 0;
-  const ident = (): string => {
-    if (type[i] === '"') {
-      const end = type.indexOf('"', i + 1);
-      const name = type.slice(i + 1, end);
-      i = end + 1;
-      return name;
-    }
-    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(type.slice(i));
-    i += m![0].length;
-    return m![0];
-  };
-  const parse = (): string => {
-    let t: string;
-    if (type.startsWith('STRUCT(', i)) {
-      i += 'STRUCT('.length;
-      const fields: string[] = [];
-      while (type[i] !== ')') {
-        const name = ident();
-        i++; // space
-        fields.push(`${name}:${parse()}`);
-        if (type.startsWith(', ', i)) i += 2;
-      }
-      i++;
-      t = `struct<${fields.join(',')}>`;
-    } else {
-      const scalar = ident();
-      t =
-        { VARCHAR: 'string', INTEGER: 'int', BIGINT: 'bigint', BOOLEAN: 'boolean', DOUBLE: 'double' }[
-          scalar
-        ] ?? `?${scalar}`;
-    }
-    while (type.startsWith('[]', i)) {
-      i += 2;
-      t = `array<${t}>`;
-    }
-    return t;
-  };
-  return parse();
-}
 
 describe('OCSF Parquet in the Security Lake layout (local run --ocsf)', () => {
   it('writes one Detection Finding per incident version the simulator served, readable by DuckDB with the Glue column types', async () => {

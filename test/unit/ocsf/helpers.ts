@@ -37,3 +37,46 @@ export function referenceErrors(record: Record<string, unknown>): string[] {
   }
   return v(record) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
+
+/** DuckDB type text → Hive/Glue type text, to compare the files with the Glue schema. */
+export function glueFromDuckdb(type: string): string {
+  let i = 0;
+  const ident = (): string => {
+    if (type[i] === '"') {
+      const end = type.indexOf('"', i + 1);
+      const name = type.slice(i + 1, end);
+      i = end + 1;
+      return name;
+    }
+    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(type.slice(i));
+    i += m![0].length;
+    return m![0];
+  };
+  const parse = (): string => {
+    let t: string;
+    if (type.startsWith('STRUCT(', i)) {
+      i += 'STRUCT('.length;
+      const fields: string[] = [];
+      while (type[i] !== ')') {
+        const name = ident();
+        i++; // space
+        fields.push(`${name}:${parse()}`);
+        if (type.startsWith(', ', i)) i += 2;
+      }
+      i++;
+      t = `struct<${fields.join(',')}>`;
+    } else {
+      const scalar = ident();
+      t =
+        { VARCHAR: 'string', INTEGER: 'int', BIGINT: 'bigint', BOOLEAN: 'boolean', DOUBLE: 'double' }[
+          scalar
+        ] ?? `?${scalar}`;
+    }
+    while (type.startsWith('[]', i)) {
+      i += 2;
+      t = `array<${t}>`;
+    }
+    return t;
+  };
+  return parse();
+}
