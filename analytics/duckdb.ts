@@ -7,8 +7,9 @@
  * than a binder error, exactly as in Athena over the Glue table. Timestamps are VARCHAR (ISO 8601
  * text), as in the Glue tables.
  *
- * The one dialect difference is bridged here, not in the SQL: DuckDB has no Trino
- * `from_iso8601_timestamp`, so a macro of that name is defined (it returns a UTC TIMESTAMP).
+ * The dialect differences are bridged here, not in the SQL: DuckDB has no Trino
+ * `from_iso8601_timestamp`, so a macro of that name is defined (it returns a UTC TIMESTAMP), and
+ * a macro `element_at` gives Trino's array subscript that is NULL past the end.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -143,6 +144,8 @@ export async function openAnalytics(options: {
     await exec(
       "CREATE OR REPLACE MACRO from_iso8601_timestamp(s) AS CAST(CAST(s AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP)",
     );
+    // Trino's element_at(array, i): NULL past the end (DuckDB's own element_at is for maps only).
+    await exec('CREATE OR REPLACE MACRO element_at(l, i) AS list_extract(l, i)');
     const loaded = { incident: 0, event: 0, quarantine: 0 };
     for (const dataset of TABLE_DATASETS) {
       loaded[dataset] = await createTable(exec, out, dataset);

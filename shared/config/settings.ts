@@ -39,6 +39,7 @@ export const settingsSchema = z.object({
   pageSize: z._default(int(1, 2000), 1000),
   includeEvents: z._default(z.union([z.boolean(), bool()]), true),
   keepOriginal: z._default(z.union([z.boolean(), bool()]), false),
+  preserveDuplicateCustomFields: z._default(z.union([z.boolean(), bool()]), false),
   initialLookbackMinutes: z._default(int(1, 30 * 24 * 60), 24 * 60),
   overlapSeconds: z._default(int(0, 24 * 3600), 300),
   settleSeconds: z._default(int(0, 3600), 60),
@@ -91,6 +92,12 @@ export const SETTINGS: Record<SettingKey, SettingSpec> = {
     parameter: 'KeepOriginal',
     flag: 'keep-original',
     doc: 'Keep the raw record in event.original (off by default, as Elastic).',
+  },
+  preserveDuplicateCustomFields: {
+    env: 'SES_PRESERVE_DUPLICATE_CUSTOM_FIELDS',
+    parameter: 'PreserveDuplicateCustomFields',
+    flag: 'preserve-duplicate-custom-fields',
+    doc: "Keep the vendor copies of fields mapped to ECS (Elastic's preserve_duplicate_custom_fields); off by default, as Elastic.",
   },
   initialLookbackMinutes: {
     env: 'SES_INITIAL_LOOKBACK_MINUTES',

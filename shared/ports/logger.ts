@@ -8,6 +8,10 @@ export interface Logger {
 
 export type MetricUnit = 'Count' | 'Seconds' | 'Milliseconds' | 'Bytes';
 
+/** Powertools `service` (log field and metric dimension) and metrics namespace: the alarms depend on both. */
+export const SERVICE_NAME = 'ses-connector';
+export const METRICS_NAMESPACE = 'SesConnector';
+
 /**
  * Metric names the connector emits. Alarms in the stack refer to these names, so they are a contract:
  * rename only together with infra/.

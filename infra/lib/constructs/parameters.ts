@@ -25,6 +25,7 @@ export const SETTING_PARAMETER_CONSTRAINTS: Record<
   pageSize: { type: 'Number', minValue: 1, maxValue: 2000 },
   includeEvents: { type: 'String', allowedValues: ['true', 'false'] },
   keepOriginal: { type: 'String', allowedValues: ['true', 'false'] },
+  preserveDuplicateCustomFields: { type: 'String', allowedValues: ['true', 'false'] },
   initialLookbackMinutes: { type: 'Number', minValue: 1, maxValue: 30 * 24 * 60 },
   overlapSeconds: { type: 'Number', minValue: 0, maxValue: 24 * 3600 },
   openSweepMinutes: { type: 'Number', minValue: 0, maxValue: 7 * 24 * 60 },
@@ -158,7 +159,8 @@ export class ConnectorParameters extends Construct {
     });
     this.noSuccessAlarmSeconds = param('NoSuccessAlarmSeconds', {
       type: 'Number',
-      default: STACK_DEFAULTS.noSuccessAlarmSeconds,
+      // A string: CloudFormation compares the Default with AllowedValues as strings (cfn-lint E2015).
+      default: String(STACK_DEFAULTS.noSuccessAlarmSeconds),
       allowedValues: ['300', '600', '900', '1800', '3600', '7200', '21600', '86400'],
       description:
         "Dead-man's switch: alarm when no run succeeded for this long (default 3 periods of the 5-minute schedule).",

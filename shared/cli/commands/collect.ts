@@ -43,7 +43,8 @@ interface CommonFlags {
 function addSettingOptions(cmd: Command): Command {
   for (const [key, spec] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
     if (!spec.flag) continue;
-    const boolish = key === 'includeEvents' || key === 'keepOriginal';
+    const boolish =
+      key === 'includeEvents' || key === 'keepOriginal' || key === 'preserveDuplicateCustomFields';
     const option = new Option(
       boolish ? `--${spec.flag} [bool]` : `--${spec.flag} <value>`,
       `${spec.doc} [env ${spec.env}]`,

@@ -1,16 +1,16 @@
 import { appendFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoDbCheckpointStore } from '../../../shared/checkpoint/dynamodb.ts';
+import { isConnectorError } from '../../../shared/errors.ts';
+import { generateIncidents } from '../../../shared/simulator/index.ts';
+import { TRUNCATION_MARKER } from '../../../shared/sink/firehose.ts';
 import {
   type LambdaRig,
   RIG_CLIENT_ID,
   RIG_CLIENT_SECRET,
   startLambdaRig,
   TABLE,
-} from '../../../bench/soak-harness.ts';
-import { DynamoDbCheckpointStore } from '../../../shared/checkpoint/dynamodb.ts';
-import { isConnectorError } from '../../../shared/errors.ts';
-import { generateIncidents } from '../../../shared/simulator/index.ts';
-import { TRUNCATION_MARKER } from '../../../shared/sink/firehose.ts';
+} from '../../helpers/lambda-rig.ts';
 
 const MINUTE = 60_000;
 const SETTLE = 60_000;

@@ -75,10 +75,11 @@ describe('Module: analytics/duckdb harness', () => {
     const doc = {
       '@timestamp': '2026-10-02T10:00:00.000Z',
       not_in_catalogue: { x: 1 },
+      // The default output shape: the incident uid is in event.id only.
+      event: { id: 'u1' },
       symantec_edr_cloud: {
         doc_id: 'd1',
         incident: {
-          incident_uid: 'u1',
           modified: '2026-10-02T10:00:00.000Z',
           state_id: '1',
           state: 'New',

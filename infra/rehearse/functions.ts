@@ -1,0 +1,406 @@
+/**
+ * One rehearsal driver per Lambda function of the stack: how to recognise it in the template, which
+ * parameter values to deploy it with, how to invoke it and what to check afterwards. A function without
+ * a driver fails the rehearsal, so a new Lambda is rehearsed (and IAM-checked) from the day it is added:
+ * add an entry to FUNCTION_DRIVERS with `matches` on its construct path.
+ */
+import { gunzipSync } from 'node:zlib';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDbCheckpointStore } from '../../shared/checkpoint/dynamodb.ts';
+import {
+  generateIncidents,
+  type RunningSimulator,
+  startSimulator,
+  versionKey,
+} from '../../shared/simulator/index.ts';
+import { type Secret, scanForSecrets } from '../../test/integration/leaks/scan.ts';
+import { MOTO_CREDENTIALS } from './provision.ts';
+import type { DriverContext, FunctionUnderTest, Invocation } from './rehearse.ts';
+import { readLogGroup } from './rehearse.ts';
+
+export interface Prepared {
+  /** Stack parameter values, as `cdk deploy --parameters Name=value` would set them. */
+  parameters: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface FunctionDriver {
+  name: string;
+  matches(fn: FunctionUnderTest): boolean;
+  prepare(): Promise<Prepared>;
+  run(ctx: DriverContext, prepared: Prepared): Promise<void>;
+  /** Why a grant is not called by the function's own code (shown next to the unused grant). */
+  unusedReasons: Record<string, string>;
+}
+
+const client = (ctx: DriverContext) => ({
+  endpoint: ctx.aws.endpoint,
+  region: ctx.aws.region,
+  credentials: MOTO_CREDENTIALS,
+});
+
+/** EMF metrics in a function's stdout: name -> dimension sets seen (namespace-qualified). */
+export function emfMetrics(stdout: string): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const line of stdout.split('\n')) {
+    if (!line.includes('"_aws"')) continue;
+    let blob: Record<string, unknown>;
+    try {
+      blob = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const aws = blob._aws as {
+      CloudWatchMetrics?: Array<{
+        Namespace: string;
+        Dimensions: string[][];
+        Metrics: Array<{ Name: string }>;
+      }>;
+    };
+    for (const d of aws?.CloudWatchMetrics ?? []) {
+      for (const m of d.Metrics) {
+        const key = `${d.Namespace}/${m.Name}`;
+        const set = out.get(key) ?? new Set<string>();
+        for (const dims of d.Dimensions)
+          set.add(
+            dims
+              .map((k) => `${k}=${String(blob[k])}`)
+              .sort()
+              .join(','),
+          );
+        out.set(key, set);
+      }
+    }
+  }
+  return out;
+}
+
+/** Metric names (namespace/name) and dimension sets the template's alarms watch in `namespace`. */
+function alarmMetrics(
+  ctx: DriverContext,
+  namespace: string,
+): Array<{ alarm: string; metric: string; dims: string }> {
+  const out: Array<{ alarm: string; metric: string; dims: string }> = [];
+  for (const [id, res] of Object.entries(ctx.resolver.template.Resources)) {
+    if (res.Type !== 'AWS::CloudWatch::Alarm' || !ctx.resolver.exists(id)) continue;
+    const p = res.Properties ?? {};
+    const metrics: Array<{ Namespace?: unknown; MetricName?: unknown; Dimensions?: unknown }> = p.MetricName
+      ? [p]
+      : ((p.Metrics as Array<{ MetricStat?: { Metric?: Record<string, unknown> } }> | undefined) ?? [])
+          .map((m) => m.MetricStat?.Metric ?? {})
+          .filter((m) => m.MetricName);
+    for (const m of metrics) {
+      if (ctx.resolver.string(m.Namespace) !== namespace) continue;
+      const dims = (
+        (ctx.resolver.resolve(m.Dimensions ?? []) as Array<{ Name: string; Value: string }>) ?? []
+      )
+        .map((d) => `${d.Name}=${d.Value}`)
+        .sort()
+        .join(',');
+      out.push({ alarm: id, metric: `${namespace}/${ctx.resolver.string(m.MetricName)}`, dims });
+    }
+  }
+  return out;
+}
+
+/** Every object of a bucket as text (gunzipped when gzip: moto's Firehose does not compress). */
+async function bucketTexts(ctx: DriverContext, bucket: string): Promise<Array<[string, string]>> {
+  const s3 = new S3Client({ ...client(ctx), forcePathStyle: true });
+  const out: Array<[string, string]> = [];
+  let token: string | undefined;
+  for (let page = 0; page < 1000; page++) {
+    const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    for (const o of r.Contents ?? []) {
+      const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: o.Key }));
+      const bytes = Buffer.from(
+        await (obj.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      );
+      const text =
+        bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+      out.push([`s3://${bucket}/${o.Key}`, text]);
+    }
+    if (!r.IsTruncated) break;
+    token = r.NextContinuationToken;
+  }
+  return out;
+}
+
+interface CollectorPrepared extends Prepared {
+  sim: RunningSimulator;
+}
+
+const CLIENT_ID = 'O2ID.rehearsal-client-3f9a';
+const CLIENT_SECRET = 'rehearsal-Client-S3cret-7Qw9Zx2Lk5Vb8Nm4';
+const WRONG_SECRET = 'rehearsal-Wrong-S3cret-Hj6Tg3Ds1Pq0Ru7Y';
+const MINUTE = 60_000;
+
+/**
+ * The scheduled collector: two runs against the built-in simulator (a backlog, then late arrivals inside
+ * the overlap), then a run with a wrong client secret (credential error, the on-failure record).
+ */
+const collector: FunctionDriver = {
+  name: 'collector (built-in simulator, 2 runs + 1 credential failure)',
+  matches: (fn) => fn.cdkPath.endsWith('/Collector/Function/Resource'),
+  unusedReasons: {
+    'logs:CreateLogStream': 'used by the Lambda service to write the function log (its own log group only)',
+    'logs:PutLogEvents': 'used by the Lambda service to write the function log (its own log group only)',
+    'sqs:SendMessage': 'used by the Lambda service for the on-failure destination (the DLQ)',
+    'sqs:GetQueueAttributes': 'added by CDK with the on-failure destination grant',
+    'sqs:GetQueueUrl': 'added by CDK with the on-failure destination grant',
+    'kms:Decrypt': 'used by SNS on the publisher behalf for the KMS-encrypted alert topic',
+    'kms:GenerateDataKey*': 'used by SNS on the publisher behalf for the KMS-encrypted alert topic',
+  },
+  async prepare() {
+    const now = Date.now();
+    const sim = await startSimulator({
+      seed: 42,
+      incidents: 60,
+      spanHours: 6,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+    });
+    // Versions with time in the last minute are not collected yet (SES_SETTLE_SECONDS); keep them out.
+    void now;
+    return {
+      sim,
+      parameters: { ApiBaseUrl: sim.url, PageSize: '25' },
+      close: () => sim.close(),
+    } satisfies CollectorPrepared;
+  },
+  async run(ctx, prepared) {
+    const { sim } = prepared as CollectorPrepared;
+    const env = ctx.fn.env;
+    const secretArn = env.SECRET_ARN as string;
+    const sm = new SecretsManagerClient(client(ctx));
+    // docs/deploy.md: after deploy, put the OAuth client into the secret the stack created.
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: secretArn,
+        SecretString: JSON.stringify({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET }),
+      }),
+    );
+    ctx.log(`put {"client_id","client_secret"} into ${secretArn}`);
+
+    const first = await ctx.invoke({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+    const s1 = first.value as { status?: string; incidents?: number; events?: number } | undefined;
+    ctx.log(
+      `run 1: ${s1?.status ?? first.error?.errorMessage} (${s1?.incidents ?? 0} incident versions, ${s1?.events ?? 0} events, ${first.ms} ms)`,
+    );
+    if (s1?.status !== 'complete')
+      ctx.fail(`run 1 was ${s1?.status ?? `an error: ${first.error?.errorMessage}`}`);
+
+    // Late arrivals: created 4 minutes ago (inside the 300 s overlap), visible only now.
+    const t = Date.now();
+    sim.addIncidents(
+      generateIncidents({
+        seed: 43,
+        incidents: 5,
+        from: t - 4 * MINUTE,
+        to: t - 3 * MINUTE,
+        latestRecordTime: t - 2 * MINUTE,
+        firstRef: 900_000,
+      }),
+    );
+    const second = await ctx.invoke({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+    const s2 = second.value as { status?: string; incidents?: number; events?: number } | undefined;
+    ctx.log(
+      `run 2: ${s2?.status ?? second.error?.errorMessage} (${s2?.incidents ?? 0} incident versions, ${s2?.events ?? 0} events, ${second.ms} ms)`,
+    );
+    if (s2?.status !== 'complete')
+      ctx.fail(`run 2 was ${s2?.status ?? `an error: ${second.error?.errorMessage}`}`);
+
+    // Checkpoint item.
+    const ddb = new DynamoDBClient(client(ctx));
+    const store = new DynamoDbCheckpointStore({ tableName: env.CHECKPOINT_TABLE as string, client: ddb });
+    const cp = await store.load(env.SES_TENANT ?? 'default');
+    const watermark = cp?.watermark ? Date.parse(cp.watermark) : Number.NaN;
+    ctx.log(`checkpoint in ${env.CHECKPOINT_TABLE}: version ${cp?.version}, watermark ${cp?.watermark}`);
+    if (!cp || Number.isNaN(watermark)) ctx.fail('no checkpoint watermark after two complete runs');
+    else if (watermark < t - 2 * MINUTE)
+      ctx.fail(`watermark ${cp.watermark} did not advance past the second run's window`);
+
+    // S3 output (Firehose -> bucket) against the ground truth.
+    const streamName = (env.DELIVERY_STREAMS as string).split(',')[0] as string;
+    const streamId = [...ctx.resolver.resources.entries()].find(
+      ([id, r]) =>
+        r.ref === streamName &&
+        ctx.resolver.template.Resources[id]?.Type === 'AWS::KinesisFirehose::DeliveryStream',
+    )?.[0];
+    const streamProps = ctx.resolver.resolve(
+      ctx.resolver.template.Resources[streamId ?? '']?.Properties ?? {},
+    ) as {
+      ExtendedS3DestinationConfiguration?: { BucketARN?: string };
+    };
+    const bucket = String(streamProps.ExtendedS3DestinationConfiguration?.BucketARN).split(
+      ':::',
+    )[1] as string;
+    const objects = await bucketTexts(ctx, bucket);
+    const versions = new Set<string>();
+    const events = new Set<string>();
+    let quarantined = 0;
+    let docs = 0;
+    for (const [, text] of objects) {
+      for (const line of text.split('\n')) {
+        if (!line.trim()) continue;
+        docs++;
+        const doc = JSON.parse(line) as Record<string, Record<string, Record<string, unknown>>>;
+        const dataset = String(doc.data_stream?.dataset);
+        const ns = doc.symantec_edr_cloud ?? {};
+        if (dataset.endsWith('.incident'))
+          versions.add(versionKey(ns.incident?.incident_uid, Date.parse(String(ns.incident?.time))));
+        else if (dataset.endsWith('.event'))
+          events.add(
+            `${String(ns.incident?.incident_uid ?? ns.event?.incident_uid)}\n${String(doc.event?.id)}`,
+          );
+        else if (dataset.endsWith('.quarantine')) quarantined++;
+      }
+    }
+    const expected = sim.groundTruth.versions.filter((v) => v.time <= watermark);
+    const truth = new Set(sim.groundTruth.versions.map((v) => v.key));
+    const lost = expected.filter((v) => !versions.has(v.key));
+    const lostEvents = expected
+      .filter((v) => versions.has(v.key))
+      .flatMap((v) => v.eventUuids.filter((u) => !events.has(`${v.incident_uid}\n${u}`)));
+    const invented = [...versions].filter((k) => !truth.has(k));
+    const added = sim.groundTruth.versions.filter((v) => v.added && versions.has(v.key)).length;
+    ctx.log(
+      `S3 ${bucket}: ${objects.length} objects, ${docs} documents; ${versions.size} incident versions and ${events.size} events vs ${expected.length} versions up to the watermark (${added} late arrivals); lost ${lost.length} versions, ${lostEvents.length} events; ${invented.length} unknown; ${quarantined} quarantined`,
+    );
+    if (expected.length < 50)
+      ctx.fail(
+        `only ${expected.length} versions up to the watermark: the data set did not reach the collector`,
+      );
+    if (lost.length)
+      ctx.fail(
+        `versions missing from S3: ${lost
+          .slice(0, 5)
+          .map((v) => v.key)
+          .join(', ')}`,
+      );
+    if (lostEvents.length) ctx.fail(`events missing from S3: ${lostEvents.slice(0, 5).join(', ')}`);
+    if (invented.length)
+      ctx.fail(`incident versions in S3 the simulator never had: ${invented.slice(0, 5).join(', ')}`);
+    if (quarantined) ctx.fail(`${quarantined} quarantine documents from clean simulator data`);
+    if (added === 0) ctx.fail('the late arrivals of run 2 are not in S3');
+
+    // A run with a wrong client secret: the invocation fails and names the credentials.
+    await sm.send(
+      new PutSecretValueCommand({
+        SecretId: secretArn,
+        SecretString: JSON.stringify({ client_id: CLIENT_ID, client_secret: WRONG_SECRET }),
+      }),
+    );
+    const third = await ctx.invoke({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+    ctx.log(
+      `run 3 (wrong client secret): ${third.error ? `${third.error.errorType}: ${third.error.errorMessage.slice(0, 160)}` : 'no error'}`,
+    );
+    if (!third.error) ctx.fail('a wrong client secret did not fail the invocation');
+    // The Lambda service's on-failure record (EventInvokeConfig -> DLQ), as it would send it.
+    const dlqArn = onFailureQueue(ctx);
+    const sqs = new SQSClient(client(ctx));
+    const queueUrl = [...ctx.resolver.resources.values()].find((r) => r.attrs.Arn === dlqArn)?.attrs.QueueUrl;
+    let dlqText = '';
+    if (queueUrl && third.error) {
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: JSON.stringify({
+            version: '1.0',
+            requestContext: {
+              requestId: third.requestId,
+              functionArn: `arn:aws:lambda:${ctx.aws.region}:${ctx.aws.accountId}:function:${ctx.fn.name}:$LATEST`,
+              condition: 'RetriesExhausted',
+              approximateInvokeCount: 1,
+            },
+            responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+            responsePayload: third.error,
+          }),
+        }),
+      );
+      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+      dlqText = (got.Messages ?? []).map((m) => m.Body).join('\n');
+      ctx.log(
+        `on-failure record in the DLQ ${queueUrl.split('/').pop()}: ${got.Messages?.length ?? 0} message(s)`,
+      );
+    } else if (!queueUrl) ctx.fail(`no on-failure queue resolved (${dlqArn})`);
+
+    // EMF metrics the alarms watch.
+    const all: Invocation[] = [first, second, third];
+    const emitted = emfMetrics(all.map((i) => i.stdout).join('\n'));
+    const namespace = env.POWERTOOLS_METRICS_NAMESPACE as string;
+    const watched = alarmMetrics(ctx, namespace);
+    const notEmitted: Record<string, string> = {
+      [`${namespace}/HistoryGapSeconds`]:
+        'emitted only when the checkpoint is older than the API history (30 days)',
+      [`${namespace}/ConfigError`]:
+        'emitted only for an invalid function environment (the parameter constraints prevent one): test/integration/lambda/handler.e2e.test.ts',
+      [`${namespace}/SinkFailedRecords`]:
+        'emitted only when Firehose refuses records (moto never does: test/unit/sink/firehose.test.ts)',
+    };
+    for (const w of watched) {
+      const dims = emitted.get(w.metric);
+      if (dims?.has(w.dims)) ctx.log(`alarm ${w.alarm}: ${w.metric} [${w.dims}] emitted`);
+      else if (notEmitted[w.metric] && !dims)
+        ctx.log(`alarm ${w.alarm}: ${w.metric} not exercised here: ${notEmitted[w.metric]}`);
+      else
+        ctx.fail(
+          `alarm ${w.alarm} watches ${w.metric} [${w.dims}], which no run emitted${dims ? ` with those dimensions (saw ${[...dims].join(' | ')})` : ''}`,
+        );
+    }
+
+    // No secret anywhere: stdout/stderr, results, S3, DynamoDB, CloudWatch Logs, the DLQ record.
+    const scan = await ddb.send(new ScanCommand({ TableName: env.CHECKPOINT_TABLE as string }));
+    const logLines = await readLogGroup(ctx.aws, ctx.fn.logGroup);
+    const texts: Array<[string, string]> = [
+      ...all.flatMap(
+        (inv, i): Array<[string, string]> => [
+          [`run ${i + 1} stdout`, inv.stdout],
+          [`run ${i + 1} stderr`, inv.stderr],
+          [`run ${i + 1} result`, JSON.stringify(inv.value ?? inv.error ?? null)],
+        ],
+      ),
+      ...objects,
+      [`dynamodb ${env.CHECKPOINT_TABLE}`, JSON.stringify(scan.Items ?? [])],
+      [`logs ${ctx.fn.logGroup}`, logLines.join('\n')],
+      ['dlq', dlqText],
+    ];
+    const secrets: Secret[] = [
+      { label: 'client_secret', value: CLIENT_SECRET },
+      { label: 'wrong client_secret', value: WRONG_SECRET },
+      { label: 'AWS secret key', value: MOTO_CREDENTIALS.secretAccessKey },
+      { label: 'AWS session token', value: MOTO_CREDENTIALS.sessionToken },
+      // Any 12-character piece of the client secret (a truncated or partial echo).
+      ...[0, 10, 20, 28].map((i) => ({
+        label: `client_secret[${i}..${i + 12}]`,
+        value: CLIENT_SECRET.slice(i, i + 12),
+      })),
+    ];
+    const hits = scanForSecrets(texts, secrets);
+    const tokenHits = texts
+      .filter(([, text]) => /sim\.[A-Za-z0-9_-]{16,}/.test(text))
+      .map(([source]) => source);
+    ctx.log(
+      `secret scan: ${texts.length} sources (${logLines.length} log events, ${scan.Items?.length ?? 0} items), ${secrets.length} secrets + access tokens: ${hits.length + tokenHits.length} hits`,
+    );
+    for (const h of hits) ctx.fail(`secret ${h.secret} in ${h.source}: ${h.context}`);
+    for (const s of tokenHits) ctx.fail(`an access token in ${s}`);
+  },
+};
+
+/** The on-failure destination ARN of the function (its EventInvokeConfig). */
+function onFailureQueue(ctx: DriverContext): string | undefined {
+  for (const [id, res] of Object.entries(ctx.resolver.template.Resources)) {
+    if (res.Type !== 'AWS::Lambda::EventInvokeConfig' || !ctx.resolver.exists(id)) continue;
+    const fnRef = (res.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref;
+    if (fnRef !== ctx.fn.logicalId) continue;
+    const dest = (res.Properties?.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)
+      ?.OnFailure?.Destination;
+    return dest === undefined ? undefined : ctx.resolver.string(dest);
+  }
+  return undefined;
+}
+
+export const FUNCTION_DRIVERS: FunctionDriver[] = [collector];

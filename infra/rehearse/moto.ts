@@ -1,0 +1,161 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** A moto_server child on 127.0.0.1; `endpoint` is what AWS_ENDPOINT_URL gets. */
+export interface RunningMoto {
+  endpoint: string;
+  /** Start recording requests (moto's recorder): everything the code under test sends from now on. */
+  startRecording(): Promise<void>;
+  stopRecording(): Promise<void>;
+  /** The recorded requests since the last start, oldest first. */
+  recording(): Promise<RecordedRequest[]>;
+  close(): Promise<void>;
+}
+
+/** One request as moto's recorder stores it (body base64 when `body_encoded`). */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  body_encoded?: boolean;
+}
+
+/** True when `moto_server` is on PATH. */
+export function motoAvailable(): boolean {
+  return spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Start `moto_server -H 127.0.0.1 -p <free port>` and wait (bounded) until it answers. The port is
+ * picked by binding port 0 first; if another process grabs it in between, moto exits and the start
+ * is retried on a new port.
+ */
+export async function startMoto(options: { startTimeoutMs?: number } = {}): Promise<RunningMoto> {
+  const timeoutMs = options.startTimeoutMs ?? 30_000;
+  let lastError = '';
+  // The recorder writes to a file (default ./moto_recording): one per server, removed on close.
+  const dir = mkdtempSync(path.join(tmpdir(), 'ses-moto-'));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, MOTO_RECORDER_FILEPATH: path.join(dir, 'recording.jsonl') },
+    });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString('utf8')).slice(-4000);
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    const up = await waitUntilUp(endpoint, child, timeoutMs);
+    if (up) return handle(endpoint, child, dir);
+    lastError = stderr.trim().split('\n').slice(-3).join(' | ');
+    child.kill('SIGTERM');
+  }
+  rmSync(dir, { recursive: true, force: true });
+  throw new Error(`moto_server did not start within ${timeoutMs} ms (3 attempts): ${lastError}`);
+}
+
+async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) return false;
+    try {
+      const res = await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return false;
+}
+
+function handle(endpoint: string, child: ChildProcess, dir: string): RunningMoto {
+  const post = async (path: string) => {
+    const res = await fetch(`${endpoint}${path}`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`moto ${path}: HTTP ${res.status}`);
+  };
+  return {
+    endpoint,
+    startRecording: async () => {
+      await post('/moto-api/recorder/reset-recording');
+      await post('/moto-api/recorder/start-recording');
+    },
+    stopRecording: () => post('/moto-api/recorder/stop-recording'),
+    async recording() {
+      const res = await fetch(`${endpoint}/moto-api/recorder/download-recording`, {
+        signal: AbortSignal.timeout(10_000),
+      });
+      return splitJsonObjects(await res.text()).map((t) => JSON.parse(t) as RecordedRequest);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        };
+        if (child.exitCode !== null) return done();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          done();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** The body of a recorded request as text. */
+export function recordedBody(r: RecordedRequest): string {
+  if (!r.body) return '';
+  return r.body_encoded ? Buffer.from(r.body, 'base64').toString('utf8') : r.body;
+}
+
+/**
+ * The recorder appends one JSON object per request; concurrent requests (moto serves them on threads)
+ * can leave two objects on one line, so split on object boundaries rather than on newlines.
+ */
+export function splitJsonObjects(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') inString = true;
+    else if (c === '{') {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === '}') {
+      depth--;
+      if (depth === 0 && start >= 0) {
+        out.push(text.slice(start, i + 1));
+        start = -1;
+      }
+    }
+  }
+  return out;
+}

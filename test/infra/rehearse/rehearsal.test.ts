@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { motoAvailable } from '../../../infra/rehearse/moto.ts';
+import { rehearse } from '../../../infra/rehearse/rehearse.ts';
+
+// CI=true must run it (a missing moto_server fails); elsewhere it skips with the reason.
+const canRun = motoAvailable() || process.env.CI === 'true';
+
+/**
+ * The deploy rehearsal end to end: the CDK CLI synthesizes the stack, moto hosts the resources the
+ * template declares, the bundled asset runs as the Node.js runtime would load it. Any failure of the
+ * rehearsal (lost data, a secret in output, an AWS call the role does not allow) fails this test.
+ */
+describe.skipIf(!canRun)('Deploy rehearsal: the synthesized Lambda asset on moto', () => {
+  it('runs the collector bundle twice plus a credential failure, with every check and IAM call passing', {
+    timeout: 240_000,
+  }, async () => {
+    // Act
+    const report = await rehearse();
+    // Assess
+    expect(report.failures).toEqual([]);
+    expect(report.bundles.map((b) => b.handler)).toEqual(['index.handler']);
+    expect(report.bundles[0]?.assetDir).toMatch(/\/asset\.[0-9a-f]{64}$/);
+    const created = report.provisioned.created.map((c) => c.type);
+    for (const type of [
+      'AWS::DynamoDB::Table',
+      'AWS::SecretsManager::Secret',
+      'AWS::KinesisFirehose::DeliveryStream',
+      'AWS::S3::Bucket',
+      'AWS::SNS::Topic',
+      'AWS::Events::EventBus',
+      'AWS::SQS::Queue',
+    ]) {
+      expect(created, type).toContain(type);
+    }
+    const collector = report.functions[0];
+    expect(collector?.invocations).toBe(3);
+    const actions = collector?.iam.calls.map((c) => c.action);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'secretsmanager:GetSecretValue',
+        'firehose:PutRecordBatch',
+        'sns:Publish',
+        'events:PutEvents',
+      ]),
+    );
+    expect(collector?.iam.denied).toEqual([]);
+    // Only grants the Lambda or SNS service uses on the function's behalf are left unused.
+    expect(collector?.iam.unused.map((u) => u.action).sort()).toEqual(
+      [
+        'kms:Decrypt',
+        'kms:GenerateDataKey*',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ].sort(),
+    );
+  });
+});
