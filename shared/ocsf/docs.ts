@@ -4,6 +4,8 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { LOAD_TYPE } from './classes/module-activity.ts';
+import { DETECTION_TYPE_IDS, TELEMETRY_CLASSES } from './classes/telemetry.ts';
 import { glueType, typeTree } from './columns.ts';
 import { ENUM_TABLES, type EnumTable } from './enums.ts';
 import { OCSF_CLASSES } from './index.ts';
@@ -76,9 +78,18 @@ export function renderOcsfTables(): string {
     '',
     ...classesTable(),
     '',
+    '### Telemetry events by ICD type',
+    '',
+    '| ICD type_id | OCSF class |',
+    '|---|---|',
+    '| 8075, 8076, 8077, 8078 incident records (in the event stream) | 2004 Detection Finding (as incidents) |',
+    `| ${DETECTION_TYPE_IDS.join(', ')} detections | 2004 Detection Finding of the one event (finding_info.uid = uuid) |`,
+    ...TELEMETRY_CLASSES.map((e) => `| ${esc(e.icd)} | ${e.cls.uid} ${e.cls.name} |`),
+    '| anything else, or an event missing the object its class requires | 0 Base Event: `raw_data` = the raw event, `unmapped.ocsf_fallback` = why |',
+    '',
     '### Enumerations (every one through an explicit table)',
     '',
-    ...Object.entries(ENUM_TABLES).flatMap(([k, t]) => enumTable(k, t)),
+    ...Object.entries({ ...ENUM_TABLES, loadType: LOAD_TYPE }).flatMap(([k, t]) => enumTable(k, t)),
     ...OCSF_CLASSES.flatMap((c) => columnsTable(c.uid)),
   ]
     .join('\n')

@@ -489,6 +489,181 @@ export const PRIORITY: EnumTable = {
   note: 'ICD Informational/Normal → OCSF Low/Medium. OCSF 1.1.0 types `priority` as an integer (a schema bug): only priority_id is sent.',
 };
 
+// ---- Telemetry activities (ICD `id` of each event type) --------------------------------------------
+// ICD publishes the `id` enumeration of 8201 Process History only (1 Launched … 5 Set User ID); the
+// 8001/8002/8003/8005/8006/8007 pages are not available (event-apis-ocsf-peers.md §6). These tables use
+// the meanings the simulator's telemetry generator assumes; any other id is 99 Other, never passed on.
+
+export const PROCESS_ACTIVITY_CAPTIONS: Captions = {
+  0: 'Unknown',
+  1: 'Launch',
+  2: 'Terminate',
+  3: 'Open',
+  4: 'Inject',
+  5: 'Set User ID',
+  99: 'Other',
+};
+export const FILE_ACTIVITY_CAPTIONS: Captions = {
+  0: 'Unknown',
+  1: 'Create',
+  2: 'Read',
+  3: 'Update',
+  4: 'Delete',
+  5: 'Rename',
+  6: 'Set Attributes',
+  7: 'Set Security',
+  8: 'Get Attributes',
+  9: 'Get Security',
+  10: 'Encrypt',
+  11: 'Decrypt',
+  12: 'Mount',
+  13: 'Unmount',
+  14: 'Open',
+  99: 'Other',
+};
+export const MODULE_ACTIVITY_CAPTIONS: Captions = { 0: 'Unknown', 1: 'Load', 2: 'Unload', 99: 'Other' };
+export const REG_KEY_ACTIVITY_CAPTIONS: Captions = {
+  0: 'Unknown',
+  1: 'Create',
+  2: 'Read',
+  3: 'Modify',
+  4: 'Delete',
+  5: 'Rename',
+  6: 'Set Security',
+  7: 'Restore',
+  8: 'Import',
+  9: 'Export',
+  99: 'Other',
+};
+export const REG_VALUE_ACTIVITY_CAPTIONS: Captions = {
+  0: 'Unknown',
+  1: 'Get',
+  2: 'Set',
+  3: 'Modify',
+  4: 'Delete',
+  99: 'Other',
+};
+export const NETWORK_ACTIVITY_CAPTIONS: Captions = {
+  0: 'Unknown',
+  1: 'Open',
+  2: 'Close',
+  3: 'Reset',
+  4: 'Fail',
+  5: 'Refuse',
+  6: 'Traffic',
+  99: 'Other',
+};
+export const AUTH_ACTIVITY_CAPTIONS: Captions = {
+  0: 'Unknown',
+  1: 'Logon',
+  2: 'Logoff',
+  3: 'Authentication Ticket',
+  4: 'Service Ticket Request',
+  5: 'Service Ticket Renew',
+  99: 'Other',
+};
+export const LOGON_TYPE_CAPTIONS: Captions = {
+  0: 'System',
+  2: 'Interactive',
+  3: 'Network',
+  4: 'Batch',
+  5: 'OS Service',
+  7: 'Unlock',
+  8: 'Network Cleartext',
+  9: 'New Credentials',
+  10: 'Remote Interactive',
+  11: 'Cached Interactive',
+  12: 'Cached Remote Interactive',
+  13: 'Cached Unlock',
+  99: 'Other',
+};
+
+/** 8001 Process Activity `id` → 1007 activity_id (ICD 8201's published list, same numbers). */
+export const PROCESS_ACTIVITY: EnumTable = {
+  target: 'activity_id',
+  source: '8001 id',
+  sourceCaptions: { 1: 'Launched', 2: 'Terminated', 3: 'Open', 4: 'Injected', 5: 'Set User ID' },
+  map: { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5 },
+  captions: PROCESS_ACTIVITY_CAPTIONS,
+  note: 'From ICD 8201 Process History (the one published list); 8001 is assumed to share it.',
+};
+
+/** 8003 File Activity `id` → 1001 activity_id. */
+export const FILE_ACTIVITY: EnumTable = {
+  target: 'activity_id',
+  source: '8003 id',
+  sourceCaptions: { 1: 'Create', 2: 'Delete', 3: 'Open', 4: 'Write' },
+  map: { 1: 1, 2: 4, 3: 14, 4: 3 },
+  captions: FILE_ACTIVITY_CAPTIONS,
+  note: 'ICD numbering assumed as the simulator generates it (1 create, 2 delete, 3 open, 4 write): OCSF numbers Delete 4, Open 14, Update 3.',
+};
+
+export const MODULE_ACTIVITY: EnumTable = {
+  target: 'activity_id',
+  source: '8002 id',
+  sourceCaptions: { 1: 'Load', 2: 'Unload' },
+  map: { 1: 1, 2: 2 },
+  captions: MODULE_ACTIVITY_CAPTIONS,
+};
+
+export const REG_KEY_ACTIVITY: EnumTable = {
+  target: 'activity_id',
+  source: '8005 id',
+  sourceCaptions: { 1: 'Create', 2: 'Delete' },
+  map: { 1: 1, 2: 4 },
+  captions: REG_KEY_ACTIVITY_CAPTIONS,
+  note: 'OCSF Registry Key Delete is 4.',
+};
+
+export const REG_VALUE_ACTIVITY: EnumTable = {
+  target: 'activity_id',
+  source: '8006 id',
+  sourceCaptions: { 1: 'Get', 2: 'Set', 3: 'Delete' },
+  map: { 1: 1, 2: 2, 3: 4 },
+  captions: REG_VALUE_ACTIVITY_CAPTIONS,
+  note: 'OCSF Registry Value Delete is 4 (3 is Modify).',
+};
+
+export const NETWORK_ACTIVITY: EnumTable = {
+  target: 'activity_id',
+  source: '8007 id',
+  sourceCaptions: { 1: 'Connection Open', 2: 'Connection Close' },
+  map: { 1: 1, 2: 2 },
+  captions: NETWORK_ACTIVITY_CAPTIONS,
+};
+
+/** 8000 User Session Activity `id` → 3002 activity_id. */
+export const AUTH_ACTIVITY: EnumTable = {
+  target: 'activity_id',
+  source: '8000 id',
+  sourceCaptions: { 1: 'Logon', 2: 'Logoff' },
+  map: { 1: 1, 2: 2 },
+  captions: AUTH_ACTIVITY_CAPTIONS,
+};
+
+/** Windows LogonType (8015 event 4624 `data`, 8000 `session.logon_type_id`) → OCSF logon_type_id: same numbers. */
+export const LOGON_TYPE: EnumTable = {
+  target: 'logon_type_id',
+  source: 'LogonType',
+  sourceCaptions: {
+    0: 'System',
+    2: 'Interactive',
+    3: 'Network',
+    4: 'Batch',
+    5: 'Service',
+    7: 'Unlock',
+    8: 'NetworkCleartext',
+    9: 'NewCredentials',
+    10: 'RemoteInteractive',
+    11: 'CachedInteractive',
+    12: 'CachedRemoteInteractive',
+    13: 'CachedUnlock',
+  },
+  map: { 0: 0, 2: 2, 3: 3, 4: 4, 5: 5, 7: 7, 8: 8, 9: 9, 10: 10, 11: 11, 12: 12, 13: 13 },
+  captions: LOGON_TYPE_CAPTIONS,
+  note: 'OCSF 0 is System, not Unknown (there is no Unknown logon type).',
+};
+
 /** Every table, for the docs and the tests. */
 export const ENUM_TABLES: Readonly<Record<string, EnumTable>> = {
   severity: SEVERITY,
@@ -504,4 +679,12 @@ export const ENUM_TABLES: Readonly<Record<string, EnumTable>> = {
   direction: DIRECTION,
   verdict: VERDICT,
   priority: PRIORITY,
+  processActivity: PROCESS_ACTIVITY,
+  fileActivity: FILE_ACTIVITY,
+  moduleActivity: MODULE_ACTIVITY,
+  registryKeyActivity: REG_KEY_ACTIVITY,
+  registryValueActivity: REG_VALUE_ACTIVITY,
+  networkActivity: NETWORK_ACTIVITY,
+  authenticationActivity: AUTH_ACTIVITY,
+  logonType: LOGON_TYPE,
 };

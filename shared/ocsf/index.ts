@@ -5,8 +5,17 @@
  * cannot be made valid, so the caller quarantines it instead of writing it.
  */
 import type { OcsfClass } from './base.ts';
+import { AUTHENTICATION_CLASS } from './classes/authentication.ts';
+import { BASE_EVENT_CLASS } from './classes/base-event.ts';
 import { DETECTION_FINDING, detectionFinding } from './classes/detection-finding.ts';
+import { FILE_ACTIVITY_CLASS } from './classes/file-activity.ts';
+import { MODULE_ACTIVITY_CLASS } from './classes/module-activity.ts';
+import { NETWORK_ACTIVITY_CLASS } from './classes/network-activity.ts';
+import { PROCESS_ACTIVITY_CLASS } from './classes/process-activity.ts';
+import { REGISTRY_KEY_ACTIVITY_CLASS } from './classes/registry-key-activity.ts';
+import { REGISTRY_VALUE_ACTIVITY_CLASS } from './classes/registry-value-activity.ts';
 import type { MapResult } from './classes/result.ts';
+import { telemetryClass } from './classes/telemetry.ts';
 import { type TypeNode, toRow, typeTree } from './columns.ts';
 import { isObj } from './objects.ts';
 import { schemaErrors } from './validate.ts';
@@ -15,7 +24,17 @@ export type { OcsfClass } from './base.ts';
 export { OCSF_VERSION } from './base.ts';
 
 /** Every class the connector can emit, by class_uid. */
-export const OCSF_CLASSES: readonly OcsfClass[] = [DETECTION_FINDING];
+export const OCSF_CLASSES: readonly OcsfClass[] = [
+  DETECTION_FINDING,
+  PROCESS_ACTIVITY_CLASS,
+  FILE_ACTIVITY_CLASS,
+  MODULE_ACTIVITY_CLASS,
+  REGISTRY_KEY_ACTIVITY_CLASS,
+  REGISTRY_VALUE_ACTIVITY_CLASS,
+  NETWORK_ACTIVITY_CLASS,
+  AUTHENTICATION_CLASS,
+  BASE_EVENT_CLASS,
+];
 
 export function classByUid(uid: number): OcsfClass | undefined {
   return OCSF_CLASSES.find((c) => c.uid === uid);
@@ -87,6 +106,24 @@ export function mapIncident(raw: unknown, uid: string): OcsfOutcome {
     return finish(detectionFinding(rec, uid), uid);
   } catch (error) {
     // Defensive: a mapping bug costs this record its OCSF copy (quarantined), never the page.
+    return {
+      ok: false,
+      reason: `OCSF mapping failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
+  }
+}
+
+/**
+ * One raw telemetry event (Event Stream / Data Bucket / Event Search; object or JSON text) → its OCSF
+ * class (Process, File System, Module, Registry Key/Value, Network, Authentication, Detection Finding,
+ * Base Event as the fallback). `uid`: the id of its ECS telemetry document.
+ */
+export function mapEvent(raw: unknown, uid: string): OcsfOutcome {
+  const rec = parsed(raw);
+  if (typeof rec === 'string') return { ok: false, reason: `event is ${rec}` };
+  try {
+    return finish(telemetryClass(rec, uid), uid);
+  } catch (error) {
     return {
       ok: false,
       reason: `OCSF mapping failed: ${error instanceof Error ? error.message : String(error)}`,

@@ -260,3 +260,77 @@ export function detectionFinding(rec: Obj, uid: string): MapResult {
   if (unmapped) out['unmapped'] = unmapped;
   return { ok: true, record: out, cls: DETECTION_FINDING };
 }
+
+/**
+ * A detection event from the event APIs (8027 Process Detection, 8031 Sandbox File Detection, other
+ * 80xx detections) → Detection Finding of that one event: finding_info.uid is the event uuid, its
+ * `id` is the disposition (security_control), its file/process are the evidence.
+ */
+export function detectionEventFinding(rec: Obj, uid: string, time: number): MapResult {
+  const eventUid = str(rec['uuid']);
+  if (eventUid === undefined) return { ok: false, reason: 'detection event without uuid' };
+  const threat = isObj(rec['threat']) ? rec['threat'] : {};
+  const out: Obj = baseAttributesForEvent(rec, time);
+  const attacks = attacksOf(rec['attacks']);
+  out['finding_info'] = compact({
+    uid: eventUid,
+    title: str(threat['name']) ?? str(rec['message']) ?? `Symantec detection ${eventUid}`,
+    desc: str(rec['message']),
+    types: str(rec['type']) ? [str(rec['type']) as string] : undefined,
+    product_uid: str(rec['product_uid']),
+    analytic: str(rec['type'])
+      ? { name: str(rec['type']), type_id: 1, type: ANALYTIC_TYPE_CAPTIONS[1] }
+      : undefined,
+    attacks: attacks.length > 0 ? attacks : undefined,
+  });
+  const profiles = new Set<string>(['security_control']);
+  const device = deviceOf(rec);
+  if (device) {
+    out['device'] = device;
+    profiles.add('host');
+  }
+  const file = fileOf(rec['file']);
+  const process = processOf(rec['process']);
+  const actor = actorOf(rec);
+  out['evidences'] = [
+    compact({ file, process, actor, data: compact({ uuid: eventUid, type_id: rec['type_id'] }) }),
+  ];
+  const action = translate(ACTION, rec['id']);
+  out['action_id'] = action && !action.other ? action.id : 0;
+  out['action'] = action && !action.other ? action.caption : 'Unknown';
+  const disposition = dispositionOf(rec['id']);
+  if (disposition) {
+    out['disposition_id'] = disposition.id;
+    out['disposition'] = disposition.caption;
+  }
+  const m = malwareOf(rec);
+  if (m) out['malware'] = [m];
+  out['metadata'] = metadataOf({
+    uid,
+    raw: rec,
+    originalTime: rec['time'],
+    eventCode: rec['type_id'],
+    profiles: [...profiles],
+    loggedTime: epochMs(rec['log_time']),
+  });
+  const unmapped = unmappedOf(rec, [
+    'type_id',
+    'category_id',
+    'type',
+    'event_data_type',
+    'edr_event_data_type',
+    'command_uid',
+  ]);
+  if (unmapped) out['unmapped'] = unmapped;
+  return { ok: true, record: out, cls: DETECTION_FINDING };
+}
+
+/** A detection event is a new finding (activity 1 Create) at the event's severity and status. */
+function baseAttributesForEvent(rec: Obj, time: number): Obj {
+  const out = baseAttributes(DETECTION_FINDING, { id: 1, caption: 'Create' }, time, rec['severity_id']);
+  const message = str(rec['message']);
+  if (message) out['message'] = message;
+  const detail = str(rec['status_detail']);
+  if (detail) out['status_detail'] = detail;
+  return out;
+}

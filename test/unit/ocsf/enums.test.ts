@@ -42,6 +42,14 @@ const WHERE: Record<string, [string, string]> = {
   direction: ['*', 'network_connection_info.direction_id'],
   verdict: ['2005', 'verdict_id'],
   priority: ['2005', 'priority_id'],
+  processActivity: ['1007', 'activity_id'],
+  fileActivity: ['1001', 'activity_id'],
+  moduleActivity: ['1005', 'activity_id'],
+  registryKeyActivity: ['201001', 'activity_id'],
+  registryValueActivity: ['201002', 'activity_id'],
+  networkActivity: ['4001', 'activity_id'],
+  authenticationActivity: ['3002', 'activity_id'],
+  logonType: ['3002', 'logon_type_id'],
 };
 
 describe('OCSF enum tables', () => {
