@@ -737,7 +737,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     },
     personality,
     setScanUpdateRate(rate: number) {
-      personality.scanUpdateRate = resolvePersonality({ ...personality, scanUpdateRate: rate }).scanUpdateRate;
+      personality.scanUpdateRate = resolvePersonality({
+        ...personality,
+        scanUpdateRate: rate,
+      }).scanUpdateRate;
     },
     expireTokens() {
       tokens.clear();
