@@ -46,6 +46,14 @@ export const MetricNames = {
   windowSplits: 'WindowSplits',
   /** Documents the open-incident re-read delivered again (versions already delivered are skipped). */
   reReadDocuments: 'ReReadDocuments',
+  /** Telemetry (Event Stream, Data Bucket, Event Search): events delivered. */
+  telemetryEvents: 'TelemetryEvents',
+  /** Seconds between now and the newest `log_time` delivered from the Event Stream (0 when caught up). */
+  streamLagSeconds: 'StreamLagSeconds',
+  /** Event Stream cursors that expired (410) and were restarted from a fresh cursor. */
+  streamCursorExpired: 'StreamCursorExpired',
+  /** Data Bucket objects that could not be read and went to the dead-letter queue. */
+  eventFilesPoisoned: 'EventFilesPoisoned',
 } as const;
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
 

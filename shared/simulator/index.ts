@@ -40,3 +40,15 @@ export {
   type SimulatorOptions,
   startSimulator,
 } from './server.ts';
+export {
+  type ConnectionFact,
+  eventMs,
+  type FileFact,
+  generateTelemetry,
+  type IncidentFact,
+  type ProcessFact,
+  type TelemetryDataSet,
+  type TelemetryEvent,
+  type TelemetryOptions,
+  type TelemetryTruth,
+} from './telemetry-generator.ts';

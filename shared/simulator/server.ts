@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { createEventApi, type EventApi, type EventApiOptions } from './event-api.ts';
 import { type Fault, FaultController, type FaultKind, parseFault } from './faults.ts';
 import { generateIncidents, isoOffset } from './generator.ts';
 import { GroundTruth, recordTime, versionKey } from './ground-truth.ts';
@@ -74,6 +75,8 @@ export interface SimulatorOptions {
   redirectTo?: string;
   /** Called with one line per request (never secrets). */
   log?: (line: string) => void;
+  /** Serve the telemetry endpoints (Event Stream, Event Search) over these streams and events. */
+  telemetry?: EventApiOptions;
 }
 
 export interface RequestLogEntry {
@@ -119,6 +122,8 @@ export interface RunningSimulator {
   requestLog: RequestLogEntry[];
   /** Revoke every issued token (the next data call gets 401). */
   expireTokens(): void;
+  /** The telemetry endpoints, when `telemetry` was given. */
+  events: EventApi | undefined;
   close(): Promise<void>;
 }
 
@@ -648,6 +653,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     }
   };
 
+  const events = options.telemetry
+    ? createEventApi(options.telemetry, {
+        clock,
+        authorized: (req) => {
+          const auth = req.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+          return auth !== undefined && (tokens.get(auth) ?? 0) > clock.now();
+        },
+      })
+    : undefined;
+
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator');
@@ -674,6 +689,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const run = async () => {
       const one = req.method === 'GET' ? url.pathname.match(/^\/v1\/incidents\/([^/]+)\/?$/) : null;
       if (one?.[1]) return handleIncident(req, res, entry, decodeURIComponent(one[1]));
+      const telemetry = target === 'other' ? events?.handle(req, res, path) : false;
+      if (telemetry && (await telemetry)) {
+        entry.status = res.statusCode;
+        return;
+      }
       if (target === 'other') {
         entry.status = 404;
         return json(res, 404, { message: `Resource not found: ${url.pathname}` });
@@ -745,6 +765,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     expireTokens() {
       tokens.clear();
     },
+    events,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
