@@ -5,6 +5,7 @@ import { CheckpointWriter } from './checkpoint-writer.ts';
 import type { CollectMode, CollectOptions, CollectorDeps } from './collect.ts';
 import { RunDeadline } from './deadline.ts';
 import { Delivery } from './delivery.ts';
+import { RunLease } from './lease.ts';
 import { reReadOpenIncidents } from './open-reread.ts';
 import { PageStream } from './page-stream.ts';
 import {
@@ -59,10 +60,19 @@ export class CollectorRun {
 
   async run(): Promise<RunSummary> {
     const { store, clock, logger, metrics } = this.deps;
-    // The lease dies with our deadline, so a run killed by a timeout never leaves the tenant stuck.
+    // A short lease renewed by a heartbeat: a killed run frees the tenant within leaseSeconds.
+    const lease = new RunLease(
+      store,
+      this.tenantKey,
+      this.options.owner,
+      clock,
+      this.s.leaseSeconds * 1000,
+      this.options.deadline,
+      logger,
+    );
     let held: Awaited<ReturnType<CheckpointStore['acquireLease']>>;
     try {
-      held = await store.acquireLease(this.tenantKey, this.options.owner, this.options.deadline, clock.now());
+      held = await lease.acquire();
     } catch (error) {
       // An unreachable or misconfigured store is a failed run like any other (metrics, summary, exit code).
       recordFailure(this.summary, error, logger, metrics);
@@ -76,6 +86,7 @@ export class CollectorRun {
       return this.finish();
     }
     this.deadline.start();
+    lease.startHeartbeat();
     try {
       // Settings built in code (tests, embedders) skip parseSettings: check the relations here too.
       checkSettingRelations(this.s);
@@ -109,9 +120,9 @@ export class CollectorRun {
     } finally {
       this.deadline.stop();
       try {
-        await store.releaseLease(this.tenantKey, this.options.owner);
+        await lease.release();
       } catch (error) {
-        logger.warn('could not release the lease; it expires by itself at the deadline', {
+        logger.warn('could not release the lease; it expires by itself within the lease time', {
           error: errorText(error),
         });
       }

@@ -56,6 +56,9 @@ export const settingsSchema = z.object({
   historyMarginMinutes: z._default(int(0, 24 * 60), 10),
   openSweepMinutes: z._default(int(0, 7 * 24 * 60), 60),
   deadlineMarginSeconds: z._default(int(1, 600), 30),
+  leaseSeconds: z._default(int(2, 900), 90),
+  pageOverlap: z._default(int(0, 100), 3),
+  resultCap: z._default(int(2, 1_000_000), 10_000),
   requestTimeoutMs: z._default(int(1000, 300_000), 30_000),
   maxAttempts: z._default(int(1, 20), 6),
   namespace: z._default(z.string().check(z.regex(/^[a-z0-9_]{1,100}$/)), 'default'),
@@ -151,6 +154,21 @@ export const SETTINGS: Record<SettingKey, SettingSpec> = {
     env: 'SES_DEADLINE_MARGIN_SECONDS',
     flag: 'deadline-margin-seconds',
     doc: 'Stop fetching when less than this remains before the deadline.',
+  },
+  leaseSeconds: {
+    env: 'SES_LEASE_SECONDS',
+    flag: 'lease-seconds',
+    doc: "Lifetime of the tenant's run lease; a live run renews it every third of this (heartbeat), so a killed run frees the tenant within this many seconds.",
+  },
+  pageOverlap: {
+    env: 'SES_PAGE_OVERLAP',
+    flag: 'page-overlap',
+    doc: "Items each page re-reads of the previous one (request from next − k). The previous page's last uid must be in the overlap, otherwise records moved and the window is re-read; ids absorb the duplicates. 0 disables the check.",
+  },
+  resultCap: {
+    env: 'SES_RESULT_CAP',
+    flag: 'result-cap',
+    doc: 'Results the API serves per query at most (the event-search cap, assumed shared). A window whose total reaches it is split in halves instead of trusted.',
   },
   requestTimeoutMs: {
     env: 'SES_REQUEST_TIMEOUT_MS',
