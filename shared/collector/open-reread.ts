@@ -7,6 +7,7 @@ import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
 import type { CheckpointWriter } from './checkpoint-writer.ts';
 import type { RunDeadline } from './deadline.ts';
 import type { Delivery } from './delivery.ts';
+import { overlappingPages } from './overlap-pager.ts';
 import { PageStream } from './page-stream.ts';
 
 /** Lucene query for incidents not yet resolved or closed (states 0-3). */
@@ -54,15 +55,18 @@ export async function reReadOpenIncidents(deps: OpenReReadDeps): Promise<OpenReR
   });
   const openBefore = new Set(await openSet.load());
   const openNow = new Set<string>();
+  const query = {
+    startDate: new Date(horizon),
+    endDate: new Date(end),
+    limit: s.pageSize,
+    includeEvents: s.includeEvents,
+    query: OPEN_INCIDENTS_QUERY,
+  };
+  // Open incidents close during the scan and leave the result: the overlap check notices the shift.
+  const maxPages = (Math.ceil(s.resultCap / s.pageSize) + 1) * 5;
   const stream = new PageStream(
-    source,
-    {
-      startDate: new Date(horizon),
-      endDate: new Date(end),
-      limit: s.pageSize,
-      includeEvents: s.includeEvents,
-      query: OPEN_INCIDENTS_QUERY,
-    },
+    (signal) =>
+      overlappingPages(source, query, { overlap: s.pageOverlap, maxPages, metrics, logger }, signal),
     deadline,
   );
   try {

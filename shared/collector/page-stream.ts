@@ -1,8 +1,11 @@
-import type { IncidentPage, IncidentQuery, IncidentSource } from '../ports/incident-source.ts';
+import type { IncidentPage } from '../ports/incident-source.ts';
 import type { RunDeadline } from './deadline.ts';
 
 /** What `PageStream.next()` yields: a page, the end of the query, or a stop for the deadline. */
-export type PageStep = { kind: 'page'; page: IncidentPage } | { kind: 'end' } | { kind: 'deadline' };
+export type PageStep<P extends IncidentPage = IncidentPage> =
+  | { kind: 'page'; page: P }
+  | { kind: 'end' }
+  | { kind: 'deadline' };
 
 /**
  * The pages of one query, with one page of prefetch and the run's deadline: used by the windows and by
@@ -10,19 +13,19 @@ export type PageStep = { kind: 'page'; page: IncidentPage } | { kind: 'end' } | 
  * page, so the API's latency overlaps our work; nothing is fetched once the deadline is near; a request
  * the hard stop aborted reads as `deadline`, not as an error.
  */
-export class PageStream {
-  private readonly iterator: AsyncIterator<IncidentPage>;
+export class PageStream<P extends IncidentPage = IncidentPage> {
+  private readonly iterator: AsyncIterator<P>;
   /** Aborts the prefetched request when the caller stops early (deadline, delivery failure). */
   private readonly stop = new AbortController();
-  private pending: Promise<PageStep> | undefined;
+  private pending: Promise<PageStep<P>> | undefined;
 
+  /** `pages` opens the query with the stream's abort signal (deadline or close). */
   constructor(
-    source: IncidentSource,
-    query: IncidentQuery,
+    pages: (signal: AbortSignal) => AsyncIterable<P>,
     private readonly deadline: RunDeadline,
   ) {
     const signal = AbortSignal.any([deadline.signal, this.stop.signal]);
-    this.iterator = source.pages(query, { signal })[Symbol.asyncIterator]();
+    this.iterator = pages(signal)[Symbol.asyncIterator]();
   }
 
   /** Start fetching the next page unless the deadline is near (its failure surfaces in `next()`). */
@@ -34,12 +37,12 @@ export class PageStream {
   }
 
   /** The next page (the prefetched one if any); `deadline` when the deadline is near or hit. */
-  async next(): Promise<PageStep> {
+  async next(): Promise<PageStep<P>> {
     if (!this.pending) {
       if (this.deadline.near()) return { kind: 'deadline' };
       this.prefetch();
     }
-    const pending = this.pending as Promise<PageStep>;
+    const pending = this.pending as Promise<PageStep<P>>;
     this.pending = undefined;
     return pending;
   }
@@ -54,7 +57,7 @@ export class PageStream {
     await this.iterator.return?.();
   }
 
-  private async fetch(): Promise<PageStep> {
+  private async fetch(): Promise<PageStep<P>> {
     try {
       const next = await this.iterator.next();
       return next.done ? { kind: 'end' } : { kind: 'page', page: next.value };

@@ -7,6 +7,7 @@ import { RunDeadline } from './deadline.ts';
 import { Delivery } from './delivery.ts';
 import { RunLease } from './lease.ts';
 import { reReadOpenIncidents } from './open-reread.ts';
+import { overlappingPages } from './overlap-pager.ts';
 import { PageStream } from './page-stream.ts';
 import {
   applyCounts,
@@ -162,26 +163,60 @@ export class CollectorRun {
           `initial lookback clamped to the API's ${this.s.historyDays}-day history: starting at ${plan.cursor.start}`,
         );
       }
-      this.summary.windows.push({ start: plan.cursor.start, end: plan.cursor.end });
-      const finished = await this.collectWindow(plan.cursor, state);
+      let cursor = plan.cursor;
+      let outcome: Awaited<ReturnType<CollectorRun['collectWindow']>>;
+      let reachesEnd = plan.reachesEnd;
+      for (;;) {
+        this.summary.windows.push({ start: cursor.start, end: cursor.end });
+        outcome = await this.collectWindow(cursor, state);
+        if (typeof outcome === 'string') break;
+        // Split at the result cap: collect the first half now; the planner continues from its end.
+        cursor = outcome.split;
+        reachesEnd = false;
+        state = { ...this.checkpoint.state(), cursor };
+      }
       state = this.checkpoint.state();
       // Stop once a window reaching now − settle is delivered: with a real clock "now" keeps moving, and
       // chasing it would spin on ever tinier windows.
-      if (!finished || plan.reachesEnd) return;
+      if (outcome === 'stopped' || reachesEnd) return;
     }
   }
 
-  /** Returns true when the window was fully delivered, false when the deadline stopped it. */
-  private async collectWindow(cursor: WindowCursor, prior: CheckpointState): Promise<boolean> {
+  /** Most pages one window may take, restarts included (a guard against records that never settle). */
+  private maxPages(): number {
+    return (Math.ceil(this.s.resultCap / this.s.pageSize) + 1) * 5;
+  }
+
+  /**
+   * Returns `done` when the window was fully delivered, `stopped` when the deadline stopped it, or the
+   * first half of the window when its `total` reached the API's result cap (the rest is planned next).
+   */
+  private async collectWindow(
+    cursor: WindowCursor,
+    prior: CheckpointState,
+  ): Promise<'done' | 'stopped' | { split: WindowCursor }> {
+    const { metrics, logger } = this.deps;
+    const query = {
+      startDate: new Date(cursor.start),
+      endDate: new Date(cursor.end),
+      limit: this.s.pageSize,
+      includeEvents: this.s.includeEvents,
+      offset: cursor.offset,
+    };
     const stream = new PageStream(
-      this.deps.source,
-      {
-        startDate: new Date(cursor.start),
-        endDate: new Date(cursor.end),
-        limit: this.s.pageSize,
-        includeEvents: this.s.includeEvents,
-        offset: cursor.offset,
-      },
+      (signal) =>
+        overlappingPages(
+          this.deps.source,
+          query,
+          {
+            overlap: this.s.pageOverlap,
+            anchorUid: cursor.lastUid,
+            maxPages: this.maxPages(),
+            metrics,
+            logger,
+          },
+          signal,
+        ),
       this.deadline,
     );
     let offset = cursor.offset;
@@ -190,10 +225,28 @@ export class CollectorRun {
         const step = await stream.next();
         if (step.kind === 'deadline') {
           this.stopForDeadline(cursor, offset);
-          return false;
+          return 'stopped';
         }
         if (step.kind === 'end') break;
         const page = step.page;
+        const start = Date.parse(cursor.start);
+        const end = Date.parse(cursor.end);
+        // The API serves at most resultCap results per query: a window that reaches it is not trusted
+        // but halved (what was delivered of it is absorbed by the ids).
+        if (page.total >= this.s.resultCap && end - start >= 2000) {
+          const mid = start + Math.floor((end - start) / 2);
+          metrics.add(MetricNames.windowSplits, 1);
+          logger.info(
+            `window ${cursor.start} → ${cursor.end} holds ${page.total} results, the API's cap (${this.s.resultCap}): split in halves`,
+          );
+          return { split: { start: cursor.start, end: new Date(mid).toISOString(), offset: 0 } };
+        }
+        if (page.beyondTotal) {
+          metrics.add(MetricNames.pagerTotalMismatch, 1);
+          logger.warn(
+            `the API's total said window ${cursor.start} → ${cursor.end} was done at offset ${page.offset}, but more records came; paging follows next, not total`,
+          );
+        }
         const done = page.next === undefined;
         // Fetch the next page while this one is delivered; the checkpoint still moves only after it.
         if (!done) stream.prefetch();
@@ -204,9 +257,11 @@ export class CollectorRun {
           retries: page.retries,
         });
         offset = page.next ?? page.offset + page.incidents.length + page.invalid.length;
+        const next: WindowCursor = { start: cursor.start, end: cursor.end, offset };
+        if (page.lastUid !== undefined) next.lastUid = page.lastUid;
         const state: CheckpointState = done
           ? { ...prior, watermark: maxIso(prior.watermark, cursor.end), cursor: undefined }
-          : { ...prior, cursor: { ...cursor, offset } };
+          : { ...prior, cursor: next };
         await this.checkpoint.save(state);
         this.options.onProgress?.({
           window: { start: cursor.start, end: cursor.end },
@@ -215,7 +270,7 @@ export class CollectorRun {
           incidents: this.delivery.totals.incidents,
           events: this.delivery.totals.events,
         });
-        if (done) return true;
+        if (done) return 'done';
       }
     } finally {
       await stream.close();
@@ -226,7 +281,7 @@ export class CollectorRun {
       watermark: maxIso(prior.watermark, cursor.end),
       cursor: undefined,
     });
-    return true;
+    return 'done';
   }
 
   private stopForDeadline(cursor: WindowCursor, offset: number): void {

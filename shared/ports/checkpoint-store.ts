@@ -6,6 +6,8 @@ export interface WindowCursor {
   end: string;
   /** API `next` offset of the first page not yet delivered. */
   offset: number;
+  /** Uid of the last record delivered: the resumed page's overlap must contain it (records moved otherwise). */
+  lastUid?: string;
 }
 
 /** What the collector persists between runs. */

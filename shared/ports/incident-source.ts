@@ -49,6 +49,8 @@ export interface IncidentPage {
   requests: number;
   /** Retries spent on this page. */
   retries: number;
+  /** Set when this page held records although the previous page's `total` said the query was done. */
+  beyondTotal?: boolean;
 }
 
 /** One incident fetched by id: valid, or kept with the reason it failed validation. */

@@ -290,6 +290,7 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
         });
       }
       let offset = query.offset ?? 0;
+      let previousTotal: number | undefined;
       for (;;) {
         const counters: RequestCounters = { requests: 0, retries: 0 };
         const response = await fetchPage(incidentsRequestBody(query, offset), counters, signal);
@@ -297,10 +298,15 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
         const { valid, invalid } = validateIncidents(items, { invalidUtf8: response.invalidUtf8 === true });
         const total = response.total ?? offset + items.length;
         const reported = response.next ?? undefined;
+        // `total` is not trusted over `next` for a full page: one more request shows whether records
+        // lie beyond it (an API whose total is stale or capped would otherwise end the window early).
+        const fullPage = items.length >= query.limit;
         const last =
           reported === undefined ||
           items.length === 0 ||
-          (response.total !== undefined && reported >= response.total);
+          (response.total !== undefined && reported >= response.total && !fullPage);
+        const beyondTotal = previousTotal !== undefined && offset >= previousTotal && items.length > 0;
+        previousTotal = response.total;
         if (!last && reported <= offset) {
           throw new SymantecApiError(
             'invalid_response',
@@ -324,6 +330,7 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
           invalid,
           requests: counters.requests,
           retries: counters.retries,
+          ...(beyondTotal ? { beyondTotal: true } : {}),
         } satisfies IncidentPage;
         if (next === undefined) return;
         offset = next;

@@ -4,6 +4,7 @@ import { parseSettings } from '../../../shared/config/load.ts';
 import type { Settings } from '../../../shared/config/settings.ts';
 import { ConnectorError, SinkError } from '../../../shared/errors.ts';
 import { createMonitorEngine, parseMonitorsConfig } from '../../../shared/monitors/index.ts';
+import type { IncidentPage, IncidentQuery, RawIncident } from '../../../shared/ports/incident-source.ts';
 import { MemoryMetrics, MetricNames, silentLogger } from '../../../shared/ports/logger.ts';
 import {
   ArraySource,
@@ -29,7 +30,8 @@ function setup(
   const store = new MemoryCheckpointStore();
   const sink = new MemorySink();
   const metrics = new MemoryMetrics();
-  const settings = { ...parseSettings({ pageSize: 100, openSweepMinutes: 0 }), ...overrides };
+  // Plain offset paging unless a test asks for the overlap (the tests below count exact offsets).
+  const settings = { ...parseSettings({ pageSize: 100, openSweepMinutes: 0, pageOverlap: 0 }), ...overrides };
   const deps: CollectorDeps = {
     source,
     store,
@@ -514,5 +516,99 @@ describe('Defects of the collector core (each test fails on 8c9201d)', () => {
     const next = await collect(deps, { settings, owner: 'r2', deadline: clock.now() + 600_000 });
     expect(next.status).toBe('complete');
     expect(published).toHaveLength(1);
+  });
+
+  /**
+   * An API that returns only the latest version of each incident, filtered on `created` and sorted by
+   * the latest version's `time`: updating an incident already read moves it to the end, shifting every
+   * later record one place forward.
+   */
+  class LatestByModifiedSource extends ArraySource {
+    override async *pages(query: IncidentQuery): AsyncIterable<IncidentPage> {
+      this.queries.push(query);
+      let offset = query.offset ?? 0;
+      for (;;) {
+        await this.beforePage?.(query, offset);
+        const byUid = new Map<string, RawIncident>();
+        for (const r of this.records) {
+          const seen = byUid.get(r.incident_uid);
+          if (!seen || Number(r.time) >= Number(seen.time)) byUid.set(r.incident_uid, r);
+        }
+        const matching = [...byUid.values()]
+          .filter((r) => {
+            const c = Date.parse(String(r.created));
+            return c >= query.startDate.getTime() && c <= query.endDate.getTime();
+          })
+          .sort((a, b) => Number(a.time) - Number(b.time));
+        if (offset >= matching.length) return;
+        const items = matching.slice(offset, offset + query.limit);
+        const next = offset + items.length < matching.length ? offset + items.length : undefined;
+        yield {
+          offset,
+          next,
+          total: matching.length,
+          incidents: items,
+          invalid: [],
+          requests: 1,
+          retries: 0,
+        };
+        if (next === undefined) return;
+        offset = next;
+      }
+    }
+  }
+
+  function movingRecords(moved = 1) {
+    const base = incidentsBetween(T0 - 20 * HOUR, T0 - 10 * HOUR, 30).map((r) => ({
+      ...r,
+      created: new Date(Number(r.time)).toISOString(),
+    }));
+    const source = new LatestByModifiedSource(base);
+    let updated = false;
+    // After the first page was read, `moved` incidents already read (inc-0, inc-1, ...) are updated.
+    source.beforePage = (_q, offset) => {
+      if (offset > 0 && !updated) {
+        updated = true;
+        for (let i = 0; i < moved; i++) source.records.push({ ...base[i]!, time: T0 - 5 * HOUR + i });
+      }
+    };
+    return source;
+  }
+
+  it('defect 2: overlapping pages notice a record moved by an update and re-read the window, so the boundary record is not skipped', async () => {
+    const { deps, settings, sink, metrics, clock } = setup([], { pageSize: 10, pageOverlap: 3 });
+    // One record moved: the 3-item overlap itself covers the shift.
+    deps.source = movingRecords(1);
+    await collect(deps, { settings, owner: 'o', deadline: clock.now() + 600_000 });
+    const uids = new Set(sink.docs.map((d) => d.id.split('@')[0]));
+    expect([...Array(30).keys()].filter((i) => !uids.has(`inc-${i}`))).toEqual([]);
+    expect(metrics.get(MetricNames.pagerRestarts)).toBe(0);
+  });
+
+  it('defect 2: when more records moved than the overlap holds, the missing anchor restarts the window and nothing is skipped', async () => {
+    const { deps, settings, sink, metrics, clock } = setup([], { pageSize: 10, pageOverlap: 3 });
+    deps.source = movingRecords(5);
+    const summary = await collect(deps, { settings, owner: 'o', deadline: clock.now() + 600_000 });
+    expect(summary.status).toBe('complete');
+    const uids = new Set(sink.docs.map((d) => d.id.split('@')[0]));
+    expect([...Array(30).keys()].filter((i) => !uids.has(`inc-${i}`))).toEqual([]);
+    expect(metrics.get(MetricNames.pagerRestarts)).toBe(1);
+  });
+
+  it('without the overlap (SES_PAGE_OVERLAP=0) the same API makes plain offset paging skip the boundary record', async () => {
+    const { deps, settings, sink, clock } = setup([], { pageSize: 10, pageOverlap: 0 });
+    deps.source = movingRecords(1);
+    await collect(deps, { settings, owner: 'o', deadline: clock.now() + 600_000 });
+    const uids = new Set(sink.docs.map((d) => d.id.split('@')[0]));
+    expect([...Array(30).keys()].filter((i) => !uids.has(`inc-${i}`))).toEqual([10]);
+  });
+
+  it('a window whose total reaches the result cap is split in halves (with a metric) and every record is read', async () => {
+    const records = incidentsBetween(T0 - 20 * HOUR, T0 - 2 * HOUR, 60);
+    const { run, sink, metrics } = setup(records, { pageSize: 10, resultCap: 25 });
+    const summary = await run();
+    expect(summary.status).toBe('complete');
+    expect(metrics.get(MetricNames.windowSplits)).toBeGreaterThan(0);
+    expect(ids(sink).size).toBe(60);
   });
 });

@@ -83,11 +83,22 @@ describe('Module: symantec/client', () => {
     expect(api.stats()).toEqual({ requests: 3, retries: 0 });
   });
 
-  it('stops when next >= total', async () => {
+  it('stops when next >= total on a page that is not full', async () => {
     const { api } = client([jsonResponse(200, { total: 2, next: 2, incidents: [incident(1), incident(2)] })]);
-    const pages = await collect(api.incidents.pages(query));
+    const pages = await collect(api.incidents.pages({ ...query, limit: 5 }));
     expect(pages).toHaveLength(1);
     expect(pages[0]?.next).toBeUndefined();
+  });
+
+  it('does not trust total over next for a full page: reads on and flags records beyond the total', async () => {
+    const { api } = client([
+      jsonResponse(200, { total: 2, next: 2, incidents: [incident(1), incident(2)] }),
+      jsonResponse(200, { total: 2, next: 3, incidents: [incident(3)] }),
+    ]);
+    const pages = await collect(api.incidents.pages({ ...query, limit: 2 }));
+    expect(pages.map((p) => p.incidents.length)).toEqual([2, 1]);
+    expect(pages[1]?.beyondTotal).toBe(true);
+    expect(pages.at(-1)?.next).toBeUndefined();
   });
 
   it('stops on an empty page even if next is set', async () => {

@@ -1,0 +1,100 @@
+import type { IncidentPage, IncidentQuery, IncidentSource } from '../ports/incident-source.ts';
+import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
+
+/** A page with the uid of its last valid record: the anchor the next page's overlap must contain. */
+export type AnchoredPage = IncidentPage & { lastUid: string | undefined };
+
+export interface OverlapOptions {
+  /** Items each page re-reads of the previous one (0: plain offset paging, no check). */
+  overlap: number;
+  /** Uid of the last record delivered before `query.offset` (a saved cursor's anchor). */
+  anchorUid?: string | undefined;
+  /** Most pages read for one query, restarts included; beyond it the pager fails loudly. */
+  maxPages: number;
+  /** Restarts before the overlap is widened (×4) instead of restarting again. */
+  maxRestarts?: number;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * Offset paging that notices moved records. When the API returns only the latest version of each
+ * incident and sorts (or filters) on a field that changes, an update of a record already read shifts
+ * every later record by one, and the record at the next page boundary would never be read. So each page
+ * is requested from `next − k`: the previous page's last uid must be among those k items, and `total`
+ * must not drop. When either check fails, the query is re-read from offset 0 (ids absorb the
+ * duplicates); after `maxRestarts` restarts the overlap is widened instead. A saved cursor resumes the
+ * same way, with its anchor uid.
+ *
+ * Every page is one request of its own (`source.pages(..., offset)` read for one page), so the pager
+ * controls each offset; the source still does retries and validation.
+ */
+export async function* overlappingPages(
+  source: IncidentSource,
+  query: IncidentQuery,
+  options: OverlapOptions,
+  signal?: AbortSignal,
+): AsyncGenerator<AnchoredPage> {
+  const { metrics, logger } = options;
+  if (options.overlap <= 0) {
+    // Plain offset paging through the source's own iterator (no check of moved records).
+    for await (const page of source.pages(query, signal ? { signal } : {}))
+      yield { ...page, lastUid: page.incidents.at(-1)?.incident_uid };
+    return;
+  }
+  const maxRestarts = options.maxRestarts ?? 3;
+  let k = Math.max(0, options.overlap);
+  let offset = query.offset ?? 0;
+  let anchor = offset > 0 ? options.anchorUid : undefined;
+  let lastTotal: number | undefined;
+  let restarts = 0;
+  for (let pages = 0; ; pages++) {
+    if (pages >= options.maxPages) {
+      throw new Error(
+        `paging ${query.startDate.toISOString()} → ${query.endDate.toISOString()} took more than ${options.maxPages} pages (records keep moving); the checkpoint stays at the last delivered page`,
+      );
+    }
+    const back = anchor !== undefined && k > 0 ? Math.min(k, offset) : 0;
+    const requested = offset - back;
+    const page = await firstPage(source, { ...query, offset: requested }, signal);
+    if (!page) return;
+    const uids = page.incidents.map((r) => String(r.incident_uid));
+    const overlapOk = back === 0 || uids.slice(0, back + 1).includes(anchor as string);
+    const totalDropped = lastTotal !== undefined && page.total < lastTotal;
+    if ((!overlapOk || totalDropped) && offset > 0) {
+      metrics.add(MetricNames.pagerRestarts, 1);
+      if (restarts < maxRestarts) {
+        restarts++;
+        logger.warn(
+          `records moved while paging (${totalDropped ? `total dropped from ${lastTotal} to ${page.total}` : `the previous page's last record ${anchor} is not in the ${back}-item overlap`}); re-reading the window from its start`,
+        );
+        offset = 0;
+        anchor = undefined;
+        lastTotal = undefined;
+        continue;
+      }
+      // Still moving after several restarts: widen the overlap and go on from here.
+      k = Math.min(k * 4 || 4, 1000);
+      logger.warn(`records keep moving while paging; page overlap widened to ${k}`);
+    }
+    lastTotal = page.total;
+    yield { ...page, lastUid: uids.at(-1) ?? anchor };
+    if (page.next === undefined) return;
+    anchor = uids.at(-1) ?? anchor;
+    offset = page.next;
+  }
+}
+
+async function firstPage(
+  source: IncidentSource,
+  query: IncidentQuery,
+  signal?: AbortSignal,
+): Promise<IncidentPage | undefined> {
+  const iterator = source.pages(query, signal ? { signal } : {})[Symbol.asyncIterator]();
+  try {
+    const next = await iterator.next();
+    return next.done ? undefined : next.value;
+  } finally {
+    await iterator.return?.();
+  }
+}
