@@ -123,6 +123,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       SES_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       SES_INITIAL_LOOKBACK_MINUTES: String(8 * 60),
       SES_MAX_WINDOW_MINUTES: '120',
+      // The collector is told the API's cap, as an operator would be.
+      ...(personality.resultCap !== undefined ? { SES_RESULT_CAP: String(personality.resultCap) } : {}),
     },
   });
   const { sim, clock, firehose, dynamo } = rig;

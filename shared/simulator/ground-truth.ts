@@ -110,6 +110,8 @@ export class GroundTruth {
    * another window or query than the previous one, starts a new scan; the others extend it.
    */
   noteSearch(request: Omit<ScanTruth, 'first' | 'last' | 'requests'> & { at: number; offset: number }): void {
+    // Only latest-only observability needs scans: a long-running simulator of the default kind keeps none.
+    if (this.mode.versions === 'all') return;
     const last = this.scans.at(-1);
     if (last && last.key === request.key && request.offset > 0) {
       last.last = request.at;
