@@ -539,6 +539,14 @@ class CollectorRun {
       retryable: connectorError.retryable,
     };
     this.summary.reason = `${connectorError.kind} error: ${connectorError.message} (checkpoint unchanged since the last delivered page)`;
+    // The failed call's attempts (a refused token request, say) were never part of a page's counters.
+    const attempts = (connectorError as { attempts?: unknown }).attempts;
+    if (typeof attempts === 'number' && attempts > 0) {
+      this.summary.apiRequests += attempts;
+      this.summary.apiRetries += attempts - 1;
+      metrics.add(MetricNames.apiRequests, attempts);
+      if (attempts > 1) metrics.add(MetricNames.apiRetries, attempts - 1);
+    }
     if (connectorError.kind === 'config') metrics.add(MetricNames.configError, 1);
     // The sink names how many records the destination still refused after its retries.
     const failedCount = connectorError.details?.['failedCount'];
