@@ -2,13 +2,14 @@
  * Local analytics: the Athena SQL of `analytics/sql/` run in-process by DuckDB over the connector's
  * output folder (`<out>/<dataset>/year=YYYY/month=MM/day=DD/*.json.gz`, gzip NDJSON).
  *
- * Base tables `incident`, `event`, `quarantine` (the Glue table names) are created with an explicit
+ * Base tables `incident`, `event`, `quarantine`, `telemetry` (the Glue table names) are created with an explicit
  * schema derived from `shared/normalize/fields.ts`, so a field absent from the data is NULL rather
  * than a binder error, exactly as in Athena over the Glue table. Timestamps are VARCHAR (ISO 8601
  * text), as in the Glue tables.
  *
- * The one dialect difference is bridged here, not in the SQL: DuckDB has no Trino
- * `from_iso8601_timestamp`, so a macro of that name is defined (it returns a UTC TIMESTAMP).
+ * The dialect differences are bridged here, not in the SQL: DuckDB has no Trino
+ * `from_iso8601_timestamp`, so a macro of that name is defined (it returns a UTC TIMESTAMP), and
+ * a macro `element_at` gives Trino's array subscript that is NULL past the end.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -21,7 +22,7 @@ import { type Filters, loadCatalog, parameterValues, type QueryDefinition } from
 export type Row = Record<string, string | number | boolean | null | unknown[] | Record<string, unknown>>;
 
 /** Datasets read into base tables (alerts are not part of the dashboards). */
-export const TABLE_DATASETS = ['incident', 'event', 'quarantine'] as const;
+export const TABLE_DATASETS = ['incident', 'event', 'quarantine', 'telemetry'] as const;
 
 /** Hive partition columns of the output layout, present in Glue as partition keys too. */
 const PARTITION_COLUMNS = ['year', 'month', 'day'];
@@ -143,7 +144,9 @@ export async function openAnalytics(options: {
     await exec(
       "CREATE OR REPLACE MACRO from_iso8601_timestamp(s) AS CAST(CAST(s AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS TIMESTAMP)",
     );
-    const loaded = { incident: 0, event: 0, quarantine: 0 };
+    // Trino's element_at(array, i): NULL past the end (DuckDB's own element_at is for maps only).
+    await exec('CREATE OR REPLACE MACRO element_at(l, i) AS list_extract(l, i)');
+    const loaded = { incident: 0, event: 0, quarantine: 0, telemetry: 0 };
     for (const dataset of TABLE_DATASETS) {
       loaded[dataset] = await createTable(exec, out, dataset);
     }

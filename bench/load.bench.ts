@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { FakeClock } from '../test/helpers/fakes.ts';
-import { startLambdaRig } from './soak-harness.ts';
+import { startLambdaRig } from '../test/helpers/lambda-rig.ts';
 
 /** Real time plus jumps: the run's deadline is real, waiting between runs and backoff cost nothing. */
 class DrivenClock extends FakeClock {

@@ -19,16 +19,15 @@ import { ConnectorError, isConnectorError } from '../shared/errors.ts';
 import { PowertoolsLoggerAdapter, PowertoolsMetricsAdapter } from '../shared/logging/powertools.ts';
 import { redactor } from '../shared/logging/redact.ts';
 import { createMonitorEngine, loadMonitorsConfig } from '../shared/monitors/index.ts';
-import { EventBridgeAlertPublisher, SnsAlertPublisher } from '../shared/monitors/publishers.ts';
+import { publishersFromEnv } from '../shared/monitors/publishers.ts';
 import { type Clock, systemClock } from '../shared/ports/clock.ts';
-import { MetricNames } from '../shared/ports/logger.ts';
-import type { AlertLike, AlertSink, MonitorEvaluator } from '../shared/ports/monitors.ts';
+import { METRICS_NAMESPACE, MetricNames, SERVICE_NAME } from '../shared/ports/logger.ts';
+import type { AlertSink, MonitorEvaluator } from '../shared/ports/monitors.ts';
 import { FirehoseSink } from '../shared/sink/firehose.ts';
 import { TeeSink } from '../shared/sink/tee.ts';
 
-const SERVICE = 'ses-connector';
-const powertoolsLogger = new Logger({ serviceName: SERVICE });
-const powertoolsMetrics = new Metrics({ namespace: 'SesConnector', serviceName: SERVICE });
+const powertoolsLogger = new Logger({ serviceName: SERVICE_NAME });
+const powertoolsMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 const containerLogger = new PowertoolsLoggerAdapter(powertoolsLogger);
 
 interface Wiring {
@@ -46,29 +45,22 @@ function wire(source: NodeJS.ProcessEnv, clock: Clock): Wiring {
   const settings = settingsFromEnv(source);
   const env = runtimeEnvFrom(source);
   const streams = env.DELIVERY_STREAMS.split(',');
-  const publishers: AlertSink[] = [];
-  if (env.ALERT_TOPIC_ARN) publishers.push(new SnsAlertPublisher({ topicArn: env.ALERT_TOPIC_ARN }));
-  if (env.ALERT_BUS_NAME) publishers.push(new EventBridgeAlertPublisher({ busName: env.ALERT_BUS_NAME }));
   return {
     settings,
     env,
     credentials: new SecretsManagerCredentials({ secretId: env.SECRET_ARN }),
     store: new DynamoDbCheckpointStore({ tableName: env.CHECKPOINT_TABLE }),
     // The sink lives as long as the container: it logs through the module-level Powertools logger.
+    // The first stream (S3) de-aggregates, so it gets records of many documents; OpenSearch does not.
     sink: new TeeSink(
-      streams.map((streamName) => new FirehoseSink({ streamName, clock, logger: containerLogger })),
+      streams.map(
+        (streamName, i) =>
+          new FirehoseSink({ streamName, clock, logger: containerLogger, aggregate: i === 0 }),
+      ),
     ),
     monitorsConfig: loadMonitorsConfig({ env: source }),
-    alerts: publishers.length ? fanOut(publishers) : undefined,
-  };
-}
-
-function fanOut(publishers: AlertSink[]): AlertSink {
-  return {
-    description: publishers.map((p) => p.description).join(' + '),
-    async publish(alerts: AlertLike[]) {
-      await Promise.all(publishers.map((p) => p.publish(alerts)));
-    },
+    // SNS and/or EventBridge; with both, MultiAlertPublisher delivers to each even if one fails.
+    alerts: publishersFromEnv(env),
   };
 }
 

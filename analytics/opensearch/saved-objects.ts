@@ -6,7 +6,7 @@
  * `npx tsx analytics/opensearch/saved-objects.ts`); a test keeps the two in step.
  *
  * OpenSearch holds every version of an incident, so counts are unique counts (cardinality) of
- * `symantec_edr_cloud.incident.incident_uid` / `symantec_edr_cloud.event.uuid`: re-deliveries and
+ * `event.id` (the incident uid / the event uuid, per dataset): re-deliveries and
  * versions do not inflate them. A distribution by a changing field (state) counts an incident once
  * per value it ever had in the time range; the Athena/DuckDB queries use the latest version only.
  */
@@ -22,8 +22,10 @@ const INCIDENT = 'symantec_edr_cloud.incident.';
 const EVENT = 'symantec_edr_cloud.event.';
 const INCIDENT_QUERY = 'event.dataset:"symantec_edr_cloud.incident"';
 const EVENT_QUERY = 'event.dataset:"symantec_edr_cloud.event"';
-const INCIDENT_KEY = `${INCIDENT}incident_uid`;
-const EVENT_KEY = `${EVENT}uuid`;
+// ECS fields where the mapping has one, so the dashboards work in both output shapes
+// (preserveDuplicateCustomFields off, the default, removes the vendor copies).
+const INCIDENT_KEY = 'event.id';
+const EVENT_KEY = 'event.id';
 
 export interface SavedObject {
   type: 'index-pattern' | 'visualization' | 'dashboard';
@@ -367,14 +369,14 @@ export function buildSavedObjects(indexPattern: string = DEFAULT_INDEX_PATTERN):
       [`${INCIDENT}category`, 'Category'],
       [`${INCIDENT}type`, 'Type'],
       [`${INCIDENT}state`, 'State'],
-      [`${INCIDENT}conclusion`, 'Conclusion'],
+      ['event.reason', 'Conclusion'],
     ]),
     metric('ses-incidents-total', 'Total Incidents', I, INCIDENT_KEY),
     metric('ses-incidents-open', 'Open Incidents', open, INCIDENT_KEY),
     metric(
       'ses-incidents-high-severity',
       'High Severity Incidents',
-      `${I} and ${INCIDENT}severity_id >= 4 and ${INCIDENT}severity_id <= 5`,
+      `${I} and event.severity >= 4 and event.severity <= 5`,
       INCIDENT_KEY,
     ),
     metric(
@@ -383,7 +385,7 @@ export function buildSavedObjects(indexPattern: string = DEFAULT_INDEX_PATTERN):
       `${I} and ${INCIDENT}priority_id:("3" or "4")`,
       INCIDENT_KEY,
     ),
-    metric('ses-incidents-cynic', 'Cynic Detections', `${I} and ${INCIDENT}rule_name:*Cynic*`, INCIDENT_KEY),
+    metric('ses-incidents-cynic', 'Cynic Detections', `${I} and rule.name:*Cynic*`, INCIDENT_KEY),
     metric('ses-incidents-new', 'New Incidents', `${I} and ${INCIDENT}state_id:"1"`, INCIDENT_KEY),
     metric('ses-incidents-unknown', 'Unknown Incidents', `${I} and ${INCIDENT}state_id:"0"`, INCIDENT_KEY),
     metric(
@@ -414,7 +416,7 @@ export function buildSavedObjects(indexPattern: string = DEFAULT_INDEX_PATTERN):
       'Incidents by Conclusion',
       I,
       INCIDENT_KEY,
-      `${INCIDENT}conclusion`,
+      'event.reason',
       'Incidents',
     ),
     pie(
@@ -452,7 +454,7 @@ export function buildSavedObjects(indexPattern: string = DEFAULT_INDEX_PATTERN):
       'Incidents Over Time',
       I,
       INCIDENT_KEY,
-      `${INCIDENT}created`,
+      'event.created',
       'Incidents',
       `${INCIDENT}state`,
     ),
@@ -461,7 +463,7 @@ export function buildSavedObjects(indexPattern: string = DEFAULT_INDEX_PATTERN):
       'Sandbox Detections Over Time',
       `${I} and ${INCIDENT}detection_type:"Sandbox"`,
       INCIDENT_KEY,
-      `${INCIDENT}created`,
+      'event.created',
       'Incidents',
     ),
     table(
@@ -470,15 +472,15 @@ export function buildSavedObjects(indexPattern: string = DEFAULT_INDEX_PATTERN):
       I,
       INCIDENT_KEY,
       'Versions',
-      [[`${INCIDENT}incident_uid`, 100]],
+      [[INCIDENT_KEY, 100]],
       [
         [`${INCIDENT}ref_incident_uid`, 'Number'],
-        [`${INCIDENT}created`, 'Created'],
+        ['event.created', 'Created'],
         [`${INCIDENT}severity`, 'Severity'],
         [`${INCIDENT}priority`, 'Priority'],
         [`${INCIDENT}state`, 'State (latest)'],
-        [`${INCIDENT}conclusion`, 'Conclusion'],
-        [`${INCIDENT}rule_name`, 'Rule'],
+        ['event.reason', 'Conclusion'],
+        [`rule.name`, 'Rule'],
       ],
     ),
     table(
@@ -487,17 +489,17 @@ export function buildSavedObjects(indexPattern: string = DEFAULT_INDEX_PATTERN):
       open,
       INCIDENT_KEY,
       'Versions',
-      [[`${INCIDENT}incident_uid`, 100]],
+      [[INCIDENT_KEY, 100]],
       [
-        [`${INCIDENT}created`, 'Created'],
+        ['event.created', 'Created'],
         [`${INCIDENT}state`, 'State (latest)'],
         [`${INCIDENT}severity`, 'Severity'],
-        [`${INCIDENT}rule_name`, 'Rule'],
+        [`rule.name`, 'Rule'],
       ],
     ),
     table('ses-remediation-summary', 'Remediation Summary', I, INCIDENT_KEY, 'Incidents', [
-      [`${INCIDENT}conclusion`, 20],
-      [`${INCIDENT}rule_name`, 20],
+      ['event.reason', 20],
+      [`rule.name`, 20],
       [`${INCIDENT}remediation`, 20],
     ]),
   ];
@@ -505,27 +507,22 @@ export function buildSavedObjects(indexPattern: string = DEFAULT_INDEX_PATTERN):
     controls('ses-event-filters', 'SES Events - Filters', [
       [`${EVENT}severity`, 'Severity'],
       [`${EVENT}category`, 'Category'],
-      [`${EVENT}type`, 'Type'],
-      [`${EVENT}user_name`, 'User'],
-      [`${EVENT}device_name`, 'Device'],
+      ['event.action', 'Type'],
+      ['user.name', 'User'],
+      ['host.name', 'Device'],
     ]),
     metric('ses-events-total', 'Total Events', E, EVENT_KEY),
-    metric(
-      'ses-events-high-severity',
-      'High Severity Events',
-      `${E} and ${EVENT}severity_id >= 4`,
-      EVENT_KEY,
-    ),
+    metric('ses-events-high-severity', 'High Severity Events', `${E} and event.severity >= 4`, EVENT_KEY),
     metric(
       'ses-events-suspicious-files',
       'Suspicious Files',
-      `${E} and ${EVENT}file.sha2:*`,
-      `${EVENT}file.sha2`,
+      `${E} and file.hash.sha256:*`,
+      `file.hash.sha256`,
     ),
-    metric('ses-events-affected-endpoints', 'Affected Endpoints', E, `${EVENT}device_name`),
+    metric('ses-events-affected-endpoints', 'Affected Endpoints', E, 'host.name'),
     pie('ses-events-by-severity', 'Events by Severity', E, EVENT_KEY, `${EVENT}severity`, 'Events'),
     pie('ses-events-by-category', 'Events by Category', E, EVENT_KEY, `${EVENT}category`, 'Events'),
-    pie('ses-events-by-type', 'Events by Event Type', E, EVENT_KEY, `${EVENT}type`, 'Events'),
+    pie('ses-events-by-type', 'Events by Event Type', E, EVENT_KEY, 'event.action', 'Events'),
     pie(
       'ses-events-by-edr-type',
       'Events by EDR Event Type',
@@ -534,23 +531,23 @@ export function buildSavedObjects(indexPattern: string = DEFAULT_INDEX_PATTERN):
       `${EVENT}edr_event_data_type`,
       'Events',
     ),
-    bar('ses-top-devices', 'Top 10 Devices by Events', E, EVENT_KEY, `${EVENT}device_name`, 'Events'),
-    bar('ses-top-users', 'Top 10 Users', E, EVENT_KEY, `${EVENT}user_name`, 'Events'),
-    bar('ses-top-files', 'Top 10 Malicious Files', E, EVENT_KEY, `${EVENT}file.name`, 'Events'),
-    bar('ses-top-sha256', 'Top 10 File SHA256', E, EVENT_KEY, `${EVENT}file.sha2`, 'Events'),
-    bar('ses-top-ips', 'Top 10 Device IPs', E, EVENT_KEY, `${EVENT}device_ip`, 'Events'),
+    bar('ses-top-devices', 'Top 10 Devices by Events', E, EVENT_KEY, 'host.name', 'Events'),
+    bar('ses-top-users', 'Top 10 Users', E, EVENT_KEY, 'user.name', 'Events'),
+    bar('ses-top-files', 'Top 10 Malicious Files', E, EVENT_KEY, 'file.name', 'Events'),
+    bar('ses-top-sha256', 'Top 10 File SHA256', E, EVENT_KEY, `file.hash.sha256`, 'Events'),
+    bar('ses-top-ips', 'Top 10 Device IPs', E, EVENT_KEY, 'host.ip', 'Events'),
     overTime('ses-events-over-time', 'Events Over Time', E, EVENT_KEY, '@timestamp', 'Events'),
     overTime(
       'ses-sandbox-file-detections-over-time',
       'Sandbox File Detection Events Over Time',
-      `${E} and ${EVENT}type:"sandbox_file_detection"`,
+      `${E} and event.action:"sandbox_file_detection"`,
       EVENT_KEY,
       '@timestamp',
       'Events',
     ),
     table('ses-malicious-files-summary', 'Malicious Files Summary', E, EVENT_KEY, 'Events', [
-      [`${EVENT}file.sha2`, 50],
-      [`${EVENT}file.name`, 5],
+      [`file.hash.sha256`, 50],
+      ['file.name', 5],
     ]),
     table(
       'ses-events-summary',
@@ -558,14 +555,15 @@ export function buildSavedObjects(indexPattern: string = DEFAULT_INDEX_PATTERN):
       E,
       EVENT_KEY,
       'Events',
-      [[`${EVENT}uuid`, 100]],
+      [[EVENT_KEY, 100]],
       [
-        [`${EVENT}type`, 'Type'],
+        ['event.action', 'Type'],
         [`${EVENT}severity`, 'Severity'],
-        [`${EVENT}device_name`, 'Device'],
-        [`${EVENT}user_name`, 'User'],
-        [`${EVENT}file.name`, 'File'],
-        [`${EVENT}message`, 'Message'],
+        ['host.name', 'Device'],
+        ['user.name', 'User'],
+        ['file.name', 'File'],
+        // No message column: ECS `message` is full text (not aggregatable), and its keyword vendor
+        // copy exists only with preserveDuplicateCustomFields. Discover shows the message.
       ],
     ),
     table(
@@ -574,11 +572,11 @@ export function buildSavedObjects(indexPattern: string = DEFAULT_INDEX_PATTERN):
       E,
       EVENT_KEY,
       'Events',
-      [[`${EVENT}device_name`, 50]],
+      [['host.name', 50]],
       [
-        [`${EVENT}device_ip`, 'IP'],
-        [`${EVENT}device_os_name`, 'OS'],
-        [`${EVENT}device_domain`, 'Domain'],
+        ['host.ip', 'IP'],
+        ['host.os.name', 'OS'],
+        ['host.domain', 'Domain'],
       ],
     ),
     table('ses-threats-summary', 'Threats Summary', E, EVENT_KEY, 'Events', [
@@ -588,7 +586,7 @@ export function buildSavedObjects(indexPattern: string = DEFAULT_INDEX_PATTERN):
     ]),
     table('ses-incidents-with-device', 'Incidents with Device', E, EVENT_KEY, 'Events', [
       [`${EVENT}incident_uid`, 50],
-      [`${EVENT}device_name`, 10],
+      ['host.name', 10],
       [`${EVENT}incident_rule_name`, 1],
     ]),
   ];

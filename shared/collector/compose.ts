@@ -39,7 +39,11 @@ export function composeCollector(options: ComposeOptions): CollectorDeps {
     logger: options.logger,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const normalizeOptions = { keepOriginal: settings.keepOriginal, namespace: settings.namespace };
+  const normalizeOptions = {
+    keepOriginal: settings.keepOriginal,
+    namespace: settings.namespace,
+    preserveDuplicateCustomFields: settings.preserveDuplicateCustomFields,
+  };
   const deps: CollectorDeps = {
     source: client.incidents,
     store: options.store,

@@ -47,6 +47,7 @@ export const settingsSchema = z.object({
   pageSize: z._default(int(1, 2000), 1000),
   includeEvents: z._default(z.union([z.boolean(), bool()]), true),
   keepOriginal: z._default(z.union([z.boolean(), bool()]), false),
+  preserveDuplicateCustomFields: z._default(z.union([z.boolean(), bool()]), false),
   initialLookbackMinutes: z._default(int(1, 30 * 24 * 60), 24 * 60),
   overlapSeconds: z._default(int(0, 24 * 3600), 300),
   settleSeconds: z._default(int(0, 3600), 60),
@@ -59,6 +60,10 @@ export const settingsSchema = z.object({
   maxAttempts: z._default(int(1, 20), 6),
   namespace: z._default(z.string().check(z.regex(/^[a-z0-9_]{1,100}$/)), 'default'),
   logLevel: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
+  eventStreamId: z.optional(z.string().check(z.regex(/^$|^[A-Za-z0-9-]{1,64}$/))),
+  eventStreamChannels: z._default(int(1, 64), 1),
+  eventStreamConnectionTimeout: z._default(int(0, 60), 1),
+  eventStreamReadSeconds: z._default(int(5, 900), 120),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -99,6 +104,12 @@ export const SETTINGS: Record<SettingKey, SettingSpec> = {
     parameter: 'KeepOriginal',
     flag: 'keep-original',
     doc: 'Keep the raw record in event.original (off by default, as Elastic).',
+  },
+  preserveDuplicateCustomFields: {
+    env: 'SES_PRESERVE_DUPLICATE_CUSTOM_FIELDS',
+    parameter: 'PreserveDuplicateCustomFields',
+    flag: 'preserve-duplicate-custom-fields',
+    doc: "Keep the vendor copies of fields mapped to ECS (Elastic's preserve_duplicate_custom_fields); off by default, as Elastic.",
   },
   initialLookbackMinutes: {
     env: 'SES_INITIAL_LOOKBACK_MINUTES',
@@ -161,5 +172,27 @@ export const SETTINGS: Record<SettingKey, SettingSpec> = {
     parameter: 'LogLevel',
     flag: 'log-level',
     doc: 'DEBUG, INFO, WARN or ERROR.',
+  },
+  eventStreamId: {
+    env: 'SES_EVENT_STREAM_ID',
+    parameter: 'EventStreamId',
+    flag: 'stream-id',
+    doc: 'Event Stream GUID (console: Integration > Event Stream, type API, API State on); empty: no stream collector.',
+  },
+  eventStreamChannels: {
+    env: 'SES_EVENT_STREAM_CHANNELS',
+    parameter: 'EventStreamChannels',
+    flag: 'channels',
+    doc: 'Channels of the Event Stream (0..n-1): one run reads them all; the stack runs one collector per channel.',
+  },
+  eventStreamConnectionTimeout: {
+    env: 'SES_EVENT_STREAM_CONNECTION_TIMEOUT',
+    flag: 'connection-timeout',
+    doc: 'connectionTimeout sent to the Event Stream (unit undocumented; the read is bounded by SES_EVENT_STREAM_READ_SECONDS).',
+  },
+  eventStreamReadSeconds: {
+    env: 'SES_EVENT_STREAM_READ_SECONDS',
+    flag: 'read-seconds',
+    doc: 'Longest single Event Stream read: the connection is cut here whatever connectionTimeout does.',
   },
 };

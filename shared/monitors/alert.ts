@@ -1,11 +1,13 @@
 /** The alert: what a rule firing produces, as a message and as an ECS document (dataset `alert`). */
 import { createHash } from 'node:crypto';
+import { ECS_VERSION } from '../normalize/options.ts';
 import type { EcsDocument, OutputDocument } from '../ports/document.ts';
 import type { AlertLike } from '../ports/monitors.ts';
 import type { AlertSeverity, RuleId } from './config.ts';
 
 export const ALERT_DATASET = 'symantec_edr_cloud.alert';
-export const ECS_VERSION = '8.11.0';
+/** One ECS version for every document: the normalizer's. */
+export { ECS_VERSION };
 
 /** ECS `event.severity` (and risk score) per alert severity, as Elastic's detection engine. */
 export const SEVERITY_SCORE: Record<AlertSeverity, number> = {

@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import type { EcsDocument } from '../ports/document.ts';
 import { canonicalJson, jsonOf, sha256Hex } from './convert.ts';
+import { duplicatePlan, EVENT_DUPLICATES, withoutDuplicates } from './duplicates.ts';
 import {
   EVENT_CATEGORY,
   EVENT_SEVERITY,
@@ -20,6 +21,7 @@ import { buildVendorSchema, CopyReport, copyVendor } from './vendor.ts';
 const SCHEMA = buildVendorSchema(EVENT_FIELDS, EVENT_PREFIX, EVENT_VENDOR_OBJECT_ARRAYS);
 export const EVENT_DATASET = 'symantec_edr_cloud.event';
 const TAGS = ['symantec_edr_cloud-event'];
+const DUPLICATES = duplicatePlan(EVENT_DUPLICATES);
 
 /**
  * Event document id: SHA-256 hex of `<incident_uid>\n<uuid>` (an event can belong to several
@@ -224,6 +226,7 @@ export function buildEvent(
     event['kind'] = 'pipeline_error';
   }
   const id = eventDocId(link.incidentUid, uuid, rec);
-  doc['symantec_edr_cloud'] = { doc_id: id, event: v };
+  const vendor = ctx.preserveDuplicates ? v : withoutDuplicates(v, doc, DUPLICATES);
+  doc['symantec_edr_cloud'] = { doc_id: id, event: vendor };
   return { ok: true, doc, id, timestamp };
 }

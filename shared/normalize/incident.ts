@@ -1,6 +1,7 @@
 /** The incident document: Elastic's ingest pipeline output, field for field (mapping.md). */
 import type { EcsDocument } from '../ports/document.ts';
 import { sha256Hex } from './convert.ts';
+import { duplicatePlan, INCIDENT_DUPLICATES, withoutDuplicates } from './duplicates.ts';
 import {
   conclusionCategorization,
   INCIDENT_CATEGORY,
@@ -20,6 +21,7 @@ import { buildVendorSchema, CopyReport, copyVendor } from './vendor.ts';
 const SCHEMA = buildVendorSchema(INCIDENT_FIELDS, INCIDENT_PREFIX);
 export const INCIDENT_DATASET = 'symantec_edr_cloud.incident';
 const TAGS = ['symantec_edr_cloud-incident'];
+const DUPLICATES = duplicatePlan(INCIDENT_DUPLICATES);
 
 /** Related values gathered from the incident's event documents. */
 export interface Related {
@@ -137,8 +139,9 @@ export function buildIncident(
     event['kind'] = 'pipeline_error';
   }
   const id = incidentDocId(incidentUid, timeIso, v['modified'] as string | undefined);
-  doc['symantec_edr_cloud'] = { doc_id: id, incident: v };
-  return { doc, id, timestamp: timeIso, vendor: v };
+  const vendor = ctx.preserveDuplicates ? v : withoutDuplicates(v, doc, DUPLICATES);
+  doc['symantec_edr_cloud'] = { doc_id: id, incident: vendor };
+  return { doc, id, timestamp: timeIso, vendor };
 }
 
 /**

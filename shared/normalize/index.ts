@@ -165,3 +165,11 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
   for (const d of extra) out.push(d);
   return out;
 }
+
+export {
+  normalizeTelemetry,
+  normalizeTelemetryLine,
+  TELEMETRY_DATASET,
+  type TelemetryNormalizeOptions,
+  telemetryDocId,
+} from './telemetry/index.ts';

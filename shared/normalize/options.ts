@@ -8,6 +8,12 @@ export interface NormalizeOptions {
   namespace: string;
   /** `event.ingested` (and `@timestamp` of quarantine documents); now when absent. */
   ingestedAt?: string;
+  /**
+   * Keep the vendor copies of fields that are mapped to ECS (Elastic's
+   * `preserve_duplicate_custom_fields` tag). Default off: like Elastic's default output, a vendor
+   * field whose value is in an ECS field of the same document is removed (docs/mapping.md).
+   */
+  preserveDuplicateCustomFields?: boolean;
 }
 
 export const ECS_VERSION = '8.11.0';
@@ -15,6 +21,7 @@ export const ECS_VERSION = '8.11.0';
 /** Per-call constants, computed once per normalizeIncident call. */
 export interface RunContext {
   keepOriginal: boolean;
+  preserveDuplicates: boolean;
   namespace: string;
   ingested: string;
 }
@@ -36,6 +43,7 @@ export function runContext(options: NormalizeOptions | undefined): RunContext {
   const at = options?.ingestedAt;
   return {
     keepOriginal: options?.keepOriginal === true,
+    preserveDuplicates: options?.preserveDuplicateCustomFields === true,
     namespace: typeof ns === 'string' && ns !== '' ? ns : 'default',
     ingested: typeof at === 'string' && at !== '' ? at : nowText(),
   };

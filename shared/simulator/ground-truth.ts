@@ -18,15 +18,43 @@ export interface VersionTruth {
   key: string;
   incident_uid: string;
   time: number;
+  /** When the API starts returning it: `time`, plus the late-indexing delay of its personality. */
+  visibleAt: number;
   modified: string | undefined;
   created: string | undefined;
   type_id: number | undefined;
   state_id: number | undefined;
   /** `uuid` of each embedded event. */
   eventUuids: string[];
-  /** True for records added with addIncidents(). */
+  /** True for records added with addIncidents() or written by updateIncidents() / scan updates. */
   added: boolean;
+  /** The record without its events, for matching a search's query against it. */
+  fields: Record<string, unknown>;
+  /** Insertion order (breaks ties between versions with the same `time`). */
+  seq: number;
 }
+
+/** One search scan: consecutive `POST /v1/incidents` requests for the same window and query. */
+export interface ScanTruth {
+  /** start_date / end_date / query / include_events of its requests. */
+  key: string;
+  start: number;
+  end: number;
+  matches: (fields: Record<string, unknown>) => boolean;
+  /** Simulated instants of its first and last request. */
+  first: number;
+  last: number;
+  requests: number;
+}
+
+/** How a personality exposes versions; decides which versions a client could observe at all. */
+export interface TruthMode {
+  filterOn: 'time' | 'created';
+  versions: 'all' | 'latest';
+}
+
+/** Why a version counts as observable (for reports and failure notes). */
+export type Observability = 'served' | 'every-version' | 'final' | 'stable-in-scan' | 'unobservable';
 
 /** One item the simulator served (the response was written completely). */
 export interface ServedItem {
@@ -46,17 +74,24 @@ export interface ServedItem {
 export class GroundTruth {
   private readonly all: VersionTruth[] = [];
   readonly served: ServedItem[] = [];
+  /** Every search scan, in order. */
+  readonly scans: ScanTruth[] = [];
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    readonly mode: TruthMode = { filterOn: 'time', versions: 'all' },
+  ) {}
 
   /** @internal */
-  register(record: Record<string, unknown>, added: boolean): void {
+  register(record: Record<string, unknown>, added: boolean, visibleAt?: number): void {
     const time = recordTime(record);
     const events = Array.isArray(record.events) ? record.events : [];
+    const { events: _e, ...fields } = record;
     this.all.push({
       key: versionKey(record.incident_uid, time),
       incident_uid: String(record.incident_uid),
       time,
+      visibleAt: visibleAt ?? time,
       modified: typeof record.modified === 'string' ? record.modified : undefined,
       created: typeof record.created === 'string' ? record.created : undefined,
       type_id: typeof record.type_id === 'number' ? record.type_id : undefined,
@@ -65,16 +100,33 @@ export class GroundTruth {
         .map((e) => (e && typeof e === 'object' ? (e as Record<string, unknown>).uuid : undefined))
         .filter((u): u is string => typeof u === 'string'),
       added,
+      fields,
+      seq: this.all.length,
     });
+  }
+
+  /**
+   * @internal The server notes each search request it answered: a request with `next` 0 (or none), or for
+   * another window or query than the previous one, starts a new scan; the others extend it.
+   */
+  noteSearch(request: Omit<ScanTruth, 'first' | 'last' | 'requests'> & { at: number; offset: number }): void {
+    const last = this.scans.at(-1);
+    if (last && last.key === request.key && request.offset > 0) {
+      last.last = request.at;
+      last.requests++;
+      return;
+    }
+    const { at, offset: _o, ...scan } = request;
+    this.scans.push({ ...scan, first: at, last: at, requests: 1 });
   }
 
   /** Every version held, generated and added, in insertion order. */
   get versions(): readonly VersionTruth[] {
     return this.all;
   }
-  /** Versions whose `time` is not after `now` (simulated). */
+  /** Versions the API returns at `now` (simulated): `visibleAt` reached. */
   visible(now = this.now()): VersionTruth[] {
-    return this.all.filter((v) => v.time <= now);
+    return this.all.filter((v) => v.visibleAt <= now);
   }
   /** Visible versions with `start <= time <= end`. */
   inWindow(start: number, end: number, now = this.now()): VersionTruth[] {
@@ -93,10 +145,113 @@ export class GroundTruth {
     const served = this.servedKeys();
     return this.visible(now).filter((v) => !served.has(v.key));
   }
+  /**
+   * Which versions a client could have observed at all, by `now`:
+   * - every lifecycle record returned ('all'): every visible version (`every-version`);
+   * - latest version only: a version that was served; the final (never superseded) version of each
+   *   incident; or one that stayed its incident's latest visible version through a whole scan whose window
+   *   and query match it (`stable-in-scan`). Any other version was overwritten before a poll could read
+   *   it: the API made it `unobservable`, which is not a loss of the client.
+   */
+  observability(now = this.now()): Map<string, Observability> {
+    const out = new Map<string, Observability>();
+    const visible = this.visible(now);
+    if (this.mode.versions === 'all') {
+      for (const v of visible) out.set(v.key, 'every-version');
+      return out;
+    }
+    const served = this.servedKeys();
+    const byUid = new Map<string, VersionTruth[]>();
+    for (const v of this.all) byUid.set(v.incident_uid, [...(byUid.get(v.incident_uid) ?? []), v]);
+    for (const versions of byUid.values()) {
+      versions.sort((a, b) => a.time - b.time || a.seq - b.seq);
+      for (let i = 0; i < versions.length; i++) {
+        const v = versions[i] as VersionTruth;
+        if (v.visibleAt > now) continue;
+        // Latest from its visibility until a later version becomes visible (late indexing can make that
+        // earlier than its own visibility: then it was never the latest).
+        let until = Number.POSITIVE_INFINITY;
+        for (let j = i + 1; j < versions.length; j++)
+          until = Math.min(until, (versions[j] as VersionTruth).visibleAt);
+        if (served.has(v.key)) out.set(v.key, 'served');
+        else if (until === Number.POSITIVE_INFINITY) out.set(v.key, 'final');
+        else if (until > v.visibleAt && this.scans.some((s) => this.stableIn(s, v, until)))
+          out.set(v.key, 'stable-in-scan');
+        else out.set(v.key, 'unobservable');
+      }
+    }
+    return out;
+  }
+
+  private stableIn(scan: ScanTruth, v: VersionTruth, until: number): boolean {
+    if (scan.first < v.visibleAt || scan.last >= until) return false;
+    const field = this.mode.filterOn === 'created' ? Date.parse(String(v.created)) : v.time;
+    const t = Number.isNaN(field) ? v.time : field;
+    return t >= scan.start && t <= scan.end && scan.matches(v.fields);
+  }
+
   /** How many times each key was served (valid items only). */
   servedCounts(): Map<string, number> {
     const counts = new Map<string, number>();
     for (const s of this.served) if (s.valid) counts.set(s.key, (counts.get(s.key) ?? 0) + 1);
     return counts;
   }
+}
+
+/** Ground truth against what a collector delivered: each held version is in exactly one bucket. */
+export interface DeliveryAudit {
+  /** Versions considered: visible and with `time` up to `upTo`. */
+  considered: number;
+  delivered: number;
+  /** Observable, not delivered, not quarantined, not in a reported history gap: data loss. */
+  lost: VersionTruth[];
+  /** Never observable under the personality (overwritten before any poll could read it). */
+  unobservable: VersionTruth[];
+  /** Served corrupted on purpose and delivered as a quarantine document. */
+  quarantined: number;
+  /** Older than the API's history when collection resumed (reported as a gap). */
+  inGap: number;
+}
+
+export interface DeliveryAuditOptions {
+  /** Only versions with `time <= upTo` (the final watermark) are judged; default all. */
+  upTo?: number;
+  /** Instant the audit is made at (default the simulator's now). */
+  now?: number;
+  /** True for a time inside a reported history gap. */
+  inGap?: (time: number) => boolean;
+  /** Version keys a quarantine document stands for. */
+  quarantined?: ReadonlySet<string>;
+}
+
+/**
+ * Sort every version the simulator held into delivered / quarantined / gap / unobservable / lost, given
+ * the version keys (`incident_uid@time`) a collector delivered as incident documents.
+ */
+export function auditDelivery(
+  truth: GroundTruth,
+  delivered: ReadonlySet<string>,
+  options: DeliveryAuditOptions = {},
+): DeliveryAudit {
+  const observability = truth.observability(options.now);
+  const visible = new Set(truth.visible(options.now).map((v) => v.key));
+  const upTo = options.upTo ?? Number.POSITIVE_INFINITY;
+  const out: DeliveryAudit = {
+    considered: 0,
+    delivered: 0,
+    lost: [],
+    unobservable: [],
+    quarantined: 0,
+    inGap: 0,
+  };
+  for (const v of truth.versions) {
+    if (v.time > upTo || !visible.has(v.key)) continue;
+    out.considered++;
+    if (delivered.has(v.key)) out.delivered++;
+    else if (options.quarantined?.has(v.key)) out.quarantined++;
+    else if (options.inGap?.(v.time)) out.inGap++;
+    else if ((observability.get(v.key) ?? 'unobservable') === 'unobservable') out.unobservable.push(v);
+    else out.lost.push(v);
+  }
+  return out;
 }

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { createEventApi, type EventApi, type EventApiOptions } from './event-api.ts';
 import { type Fault, FaultController, type FaultKind, parseFault } from './faults.ts';
-import { generateIncidents } from './generator.ts';
+import { generateIncidents, isoOffset } from './generator.ts';
 import { GroundTruth, recordTime, versionKey } from './ground-truth.ts';
+import { type Personality, resolvePersonality } from './personality.ts';
+import { Prng } from './prng.ts';
 import { type Predicate, parseQuery } from './query.ts';
 
 /** Default credentials of the simulator (the CLI's local default uses the same). */
@@ -50,8 +53,16 @@ export interface SimulatorOptions {
   historyDays?: number;
   /** Max `limit` (default 2000); over it, 400. */
   maxLimit?: number;
-  /** Window filter on record `time` (default) or on `created` (latest visible version per incident). */
+  /**
+   * Window filter on record `time` (default) or on `created`. Shorthand for `personality.filterOn`; with
+   * `created` and no `personality.versions`, only the latest version of each incident is returned.
+   */
   filterOn?: 'time' | 'created';
+  /**
+   * The API behaviours the public facts leave open (filter field, versions, order, result cap, late
+   * indexing, records moving during a scan, clock rate): see personality.ts and docs/api.md.
+   */
+  personality?: Partial<Personality>;
   /** Last page: omit `next` (default) or set it to `total`. */
   lastPageNext?: 'omit' | 'total';
   /** Initial fault queue for data requests (objects or CLI specs such as "429:retry-after=1"). */
@@ -64,6 +75,8 @@ export interface SimulatorOptions {
   redirectTo?: string;
   /** Called with one line per request (never secrets). */
   log?: (line: string) => void;
+  /** Serve the telemetry endpoints (Event Stream, Event Search) over these streams and events. */
+  telemetry?: EventApiOptions;
 }
 
 export interface RequestLogEntry {
@@ -96,14 +109,38 @@ export interface RunningSimulator {
   faults: FaultController;
   /** Add crafted incident records (served like generated ones, filtered on their `time`). */
   addIncidents(records: object[]): void;
+  /**
+   * Write a new version (update, sometimes closure) of `count` random open incidents now, as analysts
+   * do between two runs. Returns the new version keys.
+   */
+  updateIncidents(count: number): string[];
+  /** The resolved behaviours of this simulator. */
+  personality: Personality;
+  /** Change how often records move during a scan (0 stops it: a quiet API for catch-up runs). */
+  setScanUpdateRate(rate: number): void;
   /** Every request, in order. */
   requestLog: RequestLogEntry[];
   /** Revoke every issued token (the next data call gets 401). */
   expireTokens(): void;
+  /** The telemetry endpoints, when `telemetry` was given. */
+  events: EventApi | undefined;
   close(): Promise<void>;
 }
 
-type StoredRecord = Record<string, unknown> & { __t: number; __seq: number };
+/** A stored record with what the server sorts and filters on: time, visible-from, seq, created, modified. */
+type StoredRecord = Record<string, unknown> & {
+  __t: number;
+  __v: number;
+  __seq: number;
+  __c: number;
+  __m: number;
+};
+const INTERNAL = ['__t', '__v', '__seq', '__c', '__m'] as const;
+function publicRecord(stored: StoredRecord): Record<string, unknown> {
+  const record: Record<string, unknown> = { ...stored };
+  for (const k of INTERNAL) delete record[k];
+  return record;
+}
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   const text = JSON.stringify(body);
@@ -148,18 +185,32 @@ function decodeBasic(header: string | undefined): { id: string; secret: string }
  * await sim.close();
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const clock: SimulatorClock = options.clock ?? { now: () => Date.now() };
+  const personality = resolvePersonality({
+    ...(options.filterOn ? { filterOn: options.filterOn } : {}),
+    ...options.personality,
+  });
+  const realStart = Date.now();
+  // Without a given clock the simulator keeps real time, accelerated by the personality's clock rate.
+  const clock: SimulatorClock =
+    options.clock ??
+    (personality.clockRate > 0 && personality.clockRate !== 1
+      ? { now: () => realStart + Math.round((Date.now() - realStart) * personality.clockRate) }
+      : { now: () => Date.now() });
   const clientId = options.clientId ?? SIMULATOR_CLIENT_ID;
   const clientSecret = options.clientSecret ?? SIMULATOR_CLIENT_SECRET;
   const tokenTtlMs = (options.tokenTtlSeconds ?? 3600) * 1000;
   const historyDays = options.historyDays ?? 30;
   const maxLimit = options.maxLimit ?? 2000;
-  const filterOn = options.filterOn ?? 'time';
+  const { filterOn, versions, orderBy, order, resultCap, resultCapBeyond } = personality;
+  const seed = options.seed ?? 1;
+  const latePrng = new Prng(seed * 7_919 + 101);
+  const updatePrng = new Prng(seed * 104_729 + 13);
+  const lateMs = personality.lateIndexMinutes * MINUTE;
   const lastPageNext = options.lastPageNext ?? 'omit';
   const redirectTo = options.redirectTo ?? 'https://api.sep.eu.securitycloud.symantec.com';
   const log = options.log;
 
-  const groundTruth = new GroundTruth(() => clock.now());
+  const groundTruth = new GroundTruth(() => clock.now(), { filterOn, versions });
   const faults = new FaultController();
   for (const f of options.faults ?? []) faults.enqueue(typeof f === 'string' ? parseFault(f) : f);
   if (options.faultRate)
@@ -173,10 +224,26 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   const records: StoredRecord[] = [];
   let seq = 0;
   let sorted = true;
+  const byUid = new Map<string, StoredRecord[]>();
   const store = (record: Record<string, unknown>, added: boolean) => {
-    const t = recordTime(record);
-    records.push({ ...record, __t: Number.isNaN(t) ? clock.now() : t, __seq: seq++ } as StoredRecord);
-    groundTruth.register(record, added);
+    const raw = recordTime(record);
+    const t = Number.isNaN(raw) ? clock.now() : raw;
+    // Late indexing: visible a seeded 0..N minutes after its time.
+    const v = lateMs > 0 ? t + Math.floor(latePrng.next() * (lateMs + 1)) : t;
+    const c = typeof record.created === 'string' ? Date.parse(record.created) : Number.NaN;
+    const m = typeof record.modified === 'string' ? Date.parse(record.modified) : Number.NaN;
+    const stored = {
+      ...record,
+      __t: t,
+      __v: v,
+      __seq: seq++,
+      __c: Number.isNaN(c) ? t : c,
+      __m: Number.isNaN(m) ? t : m,
+    } as StoredRecord;
+    records.push(stored);
+    const uid = String(record.incident_uid);
+    byUid.set(uid, [...(byUid.get(uid) ?? []), stored]);
+    groundTruth.register(record, added, v);
     sorted = false;
   };
   const start = clock.now();
@@ -191,7 +258,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       ? Math.round(options.ratePerHour * ((to - from) / HOUR))
       : (options.incidents ?? 100);
   for (const r of generateIncidents({
-    seed: options.seed ?? 1,
+    seed,
     incidents: count,
     from,
     to,
@@ -208,13 +275,73 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     return records;
   };
 
+  /** The stored version with the greatest (time, seq) of an incident, visible or not. */
+  const newest = (uid: string): StoredRecord | undefined => {
+    let best: StoredRecord | undefined;
+    for (const r of byUid.get(uid) ?? [])
+      if (!best || r.__t > best.__t || (r.__t === best.__t && r.__seq > best.__seq)) best = r;
+    return best;
+  };
+  /**
+   * Write the next lifecycle version of an open incident at `now` (an analyst moves it forward): an 8076
+   * update (In Progress / On Hold), or an 8077 closure 30 % of the time. Undefined if it is closed.
+   */
+  const writeUpdate = (uid: string, now: number): string | undefined => {
+    const last = newest(uid);
+    // Closed, or a later version is already scheduled (generated future arrivals): leave it alone.
+    if (!last || last.__v > now || Number(last.state_id) >= 4) return undefined;
+    const time = Math.max(now, last.__t + 1);
+    const close = updatePrng.chance(0.3);
+    const typeId = close ? 8077 : 8076;
+    const eightDigit = String(last.event_id ?? '').length === 8;
+    const record: Record<string, unknown> = {
+      ...publicRecord(last),
+      type: close ? 'INCIDENT_CLOSURE' : 'INCIDENT_UPDATE',
+      type_id: typeId,
+      event_id: eightDigit ? typeId * 10_000 + 4 : typeId * 1000 + 4,
+      state_id: close ? updatePrng.pick([4, 5]) : updatePrng.pick([2, 3]),
+      modified: isoOffset(time),
+      device_time: time,
+      time,
+      ...(close ? { resolution_id: updatePrng.int(1, 6) } : {}),
+    };
+    store(record, true);
+    return versionKey(uid, time);
+  };
+  /** Open incidents whose latest visible version is visible at `now`. */
+  const openIncidents = (now: number): string[] => {
+    const out: string[] = [];
+    for (const [uid, list] of byUid) {
+      const last = newest(uid);
+      if (last && last.__v <= now && Number(last.state_id) < 4 && list.length > 0) out.push(uid);
+    }
+    return out;
+  };
+  /**
+   * Records moving while a scan is in progress: after a page, maybe update one incident of the result
+   * list, half the time one already served (it moves out of or within the list: offsets shift), half one
+   * not yet reached.
+   */
+  const maybeUpdateDuringScan = (matching: StoredRecord[], servedUpTo: number, now: number): void => {
+    if (personality.scanUpdateRate <= 0 || matching.length === 0) return;
+    if (updatePrng.next() >= personality.scanUpdateRate) return;
+    const served = updatePrng.chance(0.5) && servedUpTo > 0;
+    const [lo, hi] = served ? [0, servedUpTo] : [servedUpTo, matching.length];
+    if (hi <= lo) return;
+    const startAt = updatePrng.int(lo, hi - 1);
+    for (let i = 0; i < hi - lo; i++) {
+      const candidate = matching[lo + ((startAt - lo + i) % (hi - lo))];
+      if (candidate && writeUpdate(String(candidate.incident_uid), now)) return;
+    }
+  };
+
   const withEvents = new WeakMap<StoredRecord, string>();
   const withoutEvents = new WeakMap<StoredRecord, string>();
   const serialized = (stored: StoredRecord, includeEvents: boolean): string => {
     const cache = includeEvents ? withEvents : withoutEvents;
     let text = cache.get(stored);
     if (text === undefined) {
-      const { __t, __seq, ...record } = stored;
+      const record = publicRecord(stored);
       if (!includeEvents) delete record.events;
       text = JSON.stringify(record);
       cache.set(stored, text);
@@ -334,7 +461,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       return json(res, 401, fault('Invalid access token', 'oauth.v2.InvalidAccessToken'));
     }
     let latest: StoredRecord | undefined;
-    for (const r of ordered()) if (r.__t <= now && String(r.incident_uid) === uid) latest = r;
+    for (const r of ordered()) if (r.__v <= now && String(r.incident_uid) === uid) latest = r;
     if (!latest) {
       entry.status = 404;
       return json(res, 404, { message: `Incident ${uid} not found` });
@@ -354,6 +481,32 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     });
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
+  };
+
+  const orderKey = (r: StoredRecord): number =>
+    orderBy === 'modified' ? r.__m : orderBy === 'created' ? r.__c : r.__t;
+  const plain = filterOn === 'time' && versions === 'all' && orderBy === 'time' && order === 'asc';
+  /** The result list of a search at `now`, in the personality's order (before any cap). */
+  const search = (now: number, start: number, end: number, predicate: Predicate): StoredRecord[] => {
+    // The default behaviour keeps its fast path: one sorted array, filtered.
+    if (plain) return ordered().filter((r) => r.__v <= now && r.__t >= start && r.__t <= end && predicate(r));
+    let candidates = ordered().filter((r) => r.__v <= now);
+    if (versions === 'latest') {
+      const latest = new Map<string, StoredRecord>();
+      for (const r of candidates) latest.set(String(r.incident_uid), r);
+      candidates = [...latest.values()];
+    }
+    const list = candidates.filter((r) => {
+      const t = filterOn === 'created' ? r.__c : r.__t;
+      return t >= start && t <= end && predicate(r);
+    });
+    const sign = order === 'asc' ? 1 : -1;
+    return list.sort((a, b) => sign * (orderKey(a) - orderKey(b) || a.__seq - b.__seq));
+  };
+  const capMatcher = (matching: StoredRecord[], cap: number, predicate: Predicate) => {
+    const reachable = new Set(matching.slice(0, cap).map((r) => versionKey(r.incident_uid, r.__t)));
+    return (fields: Record<string, unknown>) =>
+      reachable.has(versionKey(fields.incident_uid, recordTime(fields))) && predicate(fields);
   };
 
   const handleIncidents = async (
@@ -428,34 +581,30 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     }
     const includeEvents = body.include_events === true || body.include_events === 'true';
 
-    let matching: StoredRecord[];
-    if (filterOn === 'created') {
-      const latest = new Map<string, StoredRecord>();
-      for (const r of ordered()) {
-        if (r.__t > now) continue;
-        const created = typeof r.created === 'string' ? Date.parse(r.created) : r.__t;
-        if (created < startDate || created > endDate) continue;
-        latest.set(String(r.incident_uid), r);
-      }
-      matching = [...latest.values()]
-        .filter((r) => predicate(r))
-        .sort((a, b) => a.__t - b.__t || a.__seq - b.__seq);
-    } else {
-      matching = ordered().filter(
-        (r) => r.__t <= now && r.__t >= startDate && r.__t <= endDate && predicate(r),
-      );
-    }
-    const total = matching.length;
+    const matching = search(now, startDate, endDate, predicate);
+    const capped = resultCap !== undefined && matching.length > resultCap;
+    const total = resultCap === undefined ? matching.length : Math.min(matching.length, resultCap);
+    groundTruth.noteSearch({
+      key: JSON.stringify([body.start_date, body.end_date, body.query ?? '', includeEvents]),
+      start: startDate,
+      end: endDate,
+      // A scan only reaches what lies below the cap: records past it count as outside its window.
+      matches: capped ? capMatcher(matching, resultCap, predicate) : (r) => predicate(r),
+      at: now,
+      offset,
+    });
+    if (resultCap !== undefined && offset >= resultCap && resultCapBeyond === 'error')
+      return bad(`Result window is too large: next must be less than ${resultCap}`);
     const from = f?.kind === 'duplicate' && offset > 0 ? offset - 1 : offset;
     if (f?.kind === 'duplicate') entry.fault = f.kind;
-    const page = matching.slice(from, from + limit);
+    const page = matching.slice(from, Math.max(from, Math.min(from + limit, total)));
     const corrupt = f?.kind === 'invalid_items' ? Math.min(page.length, f.count ?? 1) : 0;
     if (f?.kind === 'invalid_items') entry.fault = f.kind;
     // Records are immutable once stored: serialize each once and build pages by concatenation, so the
     // simulator keeps up with the collector in throughput benchmarks.
     const items = page.map((stored, i) => {
       if (i >= corrupt) return serialized(stored, includeEvents);
-      const { __t, __seq, ...record } = stored;
+      const record = publicRecord(stored);
       if (!includeEvents) delete record.events;
       if (i % 2 === 0) delete record.incident_uid;
       else record.time = 'not-a-date';
@@ -470,6 +619,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     entry.total = total;
     if (next !== undefined) entry.next = next;
     entry.status = 200;
+    // Between this page and the next request: maybe an incident of this list gets a new version.
+    maybeUpdateDuringScan(matching, Math.min(from + page.length, matching.length), now);
 
     let text = `{"total":${total},${next === undefined ? '' : `"next":${next},`}"incidents":[${items.join(',')}]}`;
     if (f?.kind === 'truncated') {
@@ -502,6 +653,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     }
   };
 
+  const events = options.telemetry
+    ? createEventApi(options.telemetry, {
+        clock,
+        authorized: (req) => {
+          const auth = req.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+          return auth !== undefined && (tokens.get(auth) ?? 0) > clock.now();
+        },
+      })
+    : undefined;
+
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator');
@@ -528,6 +689,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const run = async () => {
       const one = req.method === 'GET' ? url.pathname.match(/^\/v1\/incidents\/([^/]+)\/?$/) : null;
       if (one?.[1]) return handleIncident(req, res, entry, decodeURIComponent(one[1]));
+      const telemetry = target === 'other' ? events?.handle(req, res, path) : false;
+      if (telemetry && (await telemetry)) {
+        entry.status = res.statusCode;
+        return;
+      }
       if (target === 'other') {
         entry.status = 404;
         return json(res, 404, { message: `Resource not found: ${url.pathname}` });
@@ -578,9 +744,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     addIncidents(added: object[]) {
       for (const r of added) store(r as Record<string, unknown>, true);
     },
+    updateIncidents(count: number) {
+      const now = clock.now();
+      const open = openIncidents(now);
+      const keys: string[] = [];
+      for (let i = 0; i < count && open.length > 0; i++) {
+        const [uid] = open.splice(updatePrng.int(0, open.length - 1), 1);
+        const key = uid === undefined ? undefined : writeUpdate(uid, now);
+        if (key) keys.push(key);
+      }
+      return keys;
+    },
+    personality,
+    setScanUpdateRate(rate: number) {
+      personality.scanUpdateRate = resolvePersonality({
+        ...personality,
+        scanUpdateRate: rate,
+      }).scanUpdateRate;
+    },
     expireTokens() {
       tokens.clear();
     },
+    events,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

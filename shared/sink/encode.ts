@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import { DATASET_PREFIX, type OutputDocument } from '../ports/document.ts';
+import { safeStringify } from '../normalize/convert.ts';
+import { buildQuarantine } from '../normalize/quarantine.ts';
+import type { OutputDocument } from '../ports/document.ts';
 
 /** Excerpt of the original kept in a quarantine document (characters). */
 export const QUARANTINE_EXCERPT_CHARS = 16 * 1024;
@@ -47,58 +48,33 @@ export function truncateChars(text: string, max: number): string {
 /**
  * A quarantine document replacing a document that cannot be delivered as is: it keeps the reason,
  * the original document id and dataset, and an excerpt of the original, so nothing vanishes silently.
+ * Built by the normalizer's one quarantine builder.
  */
 export function quarantineDocument(
   original: OutputDocument,
-  reason: { type: string; message: string; excerpt: string; now: number },
+  reason: {
+    type: 'unserializable_document' | 'record_too_large';
+    message: string;
+    excerpt: string;
+    now: number;
+  },
 ): OutputDocument {
   const timestamp = new Date(reason.now).toISOString();
   const dataStream = (original.doc as { data_stream?: { namespace?: unknown } }).data_stream;
   const namespace = typeof dataStream?.namespace === 'string' ? dataStream.namespace : 'default';
-  const dataset = `${DATASET_PREFIX}quarantine`;
-  const id = createHash('sha256').update(`quarantine\0${reason.type}\0${original.id}`).digest('hex');
   const truncated = reason.excerpt.length > QUARANTINE_EXCERPT_CHARS;
-  return {
-    id,
-    dataset: 'quarantine',
-    timestamp,
-    doc: {
-      '@timestamp': timestamp,
-      ecs: { version: '8.11.0' },
-      data_stream: { type: 'logs', dataset, namespace },
-      event: {
-        dataset,
-        kind: 'pipeline_error',
-        original: truncated
-          ? `${truncateChars(reason.excerpt, QUARANTINE_EXCERPT_CHARS)}…[truncated, ${reason.excerpt.length} characters in total]`
-          : reason.excerpt,
-      },
-      error: { type: reason.type, message: reason.message },
-      tags: ['quarantined'],
-      symantec_edr_cloud: {
-        doc_id: id,
-        quarantine: {
-          original_doc_id: original.id,
-          original_dataset: `${DATASET_PREFIX}${original.dataset}`,
-          original_timestamp: original.timestamp,
-        },
-      },
+  const excerpt = truncated
+    ? `${truncateChars(reason.excerpt, QUARANTINE_EXCERPT_CHARS)}…[truncated, ${reason.excerpt.length} characters in total]`
+    : reason.excerpt;
+  return buildQuarantine(
+    original.doc,
+    reason.message,
+    { keepOriginal: false, preserveDuplicates: false, namespace, ingested: timestamp },
+    {
+      errorType: reason.type,
+      source: 'document',
+      document: { id: original.id, dataset: original.dataset, timestamp: original.timestamp },
     },
-  };
-}
-
-function safeStringify(value: unknown): string {
-  const seen = new WeakSet<object>();
-  try {
-    return JSON.stringify(value, (_key, v: unknown) => {
-      if (typeof v === 'bigint') return v.toString();
-      if (v && typeof v === 'object') {
-        if (seen.has(v)) return '[Circular]';
-        seen.add(v);
-      }
-      return v;
-    });
-  } catch {
-    return String(value);
-  }
+    excerpt,
+  );
 }

@@ -11,12 +11,12 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../shared/ports/logger.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** Powertools metrics namespace and `service` dimension (the alarms depend on both). */
-export const METRICS_NAMESPACE = 'SesConnector';
-export const SERVICE_NAME = 'ses-connector';
+/** Powertools metrics namespace and `service` dimension (the alarms depend on both); defined once in shared/. */
+export { METRICS_NAMESPACE, SERVICE_NAME };
 
 /** Props of {@link CollectorFunction}. */
 export interface CollectorFunctionProps {

@@ -9,6 +9,7 @@ import type { DatasetName } from '../../ports/document.ts';
 
 interface NormalizeFlags {
   keepOriginal?: boolean;
+  preserveDuplicateCustomFields?: boolean;
   namespace: string;
 }
 
@@ -47,6 +48,11 @@ export function registerNormalize(program: Command): void {
     )
     .argument('[file]', 'input file; stdin when absent or "-"')
     .option('--keep-original', 'keep the raw record in event.original', false)
+    .option(
+      '--preserve-duplicate-custom-fields',
+      "keep the vendor copies of fields mapped to ECS (Elastic's preserve_duplicate_custom_fields)",
+      false,
+    )
     .option('--namespace <name>', 'data_stream.namespace of the documents', 'default')
     .action(async (file: string | undefined, flags: NormalizeFlags) => {
       const ns = z.safeParse(settingsSchema.shape.namespace, flags.namespace);
@@ -57,11 +63,18 @@ export function registerNormalize(program: Command): void {
       }
       const options: NormalizeOptions = {
         keepOriginal: flags.keepOriginal === true,
+        preserveDuplicateCustomFields: flags.preserveDuplicateCustomFields === true,
         namespace: ns.data,
         ingestedAt: new Date().toISOString(),
       };
       const items = splitInput(readInput(file));
-      const counts: Record<DatasetName, number> = { incident: 0, event: 0, quarantine: 0, alert: 0 };
+      const counts: Record<DatasetName, number> = {
+        incident: 0,
+        event: 0,
+        quarantine: 0,
+        alert: 0,
+        telemetry: 0,
+      };
       const chunks: string[] = [];
       let buffer = '';
       for (const item of items) {

@@ -20,7 +20,10 @@ describe.skipIf(!canRun)('Deploy rehearsal: the synthesized Lambda asset on moto
     // Assess
     console.log(lines.join('\n'));
     expect(report.failures, lines.join('\n')).toEqual([]);
-    expect(report.bundles.map((b) => b.handler), lines.join('\n')).toEqual(['index.handler']);
+    expect(
+      report.bundles.map((b) => b.handler),
+      lines.join('\n'),
+    ).toEqual(['index.handler']);
     expect(report.bundles[0]?.assetDir).toMatch(/\/asset\.[0-9a-f]{64}$/);
     const created = report.provisioned.created.map((c) => c.type);
     for (const type of [

@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoDbCheckpointStore } from '../../../shared/checkpoint/dynamodb.ts';
+import { ConfigError, isConnectorError } from '../../../shared/errors.ts';
+import { generateIncidents } from '../../../shared/simulator/index.ts';
 import {
   type Audit,
   checkpointRegressions,
   type LambdaRig,
   startLambdaRig,
   TABLE,
-} from '../../../bench/soak-harness.ts';
-import { DynamoDbCheckpointStore } from '../../../shared/checkpoint/dynamodb.ts';
-import { ConfigError, isConnectorError } from '../../../shared/errors.ts';
-import { generateIncidents } from '../../../shared/simulator/index.ts';
+} from '../../helpers/lambda-rig.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,16 +1,16 @@
 import { appendFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoDbCheckpointStore } from '../../../shared/checkpoint/dynamodb.ts';
+import { isConnectorError } from '../../../shared/errors.ts';
+import { generateIncidents } from '../../../shared/simulator/index.ts';
+import { TRUNCATION_MARKER } from '../../../shared/sink/firehose.ts';
 import {
   type LambdaRig,
   RIG_CLIENT_ID,
   RIG_CLIENT_SECRET,
   startLambdaRig,
   TABLE,
-} from '../../../bench/soak-harness.ts';
-import { DynamoDbCheckpointStore } from '../../../shared/checkpoint/dynamodb.ts';
-import { isConnectorError } from '../../../shared/errors.ts';
-import { generateIncidents } from '../../../shared/simulator/index.ts';
-import { TRUNCATION_MARKER } from '../../../shared/sink/firehose.ts';
+} from '../../helpers/lambda-rig.ts';
 
 const MINUTE = 60_000;
 const SETTLE = 60_000;
@@ -183,9 +183,7 @@ describe('Module: bad input', () => {
     // The long message is delivered, cut (top level and vendor copy) with the truncation marker.
     const cut = rig.firehose.delivered.find(
       (d) =>
-        d.dataset === 'symantec_edr_cloud.incident' &&
-        (d.doc.symantec_edr_cloud as { incident: { incident_uid: string } }).incident.incident_uid ===
-          a.incident_uid,
+        d.dataset === 'symantec_edr_cloud.incident' && (d.doc.event as { id: string }).id === a.incident_uid,
     );
     expect(String(cut?.doc.message).endsWith(TRUNCATION_MARKER)).toBe(true);
     // The long remediation (structured vendor field, not free text) becomes a quarantine document.

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type LambdaRig, startLambdaRig } from '../../../bench/soak-harness.ts';
 import { generateIncidents } from '../../../shared/simulator/index.ts';
 import { TRUNCATION_MARKER } from '../../../shared/sink/firehose.ts';
+import { type LambdaRig, startLambdaRig } from '../../helpers/lambda-rig.ts';
 
 /**
  * Regression tests for bugs the reliability tests found (docs/reliability.md, "Bugs found and fixed").

@@ -52,7 +52,7 @@ describe('Module: analytics/duckdb harness', () => {
     mkdirSync(empty);
     const db = await openAnalytics({ out: empty, threads: 1 });
     try {
-      expect(db.loaded).toEqual({ incident: 0, event: 0, quarantine: 0 });
+      expect(db.loaded).toEqual({ incident: 0, event: 0, quarantine: 0, telemetry: 0 });
       expect(await db.run('incident_kpis')).toEqual([
         {
           total_incidents: 0,
@@ -75,10 +75,11 @@ describe('Module: analytics/duckdb harness', () => {
     const doc = {
       '@timestamp': '2026-10-02T10:00:00.000Z',
       not_in_catalogue: { x: 1 },
+      // The default output shape: the incident uid is in event.id only.
+      event: { id: 'u1' },
       symantec_edr_cloud: {
         doc_id: 'd1',
         incident: {
-          incident_uid: 'u1',
           modified: '2026-10-02T10:00:00.000Z',
           state_id: '1',
           state: 'New',

@@ -124,9 +124,10 @@ describe('Module: OpenSearch Dashboards saved objects', () => {
       .map((v) =>
         (v.params.controls ?? []).map((c) => c.fieldName.replace(/^symantec_edr_cloud\.\w+\./, '')),
       );
+    // ECS fields where the mapping has one (they exist in both output shapes), else the vendor labels.
     expect(controls).toEqual([
-      ['severity', 'category', 'type', 'state', 'conclusion'],
-      ['severity', 'category', 'type', 'user_name', 'device_name'],
+      ['severity', 'category', 'type', 'state', 'event.reason'],
+      ['severity', 'category', 'event.action', 'user.name', 'host.name'],
     ]);
   });
 

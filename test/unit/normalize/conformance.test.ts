@@ -17,7 +17,13 @@ const IGNORED = new Set([
 
 function compareWithElastic(rawText: string, expected: Record<string, unknown>): void {
   // Prepare
-  const options = { keepOriginal: true, namespace: 'default', ingestedAt: '2024-05-01T00:00:00.000Z' };
+  // The fixture is Elastic's output with preserve_original_event and preserve_duplicate_custom_fields.
+  const options = {
+    keepOriginal: true,
+    preserveDuplicateCustomFields: true,
+    namespace: 'default',
+    ingestedAt: '2024-05-01T00:00:00.000Z',
+  };
   // Act
   const docs = normalizeIncident(rawText, options);
   // Assess

@@ -30,3 +30,6 @@ export const FIXED_OPTIONS = {
   namespace: 'default',
   ingestedAt: '2024-05-01T00:00:00.000Z',
 };
+
+/** As FIXED_OPTIONS, with every vendor copy kept (Elastic's preserve_duplicate_custom_fields). */
+export const PRESERVE_OPTIONS = { ...FIXED_OPTIONS, preserveDuplicateCustomFields: true };

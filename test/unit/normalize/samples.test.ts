@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizeIncident } from '../../../shared/normalize/index.ts';
-import { FIXED_OPTIONS, FIXTURES, flatten, readJson } from './helpers.ts';
+import { FIXED_OPTIONS, FIXTURES, flatten, PRESERVE_OPTIONS, readJson } from './helpers.ts';
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const URL_UPDATE =
@@ -16,7 +16,7 @@ describe('Module: normalize (real samples from the seeds)', () => {
     // Prepare
     const raw = readJson<Record<string, unknown>>(join(FIXTURES, 'sumo-incident-update.json'));
     // Act
-    const docs = normalizeIncident(raw, FIXED_OPTIONS);
+    const docs = normalizeIncident(raw, PRESERVE_OPTIONS);
     // Assess
     expect(docs.map((d) => d.dataset)).toEqual(['incident']);
     const doc = docs[0]!;
@@ -90,7 +90,7 @@ describe('Module: normalize (real samples from the seeds)', () => {
     // Prepare
     const raw = readJson<Record<string, unknown>>(join(FIXTURES, 'sumo-incident-with-sandbox-event.json'));
     // Act
-    const docs = normalizeIncident(raw, FIXED_OPTIONS);
+    const docs = normalizeIncident(raw, PRESERVE_OPTIONS);
     // Assess
     expect(docs.map((d) => d.dataset)).toEqual(['incident', 'event']);
     const incident = flatten(docs[0]!.doc);

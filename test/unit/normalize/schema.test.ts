@@ -120,16 +120,24 @@ const realInputs = (): unknown[] => [
 describe('Module: normalize (schema)', () => {
   it('emits only ECS 8.11 fields with compatible types and allowed values, all in the catalogue, for real samples', () => {
     for (const keepOriginal of [false, true]) {
-      const docs = realInputs().flatMap((raw) => normalizeIncident(raw, { ...FIXED_OPTIONS, keepOriginal }));
-      expect(docs.flatMap(problems)).toEqual([]);
+      for (const preserveDuplicateCustomFields of [false, true]) {
+        const docs = realInputs().flatMap((raw) =>
+          normalizeIncident(raw, { ...FIXED_OPTIONS, keepOriginal, preserveDuplicateCustomFields }),
+        );
+        expect(docs.flatMap(problems)).toEqual([]);
+      }
     }
   });
 
   it('emits only catalogued, ECS-compatible fields for generated incidents, messy values included', () => {
     const seen = new Set<string>();
     fc.assert(
-      fc.property(incidentArb, fc.boolean(), (raw, keepOriginal) => {
-        const docs = normalizeIncident(raw, { ...FIXED_OPTIONS, keepOriginal });
+      fc.property(incidentArb, fc.boolean(), fc.boolean(), (raw, keepOriginal, preserve) => {
+        const docs = normalizeIncident(raw, {
+          ...FIXED_OPTIONS,
+          keepOriginal,
+          preserveDuplicateCustomFields: preserve,
+        });
         for (const d of docs) for (const p of flatten(d.doc).keys()) seen.add(`${d.dataset}:${p}`);
         expect(docs.flatMap(problems)).toEqual([]);
       }),

@@ -275,7 +275,7 @@ describe('Security review: invalid UTF-8 is quarantined, not delivered altered',
     expect(page?.incidents.map((i) => i.incident_uid)).toEqual(['uid-1']);
     expect(page?.invalid).toHaveLength(1);
     expect(page?.invalid[0]?.reason).toContain('not valid UTF-8');
-    expect((page?.invalid[0]?.raw as { incident_uid?: string }).incident_uid).toBe('uid-2');
+    expect((page?.invalid[0]?.raw as { incident_uid?: string } | undefined)?.incident_uid).toBe('uid-2');
   });
 
   it('keeps a real U+FFFD of a valid UTF-8 body as data', async () => {

@@ -1,0 +1,150 @@
+import type { OutputDocument } from '../ports/document.ts';
+import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
+import type { AlertSink, MonitorEvaluator } from '../ports/monitors.ts';
+import type { Sink } from '../ports/sink.ts';
+
+/** Turns one raw record into documents; never throws (the normalizer's contract). */
+export type NormalizeFn = (raw: unknown) => OutputDocument[];
+/** Builds a quarantine document for an item the source rejected at its edge. */
+export type QuarantineFn = (raw: unknown, reason: string) => OutputDocument;
+
+/** What delivery needs; every source wires the same sink, monitors and alerts. */
+export interface DeliveryDeps {
+  normalize: NormalizeFn;
+  quarantine: QuarantineFn;
+  sink: Sink;
+  metrics: Metrics;
+  logger?: Logger;
+  monitors?: MonitorEvaluator;
+  alerts?: AlertSink;
+}
+
+/** One unit of delivery (an API page, a stream batch, an S3 object's lines). */
+export interface DeliveryBatch {
+  /** Raw records, each normalized by `normalize`. */
+  records: readonly unknown[];
+  /** Items the source rejected at its edge, each quarantined with its reason. */
+  invalid?: readonly { raw: unknown; reason: string }[];
+  /** HTTP requests and retries the source spent on this batch (for the counters). */
+  requests?: number;
+  retries?: number;
+}
+
+/** Counters of delivered work; `Delivery.totals` sums them over its lifetime. */
+export interface DeliveryCounts {
+  batches: number;
+  /** Documents handed to the sink (data documents, not alerts). */
+  documents: number;
+  incidents: number;
+  events: number;
+  quarantined: number;
+  duplicatesSkipped: number;
+  alerts: number;
+  apiRequests: number;
+  apiRetries: number;
+}
+
+export function emptyCounts(): DeliveryCounts {
+  return {
+    batches: 0,
+    documents: 0,
+    incidents: 0,
+    events: 0,
+    quarantined: 0,
+    duplicatesSkipped: 0,
+    alerts: 0,
+    apiRequests: 0,
+    apiRetries: 0,
+  };
+}
+
+/** Recently delivered document ids kept to skip a record served twice (bounded memory). */
+export const DEDUP_MEMORY = 20_000;
+
+/**
+ * Delivery: normalize → dedup → sink → detections → counters, for any source. It knows nothing about
+ * windows, cursors or checkpoints: `deliver` resolves once the sink acknowledged every document of the
+ * batch (and the alerts they raised were written and published), and throws otherwise; the caller then
+ * moves its own progress marker (window offset, stream cursor, S3 object key), never before.
+ */
+export class Delivery {
+  readonly totals: DeliveryCounts = emptyCounts();
+  private readonly recent = new Set<string>();
+
+  constructor(
+    private readonly deps: DeliveryDeps,
+    private readonly dedupMemory = DEDUP_MEMORY,
+  ) {}
+
+  /** Whether a document id was delivered recently by this instance. */
+  has(id: string): boolean {
+    return this.recent.has(id);
+  }
+
+  async deliver(batch: DeliveryBatch): Promise<DeliveryCounts> {
+    const { normalize, quarantine, sink, metrics, monitors, alerts } = this.deps;
+    const c = emptyCounts();
+    c.batches = 1;
+    c.apiRequests = batch.requests ?? 0;
+    c.apiRetries = batch.retries ?? 0;
+    const docs: OutputDocument[] = [];
+    const inBatch = new Set<string>();
+    const add = (doc: OutputDocument): void => {
+      if (this.recent.has(doc.id) || inBatch.has(doc.id)) {
+        c.duplicatesSkipped++;
+        return;
+      }
+      inBatch.add(doc.id);
+      docs.push(doc);
+      if (doc.dataset === 'incident') c.incidents++;
+      else if (doc.dataset === 'event') c.events++;
+      else if (doc.dataset === 'quarantine') c.quarantined++;
+    };
+    for (const raw of batch.records) for (const doc of normalize(raw)) add(doc);
+    for (const bad of batch.invalid ?? []) add(quarantine(bad.raw, bad.reason));
+    c.documents = docs.length;
+    if (docs.length > 0) {
+      const result = await sink.write(docs);
+      c.quarantined += result.quarantined;
+      if (result.retries) metrics.add(MetricNames.sinkRetries, result.retries);
+    }
+    // Remembered only once the sink has them: a failed write must not make the retry look like a dupe.
+    for (const doc of docs) this.remember(doc.id);
+    if (monitors && docs.length > 0) {
+      const { alerts: fired, commit } = await monitors.evaluate(docs);
+      if (fired.length > 0) {
+        await sink.write(fired.map((a) => a.doc));
+        await alerts?.publish(fired);
+        c.alerts = fired.length;
+        metrics.add(MetricNames.alerts, fired.length);
+      }
+      // Only now are the alerts fired: if the write or the publish threw, the state does not know them
+      // and the re-delivered batch raises them again.
+      await commit();
+    }
+    this.count(c);
+    return c;
+  }
+
+  private count(c: DeliveryCounts): void {
+    const { metrics } = this.deps;
+    for (const key of Object.keys(c) as (keyof DeliveryCounts)[]) this.totals[key] += c[key];
+    metrics.add(MetricNames.pages, c.batches);
+    metrics.add(MetricNames.incidents, c.incidents);
+    metrics.add(MetricNames.events, c.events);
+    metrics.add(MetricNames.quarantined, c.quarantined);
+    metrics.add(MetricNames.duplicatesSkipped, c.duplicatesSkipped);
+    metrics.add(MetricNames.apiRequests, c.apiRequests);
+    metrics.add(MetricNames.apiRetries, c.apiRetries);
+  }
+
+  private remember(id: string): void {
+    if (this.recent.has(id)) return;
+    if (this.recent.size >= this.dedupMemory) {
+      // Sets iterate in insertion order: forget the oldest id.
+      const oldest = this.recent.values().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
+    this.recent.add(id);
+  }
+}
