@@ -27,7 +27,7 @@ describe('Security review: the stack hardening', () => {
 
   it("lets CloudWatch use the alarm topic's key only for alarms of this account and region", () => {
     const [, key] = resources('AWS::KMS::Key').find(([id]) => id.startsWith('MonitoringTopicKey')) ?? [];
-    const statements = ((key?.Properties as Json).KeyPolicy as { Statement: Json[] }).Statement;
+    const statements = ((key!.Properties as Json).KeyPolicy as { Statement: Json[] }).Statement;
     const cw = statements.find((s) => s.Sid === 'AllowCloudWatchAlarms');
     const condition = cw?.Condition as { StringEquals: Json; ArnLike: Json };
     expect(condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
@@ -53,7 +53,7 @@ describe('Security review: the stack hardening', () => {
       resources('AWS::KinesisFirehose::DeliveryStream').find(([id]) =>
         id.startsWith('DeliveryOpenSearchStream'),
       ) ?? [];
-    const dest = (stream?.Properties as Json).AmazonopensearchserviceDestinationConfiguration as Json;
+    const dest = (stream!.Properties as Json).AmazonopensearchserviceDestinationConfiguration as Json;
     expect(dest.VpcConfiguration).toEqual({
       'Fn::If': [
         'HasOpenSearchVpc',
