@@ -61,7 +61,7 @@ export class ConnectorStack extends Stack {
         {
           id: 'retention',
           expiration: Duration.days(p.retentionDays.valueAsNumber),
-          noncurrentVersionExpiration: Duration.days(1),
+          noncurrentVersionExpiration: Duration.days(p.noncurrentVersionDays.valueAsNumber),
         },
       ],
     });
@@ -99,12 +99,18 @@ export class ConnectorStack extends Stack {
     this.delivery = new Delivery(this, 'Delivery', {
       accessLogBucket: this.accessLogBucket,
       retentionDays: p.retentionDays.valueAsNumber,
+      noncurrentVersionDays: p.noncurrentVersionDays.valueAsNumber,
       bufferIntervalSeconds: p.bufferIntervalSeconds.valueAsNumber,
       bufferSizeMiB: p.bufferSizeMiB.valueAsNumber,
       openSearch: {
         domainArn: p.openSearchDomainArn.valueAsString,
         indexName: p.openSearchIndex.valueAsString,
         condition: p.hasOpenSearch,
+        vpc: {
+          subnetIds: p.openSearchSubnetIds.valueAsList,
+          securityGroupIds: p.openSearchSecurityGroupIds.valueAsList,
+          condition: p.hasOpenSearchVpc,
+        },
       },
     });
 

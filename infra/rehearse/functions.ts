@@ -16,6 +16,7 @@ import {
   startSimulator,
   versionKey,
 } from '../../shared/simulator/index.ts';
+import { incidentVersion } from '../../test/helpers/lambda-rig.ts';
 import { type Secret, scanForSecrets } from '../../test/integration/leaks/scan.ts';
 import { MOTO_CREDENTIALS } from './provision.ts';
 import type { DriverContext, FunctionUnderTest, Invocation } from './rehearse.ts';
@@ -249,9 +250,10 @@ const collector: FunctionDriver = {
         const doc = JSON.parse(line) as Record<string, Record<string, Record<string, unknown>>>;
         const dataset = String(doc.data_stream?.dataset);
         const ns = doc.symantec_edr_cloud ?? {};
-        if (dataset.endsWith('.incident'))
-          versions.add(versionKey(ns.incident?.incident_uid, Date.parse(String(ns.incident?.time))));
-        else if (dataset.endsWith('.event'))
+        if (dataset.endsWith('.incident')) {
+          const v = incidentVersion(doc);
+          versions.add(versionKey(v.uid, v.time));
+        } else if (dataset.endsWith('.event'))
           events.add(
             `${String(ns.incident?.incident_uid ?? ns.event?.incident_uid)}\n${String(doc.event?.id)}`,
           );

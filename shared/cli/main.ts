@@ -49,6 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     const message = redactor.redact(error instanceof Error ? error.message : String(error));
     const label = isConnectorError(error) ? `${error.kind} error` : 'error';
     process.stderr.write(`ses-connector: ${label}: ${message}\n`);
-    return ExitCode.failure;
+    // A configuration error is a usage error: the command cannot run as given (same code as commander's).
+    return isConnectorError(error) && error.kind === 'config' ? ExitCode.usage : ExitCode.failure;
   }
 }

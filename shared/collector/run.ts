@@ -11,6 +11,7 @@ import { overlappingPages } from './overlap-pager.ts';
 import { PageStream } from './page-stream.ts';
 import {
   applyCounts,
+  countFailedCall,
   errorText,
   finishSummary,
   newSummary,
@@ -116,6 +117,7 @@ export class CollectorRun {
       await this.deps.monitors?.flush?.();
       await this.recordRun();
     } catch (error) {
+      countFailedCall(this.delivery.totals, error, metrics);
       applyCounts(this.summary, this.delivery.totals);
       recordFailure(this.summary, error, logger, metrics);
     } finally {

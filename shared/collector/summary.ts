@@ -80,6 +80,19 @@ export function applyCounts(summary: RunSummary, totals: DeliveryCounts): void {
   summary.apiRetries = totals.apiRetries;
 }
 
+/**
+ * Count the attempts of the API call that failed the run (a refused token request, say): they were
+ * never part of a delivered batch's counters, so the summary said "api requests 0".
+ */
+export function countFailedCall(totals: DeliveryCounts, error: unknown, metrics: Metrics): void {
+  const attempts = (error as { attempts?: unknown } | undefined)?.attempts;
+  if (typeof attempts !== 'number' || attempts < 1) return;
+  totals.apiRequests += attempts;
+  totals.apiRetries += attempts - 1;
+  metrics.add(MetricNames.apiRequests, attempts);
+  if (attempts > 1) metrics.add(MetricNames.apiRetries, attempts - 1);
+}
+
 /** Mark the run failed with the error's kind, its reason and the metrics alarms read. */
 export function recordFailure(summary: RunSummary, error: unknown, logger: Logger, metrics: Metrics): void {
   const connectorError: ConnectorError = isConnectorError(error)

@@ -13,10 +13,23 @@ export function describeIssues(
       const key = String(issue.path[0] ?? '');
       const got = key in input ? ` (got ${JSON.stringify(input[key])})` : '';
       const doc = SETTINGS[key as SettingKey]?.doc;
-      return `${nameOf(key)}: ${issue.message}${got}${doc ? ` — expected: ${doc.replace(/\.$/, '')}` : ''}`;
+      // zod says only "Invalid input" for a union (boolean | word): name the accepted words instead.
+      const message =
+        issue.message === 'Invalid input' && BOOLEAN_SETTINGS.has(key)
+          ? `must be one of ${BOOLEAN_WORDS.join(', ')}`
+          : issue.message;
+      return `${nameOf(key)}: ${message}${got}${doc ? ` — expected: ${doc.replace(/\.$/, '')}` : ''}`;
     })
     .join('; ');
 }
+
+/** Words a boolean setting accepts (settings.ts `bool()`). */
+export const BOOLEAN_WORDS = ['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'] as const;
+const BOOLEAN_SETTINGS: ReadonlySet<string> = new Set(
+  Object.entries(settingsSchema.parse({}) as Record<string, unknown>)
+    .filter(([, v]) => typeof v === 'boolean')
+    .map(([k]) => k),
+);
 
 /** Parse settings from a typed partial object (CLI flags already mapped to keys). */
 export function parseSettings(

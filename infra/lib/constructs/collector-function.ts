@@ -60,9 +60,10 @@ export class CollectorFunction extends Construct {
   constructor(scope: Construct, id: string, props: CollectorFunctionProps) {
     super(scope, id);
 
+    // The run audit trail (every run's summary): kept when the stack is destroyed.
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     // Own role, no managed policy: only log writes to its own group, then explicit grants below.

@@ -46,6 +46,11 @@ export interface OpenSearchDestinationProps {
   readonly indexName: string;
   /** The stream and its permissions exist only under this condition. */
   readonly condition: CfnCondition;
+  /**
+   * VPC delivery for a domain inside a VPC: Firehose places ENIs in these subnets with these security
+   * groups (tokens allowed), only when `vpcCondition` holds.
+   */
+  readonly vpc?: { subnetIds: string[]; securityGroupIds: string[]; condition: CfnCondition };
 }
 
 /** Props of {@link Delivery}. */
@@ -54,6 +59,8 @@ export interface DeliveryProps {
   readonly accessLogBucket: s3.IBucket;
   /** Days before objects expire (token allowed). */
   readonly retentionDays: number;
+  /** Days a noncurrent (overwritten or deleted) version is kept (token allowed). Default 30. */
+  readonly noncurrentVersionDays?: number;
   /** Firehose buffering interval in seconds (token allowed). */
   readonly bufferIntervalSeconds: number;
   /** Firehose buffer size in MiB (token allowed; >= 64 with dynamic partitioning). */
@@ -97,7 +104,8 @@ export class Delivery extends Construct {
         {
           id: 'retention',
           expiration: Duration.days(props.retentionDays),
-          noncurrentVersionExpiration: Duration.days(1),
+          // Versioning is the recovery window for an overwrite or delete: one day was too short to notice.
+          noncurrentVersionExpiration: Duration.days(props.noncurrentVersionDays ?? 30),
           abortIncompleteMultipartUploadAfter: Duration.days(1),
         },
       ],
@@ -220,6 +228,44 @@ export class Delivery extends Construct {
         reason:
           'Firehose bulk-indexes into the one domain the operator names (paths /_bulk, /<index>/...); HTTP paths inside a domain can only be granted as domain/*. No other domain is reachable.',
       });
+      let vpcConfiguration: firehose.CfnDeliveryStream.VpcConfigurationProperty | undefined;
+      if (os.vpc) {
+        // Firehose manages its ENIs in the domain's VPC with the delivery role (documented set).
+        const vpcPolicy = new iam.Policy(this, 'OpenSearchVpcAccess', {
+          roles: [this.role],
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'FirehoseVpcEnis',
+              actions: [
+                'ec2:DescribeVpcs',
+                'ec2:DescribeVpcAttribute',
+                'ec2:DescribeSubnets',
+                'ec2:DescribeSecurityGroups',
+                'ec2:DescribeNetworkInterfaces',
+                'ec2:CreateNetworkInterface',
+                'ec2:CreateNetworkInterfacePermission',
+                'ec2:DeleteNetworkInterface',
+              ],
+              resources: ['*'],
+            }),
+          ],
+        });
+        (vpcPolicy.node.defaultChild as iam.CfnPolicy).cfnOptions.condition = os.vpc.condition;
+        Validations.of(vpcPolicy).acknowledge({
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'Firehose VPC delivery creates and deletes its own network interfaces; EC2 does not support resource-level permissions for the Describe* calls and the ENI ids are not known before.',
+        });
+        vpcConfiguration = Fn.conditionIf(
+          os.vpc.condition.logicalId,
+          {
+            SubnetIds: os.vpc.subnetIds,
+            SecurityGroupIds: os.vpc.securityGroupIds,
+            RoleARN: this.role.roleArn,
+          },
+          Aws.NO_VALUE,
+        ) as unknown as firehose.CfnDeliveryStream.VpcConfigurationProperty;
+      }
       this.openSearchStream = new firehose.CfnDeliveryStream(this, 'OpenSearchStream', {
         deliveryStreamType: 'DirectPut',
         deliveryStreamEncryptionConfigurationInput: { keyType: 'AWS_OWNED_CMK' },
@@ -230,6 +276,7 @@ export class Delivery extends Construct {
           roleArn: this.role.roleArn,
           // Firehose cannot take _id from the record; the index's default_pipeline sets it from doc_id.
           documentIdOptions: { defaultDocumentIdFormat: 'NO_DOCUMENT_ID' },
+          ...(vpcConfiguration ? { vpcConfiguration } : {}),
           bufferingHints: { intervalInSeconds: 60, sizeInMBs: 5 },
           retryOptions: { durationInSeconds: 300 },
           s3BackupMode: 'FailedDocumentsOnly',
@@ -248,6 +295,15 @@ export class Delivery extends Construct {
         },
       });
       this.openSearchStream.cfnOptions.condition = os.condition;
+      if (os.vpc) {
+        for (const id of ['F3031', 'F3033', 'E1150']) {
+          Validations.of(this.openSearchStream).acknowledge({
+            id: `CloudFormation-Validate::${id}`,
+            reason:
+              'VpcConfiguration applies only under HasOpenSearchVpc (subnets given); the validator reads the empty default list of the other branch.',
+          });
+        }
+      }
       (osLogStream.node.defaultChild as logs.CfnLogStream).cfnOptions.condition = os.condition;
       this.openSearchStream.node.addDependency(this.role, policy);
       this.streamNames = Fn.conditionIf(

@@ -62,6 +62,8 @@ export const STACK_DEFAULTS = {
   bufferIntervalSeconds: 300,
   bufferSizeMiB: 64,
   retentionDays: 365,
+  /** Days a replaced or deleted object version is kept (recovery window after an overwrite or delete). */
+  noncurrentVersionDays: 30,
   noSuccessAlarmSeconds: 900,
   lagAlarmSeconds: 3600,
   athenaBytesScannedCutoff: 10 * 1024 ** 3,
@@ -81,18 +83,23 @@ export class ConnectorParameters extends Construct {
   readonly bufferIntervalSeconds: CfnParameter;
   readonly bufferSizeMiB: CfnParameter;
   readonly retentionDays: CfnParameter;
+  readonly noncurrentVersionDays: CfnParameter;
   readonly alarmEmail: CfnParameter;
   readonly noSuccessAlarmSeconds: CfnParameter;
   readonly lagAlarmSeconds: CfnParameter;
   readonly existingSecretArn: CfnParameter;
   readonly openSearchDomainArn: CfnParameter;
   readonly openSearchIndex: CfnParameter;
+  readonly openSearchSubnetIds: CfnParameter;
+  readonly openSearchSecurityGroupIds: CfnParameter;
   readonly glueDatabaseName: CfnParameter;
   readonly athenaBytesScannedCutoff: CfnParameter;
   /** True when no existing secret ARN was given: the stack creates the secret. */
   readonly createSecret: CfnCondition;
   readonly hasAlarmEmail: CfnCondition;
   readonly hasOpenSearch: CfnCondition;
+  /** OpenSearch delivery into a VPC domain: subnets were given. */
+  readonly hasOpenSearchVpc: CfnCondition;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -156,6 +163,14 @@ export class ConnectorParameters extends Construct {
       maxValue: 3650,
       description: 'Days objects are kept in the data bucket (and its access-log bucket) before expiry.',
     });
+    this.noncurrentVersionDays = param('NoncurrentVersionDays', {
+      type: 'Number',
+      default: STACK_DEFAULTS.noncurrentVersionDays,
+      minValue: 30,
+      maxValue: 90,
+      description:
+        'Days an overwritten or deleted object version stays recoverable in the data and access-log buckets (30-90).',
+    });
     this.alarmEmail = param('AlarmEmail', {
       type: 'String',
       default: '',
@@ -201,6 +216,18 @@ export class ConnectorParameters extends Construct {
       description:
         'OpenSearch index (matched by infra/opensearch/index-template.json) when OpenSearch is on.',
     });
+    this.openSearchSubnetIds = param('OpenSearchSubnetIds', {
+      type: 'CommaDelimitedList',
+      default: '',
+      description:
+        'For a VPC OpenSearch domain: subnet ids (comma-separated) where Firehose places its network interfaces; empty for a public domain.',
+    });
+    this.openSearchSecurityGroupIds = param('OpenSearchSecurityGroupIds', {
+      type: 'CommaDelimitedList',
+      default: '',
+      description:
+        'For a VPC OpenSearch domain: security group ids for the Firehose network interfaces (allow HTTPS 443 to the domain).',
+    });
     this.glueDatabaseName = param('GlueDatabaseName', {
       type: 'String',
       default: STACK_DEFAULTS.glueDatabaseName,
@@ -230,6 +257,13 @@ export class ConnectorParameters extends Construct {
     this.hasOpenSearch = condition(
       'HasOpenSearch',
       Fn.conditionNot(Fn.conditionEquals(this.openSearchDomainArn.valueAsString, '')),
+    );
+    this.hasOpenSearchVpc = condition(
+      'HasOpenSearchVpc',
+      Fn.conditionAnd(
+        this.hasOpenSearch,
+        Fn.conditionNot(Fn.conditionEquals(Fn.join(',', this.openSearchSubnetIds.valueAsList), '')),
+      ),
     );
   }
 

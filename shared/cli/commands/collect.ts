@@ -20,7 +20,7 @@ import { startSimulator } from '../../simulator/index.ts';
 import { runEventBackfill } from './telemetry.ts';
 
 /** Exit codes (see main.ts): 0 caught up, 1 failed, 3 partial progress / skipped. */
-const EXIT = { ok: 0, failure: 1, partial: 3 } as const;
+const EXIT = { ok: 0, failure: 1, usage: 2, partial: 3 } as const;
 
 const DEFAULT_OUT = './out';
 const DEFAULT_CHECKPOINT = './.ses-connector/checkpoint.json';
@@ -102,8 +102,10 @@ export function wantsSimulator(flags: CommonFlags): boolean {
 
 export function positiveInt(name: string, value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw new ConfigError(`${name} must be a whole number, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n))
+    throw new ConfigError(`${name} must be a whole number of seconds, got ${JSON.stringify(value)}`);
+  if (n < 0)
+    throw new ConfigError(`${name} must not be negative (seconds, 0 or more), got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -161,7 +163,7 @@ class ProgressView {
 
 function exitCodeFor(summary: RunSummary): number {
   if (summary.status === 'complete') return EXIT.ok;
-  if (summary.status === 'failed') return EXIT.failure;
+  if (summary.status === 'failed') return summary.error?.kind === 'config' ? EXIT.usage : EXIT.failure;
   return EXIT.partial;
 }
 

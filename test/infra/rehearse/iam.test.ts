@@ -130,6 +130,7 @@ describe('Module: rehearsal IAM check', () => {
     expect(
       r.resolve({ 'Fn::If': ['HasName', { 'Fn::Join': ['-', [{ Ref: 'Name' }, { Ref: 'Size' }]] }, 'none'] }),
     ).toBe('x-5');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
     expect(r.resolve({ 'Fn::Sub': 'arn:${AWS::Partition}:x:${AWS::Region}:${T.Arn}' })).toBe(
       'arn:aws:x:eu-west-1:arn:aws:dynamodb:eu-west-1:123456789012:table/tbl',
     );

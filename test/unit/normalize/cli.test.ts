@@ -81,7 +81,8 @@ describe('Module: normalize CLI', () => {
 
   it('refuses an invalid namespace and names the flag', () => {
     const r = run(['--namespace', 'Bad-Name'], `${elasticLine}\n`);
-    expect(r.status).toBe(1);
+    // A configuration error exits 2, like any usage error.
+    expect(r.status).toBe(2);
     expect(r.docs).toEqual([]);
     expect(r.stderr).toContain('--namespace "Bad-Name" is invalid');
   });

@@ -1,0 +1,77 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../shared/cli/main.ts';
+import { type RunningSimulator, startSimulator } from '../../../shared/simulator/index.ts';
+
+/** Run the CLI in-process; returns exit code and what it wrote. */
+async function cli(args: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
+    stdout += String(c);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
+    stderr += String(c);
+    return true;
+  });
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  process.exitCode = undefined;
+  try {
+    const code = await main(['node', 'ses-connector', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = undefined;
+    for (const k of Object.keys(env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}
+
+describe('Security review: CLI error messages and exit codes', () => {
+  let dir: string;
+  let sim: RunningSimulator | undefined;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ses-cli-hardening-'));
+  });
+  afterEach(async () => {
+    await sim?.close();
+    sim = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+  const paths = () => ['--out', join(dir, 'out'), '--checkpoint', join(dir, 'cp.json')];
+
+  it('--max-runtime -5 says it must not be negative, and exits 2 like a usage error', async () => {
+    const r = await cli(['run', '--max-runtime', '-5', ...paths()]);
+    expect(r.stderr).toContain('--max-runtime must not be negative (seconds, 0 or more), got "-5"');
+    expect(r.code).toBe(2);
+  });
+
+  it('--include-events maybe lists the accepted values', async () => {
+    const r = await cli(['run', '--include-events', 'maybe', ...paths()]);
+    expect(r.stderr).toContain(
+      '--include-events: must be one of true, false, 1, 0, yes, no, on, off (got "maybe")',
+    );
+    expect(r.code).toBe(2);
+  });
+
+  it('an unknown flag also exits 2', async () => {
+    const r = await cli(['run', '--no-such-flag']);
+    expect(r.code).toBe(2);
+  });
+
+  it('a refused token request counts in the summary: api requests 1, not 0; exit 1', async () => {
+    sim = await startSimulator({ seed: 3, incidents: 5 });
+    const r = await cli(['run', '--api-url', sim.url, ...paths()], {
+      SES_CLIENT_ID: 'nobody',
+      SES_CLIENT_SECRET: 'wrong-secret-value-123',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/api requests 1 \(retries 0\)/);
+    expect(sim.requestLog.filter((e) => e.target === 'token')).toHaveLength(1);
+  });
+});
