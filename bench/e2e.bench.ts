@@ -22,11 +22,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { perMillion, type RunFigures, runCost } from './cost.ts';
+import { PRICES, perMillion, type RunFigures, runCost } from './cost.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const sizes = (process.env.BENCH_E2E_SIZES ?? '50000,500000').split(',').map(Number);
 const TEMPLATE_PAGES = Number(process.env.BENCH_E2E_TEMPLATE_PAGES ?? 8);
+// The sinks measured at the first size (BENCH_E2E_MODES, default all three); larger sizes run `local`.
+const FIRST_MODES = (process.env.BENCH_E2E_MODES ?? 'local,firehose,firehose-single').split(',');
 const LAMBDA_MEMORY_MB = 1024; // infra/lib/constructs/collector-function.ts
 const BUFFER_BYTES = 64 * 1024 ** 2; // the stack's default Firehose buffer (64 MiB)
 
@@ -90,13 +92,55 @@ const round = (n: number, d = 3) => Number(n.toFixed(d));
 const rss: Record<number, number> = {};
 const firehoseRuns: Record<string, { w: WorkerResult; floor: Floor }> = {};
 
+function printCost(): void {
+  for (const [mode, { w, floor }] of Object.entries(firehoseRuns)) {
+    const f = w.firehose!;
+    const figures: RunFigures = {
+      versions: w.incidents,
+      events: w.events,
+      bytes: f.bytes,
+      billedBytes: f.billedBytes,
+      calls: f.calls,
+      wallSeconds: w.wall_s,
+      lambdaMemoryMB: LAMBDA_MEMORY_MB,
+      checkpointWrites: w.checkpoint_writes,
+      writeUnitsPerWrite: Math.max(
+        1,
+        Math.ceil(w.checkpoint_write_bytes / Math.max(1, w.checkpoint_writes) / 1024),
+      ),
+      // One object per full buffer, and at least one per partition (dataset × day) the data touches.
+      objects: Math.ceil(f.bytes / BUFFER_BYTES) + Object.keys(floor.datasets).length * 2,
+      storedBytes: floor.gzip_bytes,
+    };
+    const cost = runCost(figures);
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'cost',
+        aggregation: mode === 'firehose',
+        prices_as_of: PRICES.asOf,
+        incident_versions: w.incidents,
+        events: w.events,
+        bytes_sent: f.bytes,
+        billed_bytes: f.billedBytes,
+        billed_5kb_units: Math.round(f.billedBytes / 5120),
+        put_record_batch_calls: f.calls,
+        lambda_gb_s: round((w.wall_s * LAMBDA_MEMORY_MB) / 1024, 2),
+        dynamodb_writes: figures.checkpointWrites * figures.writeUnitsPerWrite,
+        s3_objects: figures.objects,
+        usd_per_million_versions: perMillion(cost, w.incidents),
+        usd_per_million_events: perMillion(cost, w.events),
+      })}\n`,
+    );
+  }
+}
+
 for (const [i, size] of sizes.entries()) {
   const dir = mkdtempSync(join(tmpdir(), 'ses-bench-e2e-'));
   const pageFile = join(dir, 'pages.ndjson');
   const standin = await startStandin(size, pageFile);
   try {
     const floor = await runJson<Floor>([join(here, 'floor-worker.ts'), pageFile, String(standin.versions)]);
-    const modes = i === 0 ? ['local', 'firehose', 'firehose-single'] : ['local'];
+    const modes = i === 0 ? FIRST_MODES : ['local'];
     for (const mode of modes) {
       const runDir = mkdtempSync(join(dir, `${mode}-`));
       const w = await runJson<WorkerResult>([
@@ -143,6 +187,8 @@ for (const [i, size] of sizes.entries()) {
         })}\n`,
       );
     }
+    // The cost lines come from the Firehose runs at the first size: print them before larger sizes run.
+    if (i === 0) printCost();
   } finally {
     standin.child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
@@ -159,46 +205,6 @@ if (sizes.length > 1) {
       [`peak_rss_mb_${small}`]: rss[small],
       [`peak_rss_mb_${large}`]: rss[large],
       growth: round(rss[large]! / rss[small]! - 1),
-    })}\n`,
-  );
-}
-
-for (const [mode, { w, floor }] of Object.entries(firehoseRuns)) {
-  const f = w.firehose!;
-  const figures: RunFigures = {
-    versions: w.incidents,
-    events: w.events,
-    bytes: f.bytes,
-    billedBytes: f.billedBytes,
-    calls: f.calls,
-    wallSeconds: w.wall_s,
-    lambdaMemoryMB: LAMBDA_MEMORY_MB,
-    checkpointWrites: w.checkpoint_writes,
-    writeUnitsPerWrite: Math.max(
-      1,
-      Math.ceil(w.checkpoint_write_bytes / Math.max(1, w.checkpoint_writes) / 1024),
-    ),
-    // One object per full buffer, and at least one per partition (dataset × day) the data touches.
-    objects: Math.ceil(f.bytes / BUFFER_BYTES) + Object.keys(floor.datasets).length * 2,
-    storedBytes: floor.gzip_bytes,
-  };
-  const cost = runCost(figures);
-  process.stdout.write(
-    `${JSON.stringify({
-      bench: 'cost',
-      aggregation: mode === 'firehose',
-      prices_as_of: (await import('./cost.ts')).PRICES.asOf,
-      incident_versions: w.incidents,
-      events: w.events,
-      bytes_sent: f.bytes,
-      billed_bytes: f.billedBytes,
-      billed_5kb_units: Math.round(f.billedBytes / 5120),
-      put_record_batch_calls: f.calls,
-      lambda_gb_s: round((w.wall_s * LAMBDA_MEMORY_MB) / 1024, 2),
-      dynamodb_writes: figures.checkpointWrites * figures.writeUnitsPerWrite,
-      s3_objects: figures.objects,
-      usd_per_million_versions: perMillion(cost, w.incidents),
-      usd_per_million_events: perMillion(cost, w.events),
     })}\n`,
   );
 }

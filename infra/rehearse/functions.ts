@@ -107,6 +107,35 @@ function alarmMetrics(
   return out;
 }
 
+/**
+ * The top-level JSON objects of a text of objects written back to back, with or without newlines
+ * between them (strings and escapes are skipped, so braces inside values do not count).
+ */
+export function jsonObjects(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = -1;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+      continue;
+    }
+    if (c === 34) inString = true;
+    else if (c === 123) {
+      if (depth === 0) start = i;
+      depth++;
+    } else if (c === 125) {
+      depth--;
+      if (depth === 0) out.push(text.slice(start, i + 1));
+    }
+  }
+  return out;
+}
+
 /** Every object of a bucket as text (gunzipped when gzip: moto's Firehose does not compress). */
 async function bucketTexts(ctx: DriverContext, bucket: string): Promise<Array<[string, string]>> {
   const s3 = new S3Client({ ...client(ctx), forcePathStyle: true });
@@ -244,8 +273,9 @@ const collector: FunctionDriver = {
     let quarantined = 0;
     let docs = 0;
     for (const [, text] of objects) {
-      for (const line of text.split('\n')) {
-        if (!line.trim()) continue;
+      // moto's Firehose neither de-aggregates nor re-delimits: it writes the records' data back to back,
+      // so an aggregated record's last document touches the next record's first. Split on the JSON.
+      for (const line of jsonObjects(text)) {
         docs++;
         const doc = JSON.parse(line) as Record<string, Record<string, Record<string, unknown>>>;
         const dataset = String(doc.data_stream?.dataset);

@@ -3,7 +3,19 @@
  * normalizer emits (a test compares the committed file with this output).
  * Regenerate: `npx tsx shared/normalize/docs.ts > docs/mapping.md`.
  */
-import { EVENT_FIELDS, type FieldSpec, INCIDENT_FIELDS, QUARANTINE_FIELDS } from './fields.ts';
+import { type DuplicateMap, EVENT_DUPLICATES, INCIDENT_DUPLICATES } from './duplicates.ts';
+import {
+  EVENT_FIELDS,
+  EVENT_PREFIX,
+  type FieldSpec,
+  INCIDENT_FIELDS,
+  INCIDENT_PREFIX,
+  QUARANTINE_FIELDS,
+} from './fields.ts';
+
+function duplicates(map: DuplicateMap, prefix: string): string {
+  return map.map(([vendor, ecs]) => `\`${prefix}${vendor}\` (in \`${ecs}\`)`).join(', ');
+}
 
 function table(fields: readonly FieldSpec[]): string {
   const rows = fields.map(
@@ -42,6 +54,25 @@ converted to the type), \`derived\` (ours: labels, links, ids).
   Elastic flags it, and is still written to its dataset.
 - \`event.original\` (the raw record) only with \`keepOriginal\` (\`--keep-original\`); a record passed
   as JSON text keeps that text byte for byte, a parsed record is written with \`JSON.stringify\`.
+
+## Output shape: duplicates removed (default) or kept (\`preserveDuplicateCustomFields\`)
+
+By default the documents have Elastic's default shape: a vendor field whose value was copied into an
+ECS field of the same document is removed, as Elastic's pipeline does unless the
+\`preserve_duplicate_custom_fields\` tag is set. A vendor copy is removed only when its ECS field
+holds the same value, so nothing is lost: an invalid \`device_ip\` (not copied to \`host.ip\`), a
+\`device_time\` that is not \`@timestamp\`, a \`user_name\` that differs from \`user.name\` stay.
+With \`preserveDuplicateCustomFields\` (\`SES_PRESERVE_DUPLICATE_CUSTOM_FIELDS\`,
+\`--preserve-duplicate-custom-fields\`, stack parameter \`PreserveDuplicateCustomFields\`) every
+vendor field is kept beside its ECS copy (Elastic's output with that tag; our conformance test runs
+this way). Document ids do not depend on the shape. The Athena/DuckDB views and the OpenSearch
+dashboards read the ECS fields, so they give the same answers in both shapes; a query of your own
+should read the ECS field too (it exists in both).
+
+Removed by default from incident documents: ${duplicates(INCIDENT_DUPLICATES, INCIDENT_PREFIX)}.
+
+Removed by default from event documents (when the ECS field holds the value):
+${duplicates(EVENT_DUPLICATES, EVENT_PREFIX)}.
 
 ## Identity (\`symantec_edr_cloud.doc_id\`, the sink's document id)
 
