@@ -11,18 +11,22 @@ import { parseSettings } from '../../config/load.ts';
 import { SETTINGS, type SettingKey, type Settings } from '../../config/settings.ts';
 import { ConfigError } from '../../errors.ts';
 import { ConsoleLogger, type LogLevel } from '../../logging/console-logger.ts';
+import type { OcsfStats } from '../../ocsf/compose.ts';
+import { type LakeLocation, lakeLocationProblem } from '../../ocsf/layout.ts';
 import type { CheckpointStore } from '../../ports/checkpoint-store.ts';
 import { systemClock } from '../../ports/clock.ts';
 import type { CredentialsSource } from '../../ports/credentials.ts';
 import { startSimulator } from '../../simulator/index.ts';
+import { runEventBackfill } from './telemetry.ts';
 
 /** Exit codes (see main.ts): 0 caught up, 1 failed, 3 partial progress / skipped. */
 const EXIT = { ok: 0, failure: 1, partial: 3 } as const;
 
 const DEFAULT_OUT = './out';
 const DEFAULT_CHECKPOINT = './.ses-connector/checkpoint.json';
+const DEFAULT_OCSF_OUT = './out-ocsf';
 
-interface CommonFlags {
+export interface CommonFlags {
   out: string;
   checkpoint: string;
   credentialsFile?: string;
@@ -37,7 +41,7 @@ interface CommonFlags {
 }
 
 /** Every setting that has a CLI flag becomes an option, so the CLI cannot drift from the schema. */
-function addSettingOptions(cmd: Command): Command {
+export function addSettingOptions(cmd: Command): Command {
   for (const [key, spec] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
     if (!spec.flag) continue;
     const boolish =
@@ -65,11 +69,15 @@ function addSettingOptions(cmd: Command): Command {
     )
     .option('--max-runtime <seconds>', 'stop fetching (and save progress) after this long')
     .option('--json', 'print the run summary as JSON on stdout')
-    .option('--no-progress', 'no progress bar');
+    .option('--no-progress', 'no progress bar')
+    .option('--ocsf [dir]', 'also write OCSF 1.1.0 Parquet in the Security Lake layout (docs/ocsf.md)')
+    .option('--ocsf-source-prefix <name>', 'Security Lake custom source name prefix', 'ses')
+    .option('--ocsf-region <region>', 'region= partition of the OCSF layout', 'us-east-1')
+    .option('--ocsf-account-id <id>', 'accountId= partition: the account id or the external id', 'external');
 }
 
 /** Settings from the environment, overridden by flags. */
-function settingsFrom(flags: CommonFlags): Settings {
+export function settingsFrom(flags: CommonFlags): Settings {
   const input: Partial<Record<SettingKey, unknown>> = {};
   for (const [key, spec] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
     const envValue = process.env[spec.env];
@@ -83,7 +91,7 @@ function settingsFrom(flags: CommonFlags): Settings {
 }
 
 /** The built-in simulator is used unless the user points at an API (flag or environment). */
-function wantsSimulator(flags: CommonFlags): boolean {
+export function wantsSimulator(flags: CommonFlags): boolean {
   return (
     flags['apiUrl'] === undefined &&
     flags['region'] === undefined &&
@@ -92,7 +100,7 @@ function wantsSimulator(flags: CommonFlags): boolean {
   );
 }
 
-function positiveInt(name: string, value: string): number {
+export function positiveInt(name: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0)
     throw new ConfigError(`${name} must be a whole number, got ${JSON.stringify(value)}`);
@@ -157,8 +165,21 @@ function exitCodeFor(summary: RunSummary): number {
   return EXIT.partial;
 }
 
+/** `--ocsf [dir]` and its layout flags, checked (the source names must stay within 20 characters). */
+function ocsfLocation(flags: CommonFlags): LakeLocation & { dir: string } {
+  const dir = typeof flags.ocsf === 'string' ? flags.ocsf : DEFAULT_OCSF_OUT;
+  const location = {
+    sourcePrefix: String(flags['ocsfSourcePrefix']),
+    region: String(flags['ocsfRegion']),
+    accountId: String(flags['ocsfAccountId']),
+  };
+  const problem = lakeLocationProblem(location);
+  if (problem) throw new ConfigError(problem, { action: 'Fix the --ocsf-* flag it names' });
+  return { dir, ...location };
+}
+
 function printSummary(
-  result: { summary: RunSummary; outDir: string; alertsDir: string },
+  result: { summary: RunSummary; outDir: string; alertsDir: string; ocsf?: OcsfStats & { dir: string } },
   json: boolean,
 ): void {
   const { summary: s } = result;
@@ -167,6 +188,15 @@ function printSummary(
     return;
   }
   const out = relative(process.cwd(), result.outDir) || '.';
+  const ocsf = result.ocsf
+    ? [
+        `ocsf:   ${result.ocsf.written} OCSF records (${
+          Object.entries(result.ocsf.byClass)
+            .map(([c, n]) => `class ${c}: ${n}`)
+            .join(', ') || 'none'
+        }; ${result.ocsf.quarantined} quarantined) as Parquet under ${relative(process.cwd(), result.ocsf.dir) || '.'}/ext/`,
+      ]
+    : [];
   const lines = [
     `run ${s.status}${s.reason ? `: ${s.reason}` : ''}`,
     `  windows     ${s.windows.map((w) => `${w.start} → ${w.end}`).join(', ') || '(caught up, nothing new)'}`,
@@ -177,6 +207,7 @@ function printSummary(
       (g) => `  HISTORY GAP ${g.from} → ${g.to} (${g.seconds} s older than the API keeps)`,
     ),
     `output: ${out}/  (gzip NDJSON: ${out}/<incident|event|quarantine|alert>/year=YYYY/month=MM/day=DD/*.json.gz)`,
+    ...ocsf,
     `next:   npm run report   (renders the dashboards from ${out}/ into report.html)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -237,6 +268,7 @@ async function collectOnce(
       owner: `cli-${hostname()}-${process.pid}`,
       logger,
       onProgress: (p) => progress.update(p),
+      ...(flags.ocsf ? { ocsf: ocsfLocation(flags) } : {}),
     });
     progress.stop();
     printSummary(result, Boolean(flags.json));
@@ -289,17 +321,27 @@ export function registerBackfill(program: Command): void {
         'the regular watermark is not touched. Re-running resumes where it stopped.',
     )
     .requiredOption('--since <iso>', 'window start, ISO 8601 (e.g. 2026-11-01T00:00:00Z)')
-    .requiredOption('--until <iso>', 'window end, ISO 8601');
-  addSettingOptions(cmd).action(async (flags: CommonFlags & { since: string; until: string }) => {
-    const since = new Date(flags.since);
-    const until = new Date(flags.until);
-    if (Number.isNaN(since.getTime()))
-      throw new ConfigError(`--since is not an ISO 8601 date: ${JSON.stringify(flags.since)}`);
-    if (Number.isNaN(until.getTime()))
-      throw new ConfigError(`--until is not an ISO 8601 date: ${JSON.stringify(flags.until)}`);
-    if (until <= since) throw new ConfigError('--until must be after --since');
-    process.exitCode = await collectOnce(flags, { kind: 'backfill', since, until });
-  });
+    .requiredOption('--until <iso>', 'window end, ISO 8601')
+    .option(
+      '--events',
+      'backfill endpoint telemetry over POST /v1/event-search instead of incidents (docs/telemetry.md)',
+    );
+  addSettingOptions(cmd).action(
+    async (flags: CommonFlags & { since: string; until: string; events?: boolean }) => {
+      const since = new Date(flags.since);
+      const until = new Date(flags.until);
+      if (Number.isNaN(since.getTime()))
+        throw new ConfigError(`--since is not an ISO 8601 date: ${JSON.stringify(flags.since)}`);
+      if (Number.isNaN(until.getTime()))
+        throw new ConfigError(`--until is not an ISO 8601 date: ${JSON.stringify(flags.until)}`);
+      if (until <= since) throw new ConfigError('--until must be after --since');
+      if (flags.events) {
+        process.exitCode = await runEventBackfill(flags, since, until);
+        return;
+      }
+      process.exitCode = await collectOnce(flags, { kind: 'backfill', since, until });
+    },
+  );
 }
 
 export function registerStatus(program: Command): void {
