@@ -33,7 +33,7 @@ const detections = events.filter((e) => e.type_id === 8027 || e.type_id === 8031
 describe('Module: monitors — detection rules on telemetry', () => {
   it('is off by default: a stream full of telemetry, detections included, raises nothing', async () => {
     expect(detections.length).toBeGreaterThan(5);
-    expect(await engine({}).evaluate(docs())).toEqual([]);
+    expect((await engine({}).evaluate(docs())).alerts).toEqual([]);
   });
 
   it('when enabled, alerts only on detections: severity-1 telemetry in temp and download folders raises nothing', async () => {
@@ -43,7 +43,7 @@ describe('Module: monitors — detection rules on telemetry', () => {
         /\\(temp|downloads)\\/i.test(String((e.file as { path?: string } | undefined)?.path)),
     );
     expect(sev1InSuspiciousPaths.length).toBeGreaterThan(20);
-    const alerts = await engine({ telemetry: { enabled: true } }).evaluate(docs());
+    const { alerts } = await engine({ telemetry: { enabled: true } }).evaluate(docs());
     expect(alerts.length).toBeGreaterThan(0);
     const detectionUuids = new Set(detections.map((e) => e.uuid));
     for (const a of alerts) for (const id of a.evidence.eventIds) expect(detectionUuids.has(id)).toBe(true);
@@ -61,13 +61,15 @@ describe('Module: monitors — detection rules on telemetry', () => {
   });
 
   it('gives the same alerts in both output shapes (duplicates removed or kept)', async () => {
-    const a = await engine({ telemetry: { enabled: true } }).evaluate(docs(false));
-    const b = await engine({ telemetry: { enabled: true } }).evaluate(docs(true));
+    const a = (await engine({ telemetry: { enabled: true } }).evaluate(docs(false))).alerts;
+    const b = (await engine({ telemetry: { enabled: true } }).evaluate(docs(true))).alerts;
     expect(b.map((x) => x.id).sort()).toEqual(a.map((x) => x.id).sort());
   });
 
   it('honours the severity floor: above every detection, nothing fires', async () => {
-    expect(await engine({ telemetry: { enabled: true, minSeverityId: 6 } }).evaluate(docs())).toEqual([]);
+    expect(
+      (await engine({ telemetry: { enabled: true, minSeverityId: 6 } }).evaluate(docs())).alerts,
+    ).toEqual([]);
   });
 
   it('rejects a floor of 1 (it would evaluate the severity-1 bulk)', () => {
