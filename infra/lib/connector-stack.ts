@@ -10,7 +10,6 @@ import { Delivery } from './constructs/delivery.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { ConnectorParameters } from './constructs/parameters.ts';
 import { Query } from './constructs/query.ts';
-import { Telemetry } from './constructs/telemetry.ts';
 
 /** Props of {@link ConnectorStack}. */
 export interface ConnectorStackProps extends StackProps {
@@ -39,7 +38,6 @@ export class ConnectorStack extends Stack {
   readonly collector: CollectorFunction;
   readonly query: Query;
   readonly monitoring: Monitoring;
-  readonly telemetry: Telemetry;
 
   constructor(scope: Construct, id: string, props: ConnectorStackProps = {}) {
     super(scope, id, {
@@ -156,22 +154,6 @@ export class ConnectorStack extends Stack {
       alarmEmail: { address: p.alarmEmail.valueAsString, condition: p.hasAlarmEmail },
     });
 
-    // Telemetry (issue 16): Event Stream collector and Data Bucket consumer; -c streamFanOut=N runs one
-    // invocation per channel (N <= 5), else one invocation reads every channel.
-    this.telemetry = new Telemetry(this, 'Telemetry', {
-      table: this.checkpoint.table,
-      secretArn: this.secretArn,
-      environment: { ...p.settingsEnvironment(), DELIVERY_STREAMS: this.delivery.streamNames },
-      eventStreamId: p.settings['eventStreamId']?.valueAsString ?? '',
-      fanOutChannels: Number(this.node.tryGetContext('streamFanOut') ?? 0),
-      schedule: events.Schedule.expression(p.streamSchedule.valueAsString),
-      timeout: Duration.seconds(p.timeoutSeconds.valueAsNumber),
-      existingBucketName: p.eventFilesBucketName.valueAsString,
-      accessLogBucket: this.accessLogBucket,
-      alarmTopic: this.monitoring.topic,
-      grantPutRecords: (grantee) => this.delivery.grantPutRecords(grantee),
-    });
-
     Validations.of(this).acknowledge({
       id: 'CloudFormation-Validate::W1001',
       reason:
@@ -209,31 +191,6 @@ export class ConnectorStack extends Stack {
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic receiving the alarms');
     output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of the collector');
     output('DeadLetterQueueUrl', this.collector.deadLetterQueue.queueUrl, 'Failed invocations');
-    output(
-      'StreamCollectorFunctionName',
-      this.telemetry.stream.function.functionName,
-      'The Event Stream collector Lambda',
-    );
-    output(
-      'EventFilesBucket',
-      this.telemetry.bucketName,
-      'Bucket the Data Bucket export writes to (docs/telemetry.md)',
-    );
-    output(
-      'EventFilesQueueArn',
-      this.telemetry.queue.queueArn,
-      'Queue of the Data Bucket notifications (point an existing bucket here)',
-    );
-    output(
-      'EventFilesDeadLetterQueueUrl',
-      this.telemetry.deadLetterQueue.queueUrl,
-      'Unreadable export objects, with the reason',
-    );
-    output(
-      'ExportWriterPolicyArn',
-      this.telemetry.exportWriterPolicy.managedPolicyArn,
-      "Attach to the principal Symantec's export uses",
-    );
   }
 }
 

@@ -89,9 +89,6 @@ export class ConnectorParameters extends Construct {
   readonly openSearchIndex: CfnParameter;
   readonly glueDatabaseName: CfnParameter;
   readonly athenaBytesScannedCutoff: CfnParameter;
-  /** Telemetry (issue 16): the stream collector's own schedule, and an existing Data Bucket export bucket. */
-  readonly streamSchedule: CfnParameter;
-  readonly eventFilesBucketName: CfnParameter;
   /** True when no existing secret ARN was given: the stack creates the secret. */
   readonly createSecret: CfnCondition;
   readonly hasAlarmEmail: CfnCondition;
@@ -215,20 +212,6 @@ export class ConnectorParameters extends Construct {
       default: STACK_DEFAULTS.athenaBytesScannedCutoff,
       minValue: 10_485_760,
       description: 'Athena workgroup limit: bytes one query may scan before it is cancelled (cost guard).',
-    });
-    this.streamSchedule = param('StreamScheduleExpression', {
-      type: 'String',
-      default: STACK_DEFAULTS.schedule,
-      allowedPattern: '^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\([^)]+\\))$',
-      constraintDescription: 'an EventBridge schedule expression: rate(5 minutes) or cron(...)',
-      description: 'How often the Event Stream collector runs (only when EventStreamId is set).',
-    });
-    this.eventFilesBucketName = param('EventFilesBucketName', {
-      type: 'String',
-      default: '',
-      allowedPattern: '^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
-      description:
-        "Existing bucket Symantec's Data Bucket export writes to; empty: the stack creates one (docs/telemetry.md has the notification and policy to set on an existing bucket).",
     });
 
     const condition = (name: string, expression: ReturnType<typeof Fn.conditionNot>) => {
