@@ -5,6 +5,9 @@ import type { Settings } from '../config/settings.ts';
 import { localCredentials } from '../credentials/local.ts';
 import { createMonitorEngine, parseMonitorsConfig } from '../monitors/index.ts';
 import { FileAlertPublisher } from '../monitors/publishers.ts';
+import { attachOcsf, incidentOcsfQuarantine, type OcsfStats } from '../ocsf/compose.ts';
+import type { LakeLocation } from '../ocsf/layout.ts';
+import { OcsfParquetWriter } from '../ocsf/parquet.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { CredentialsSource } from '../ports/credentials.ts';
 import { type Logger, MemoryMetrics, type Metrics } from '../ports/logger.ts';
@@ -40,12 +43,15 @@ export interface LocalRunOptions {
   clock?: Clock;
   onProgress?: (progress: Progress) => void;
   fetch?: typeof fetch;
+  /** Also write OCSF 1.1.0 Parquet in the Security Lake layout under `ocsf.dir` (`--ocsf`). */
+  ocsf?: LakeLocation & { dir: string };
 }
 
 export interface LocalRunResult {
   summary: RunSummary;
   outDir: string;
   alertsDir: string;
+  ocsf?: OcsfStats & { dir: string };
 }
 
 /**
@@ -73,7 +79,7 @@ export async function runLocalCollection(options: LocalRunOptions): Promise<Loca
           clock,
           saveIntervalMs: MONITOR_STATE_SAVE_MS,
         });
-  const deps = composeCollector({
+  const composed = composeCollector({
     settings: options.settings,
     credentials,
     store,
@@ -84,6 +90,19 @@ export async function runLocalCollection(options: LocalRunOptions): Promise<Loca
     ...(monitors ? { monitors, alerts: new FileAlertPublisher({ dir: alertsDir }) } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  const ocsfDir = options.ocsf ? resolve(options.ocsf.dir) : undefined;
+  const ocsf =
+    options.ocsf && ocsfDir
+      ? attachOcsf(
+          composed,
+          new OcsfParquetWriter({ ...options.ocsf, dir: ocsfDir }),
+          incidentOcsfQuarantine({
+            keepOriginal: options.settings.keepOriginal,
+            namespace: options.settings.namespace,
+          }),
+        )
+      : undefined;
+  const deps = ocsf?.deps ?? composed;
   try {
     const summary = await collect(deps, {
       settings: options.settings,
@@ -92,8 +111,14 @@ export async function runLocalCollection(options: LocalRunOptions): Promise<Loca
       ...(options.mode ? { mode: options.mode } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    return { summary, outDir, alertsDir };
+    return {
+      summary,
+      outDir,
+      alertsDir,
+      ...(ocsf && ocsfDir ? { ocsf: { ...ocsf.stats, dir: ocsfDir } } : {}),
+    };
   } finally {
-    await sink.close();
+    // The wrapped sink closes the local sink and the OCSF writer.
+    await deps.sink.close();
   }
 }

@@ -35,7 +35,15 @@ const bool = () => z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['f
 export const settingsSchema = z.object({
   apiRegion: z._default(z.enum(['us', 'eu', 'in']), 'us'),
   apiUrl: z.optional(z.string().check(z.minLength(1))),
-  tenant: z._default(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/)), 'default'),
+  tenant: z._default(
+    z.string().check(
+      z.regex(/^[A-Za-z0-9._-]{1,64}$/),
+      z.refine((t) => !['__proto__', 'constructor', 'prototype'].includes(t), {
+        message: 'reserved name (__proto__, constructor, prototype): choose another tenant name',
+      }),
+    ),
+    'default',
+  ),
   pageSize: z._default(int(1, 2000), 1000),
   includeEvents: z._default(z.union([z.boolean(), bool()]), true),
   keepOriginal: z._default(z.union([z.boolean(), bool()]), false),

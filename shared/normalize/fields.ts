@@ -9,6 +9,8 @@
  * Arrays are leaves (`string[]`); a document never holds an array of objects.
  */
 
+import { TELEMETRY_FIELDS } from './telemetry/fields.ts';
+
 /** Field value types. `timestamp` is an ISO 8601 UTC string with milliseconds (`…T21:46:10.400Z`). */
 export type FieldType = 'string' | 'long' | 'double' | 'boolean' | 'timestamp' | 'string[]' | 'long[]';
 
@@ -297,6 +299,7 @@ export const FIELDS_BY_DATASET = {
   incident: INCIDENT_FIELDS,
   event: EVENT_FIELDS,
   quarantine: QUARANTINE_FIELDS,
+  telemetry: TELEMETRY_FIELDS,
 } as const;
 
 /** Relative vendor path (as in the API record) → type, for the records of one dataset. */

@@ -16,6 +16,8 @@ export interface CheckpointState {
   cursor?: WindowCursor;
   /** ISO 8601: when the last re-read of open incidents completed. */
   lastOpenSweep?: string;
+  /** ISO 8601: start of the first run that recorded itself (the lag's origin until a watermark exists). */
+  firstRunAt?: string;
   /** ISO 8601: last successful run end. */
   lastSuccess?: string;
   /** Free-form summary of the last run, for `status`. */

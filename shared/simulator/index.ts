@@ -9,6 +9,8 @@ export {
 } from './faults.ts';
 export { generateIncidents, type IncidentRecord, isoOffset } from './generator.ts';
 export {
+  auditDelivery,
+  type DeliveryAudit,
   GroundTruth,
   type Observability,
   recordTime,

@@ -116,6 +116,8 @@ export interface RunningSimulator {
   updateIncidents(count: number): string[];
   /** The resolved behaviours of this simulator. */
   personality: Personality;
+  /** Change how often records move during a scan (0 stops it: a quiet API for catch-up runs). */
+  setScanUpdateRate(rate: number): void;
   /** Every request, in order. */
   requestLog: RequestLogEntry[];
   /** Revoke every issued token (the next data call gets 401). */
@@ -754,6 +756,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       return keys;
     },
     personality,
+    setScanUpdateRate(rate: number) {
+      personality.scanUpdateRate = resolvePersonality({
+        ...personality,
+        scanUpdateRate: rate,
+      }).scanUpdateRate;
+    },
     expireTokens() {
       tokens.clear();
     },

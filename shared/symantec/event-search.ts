@@ -121,8 +121,7 @@ export function createEventSearchClient(options: EventSearchClientOptions): Even
           q.signal,
         );
         const ok = result.status >= 200 && result.status < 300;
-        const raw = ok ? undefined : errorBodyMessage(result.text);
-        const message = raw ? redactor.redact(raw) : undefined;
+        const message = ok ? undefined : errorBodyMessage(result.text, (t) => redactor.redact(t));
         const said = message ? `: ${message}` : '';
         if (result.status === 401 && !refreshed) {
           refreshed = true;

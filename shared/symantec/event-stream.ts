@@ -199,8 +199,7 @@ export function createEventStreamClient(options: EventStreamClientOptions): Even
       if (response.status === 200 || response.status === 201) return response;
       const text = await response.text().catch(() => '');
       const result: HttpResult = { status: response.status, headers: response.headers, text };
-      const raw = errorBodyMessage(text);
-      const message = raw ? redactor.redact(raw) : undefined;
+      const message = errorBodyMessage(text, (t) => redactor.redact(t));
       const said = message ? `: ${message}` : '';
       if (response.status === 204) return response;
       if (response.status === 401 && !refreshedAfter401) {

@@ -23,7 +23,12 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RunSummary } from '../../shared/collector/collect.ts';
 import { clearSecretCache } from '../../shared/credentials/secrets-manager.ts';
-import { type RunningSimulator, startSimulator, versionKey } from '../../shared/simulator/index.ts';
+import {
+  type Personality,
+  type RunningSimulator,
+  startSimulator,
+  versionKey,
+} from '../../shared/simulator/index.ts';
 import { type DynaliteHandle, startDynalite } from './dynalite.ts';
 import { FakeClock } from './fakes.ts';
 
@@ -251,6 +256,8 @@ export interface RigOptions {
   passThrough?: boolean;
   /** The clock the run and the simulator share (default: a FakeClock at the real now). */
   clock?: FakeClock;
+  /** The API personality the simulator shows (default: the documented default behaviours). */
+  personality?: Partial<Personality>;
 }
 
 export interface Invocation {
@@ -324,6 +331,7 @@ export async function startLambdaRig(options: RigOptions = {}): Promise<LambdaRi
     clock: options.apiClockOffsetMs ? { now: () => clock.now() + (options.apiClockOffsetMs ?? 0) } : clock,
     clientId: RIG_CLIENT_ID,
     clientSecret,
+    ...(options.personality ? { personality: options.personality } : {}),
   });
   clearSecretCache();
   const secrets = mockClient(SecretsManagerClient);
@@ -475,7 +483,7 @@ function audit(sim: RunningSimulator, firehose: FirehoseDouble): Audit {
  * Incident uid and time of an incident document, from its ECS fields (`event.id`, `@timestamp`),
  * which both output shapes carry, else the vendor copies.
  */
-function incidentVersion(doc: Record<string, unknown>): { uid: unknown; time: number } {
+export function incidentVersion(doc: Record<string, unknown>): { uid: unknown; time: number } {
   const inc = (doc.symantec_edr_cloud as Record<string, Record<string, unknown>> | undefined)?.incident ?? {};
   const uid = (doc.event as Record<string, unknown> | undefined)?.id ?? inc.incident_uid;
   return { uid, time: Date.parse(String(doc['@timestamp'] ?? inc.time)) };

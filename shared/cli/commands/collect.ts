@@ -11,6 +11,8 @@ import { parseSettings } from '../../config/load.ts';
 import { SETTINGS, type SettingKey, type Settings } from '../../config/settings.ts';
 import { ConfigError } from '../../errors.ts';
 import { ConsoleLogger, type LogLevel } from '../../logging/console-logger.ts';
+import type { OcsfStats } from '../../ocsf/compose.ts';
+import { type LakeLocation, lakeLocationProblem } from '../../ocsf/layout.ts';
 import type { CheckpointStore } from '../../ports/checkpoint-store.ts';
 import { systemClock } from '../../ports/clock.ts';
 import type { CredentialsSource } from '../../ports/credentials.ts';
@@ -22,6 +24,7 @@ const EXIT = { ok: 0, failure: 1, partial: 3 } as const;
 
 const DEFAULT_OUT = './out';
 const DEFAULT_CHECKPOINT = './.ses-connector/checkpoint.json';
+const DEFAULT_OCSF_OUT = './out-ocsf';
 
 export interface CommonFlags {
   out: string;
@@ -66,7 +69,11 @@ export function addSettingOptions(cmd: Command): Command {
     )
     .option('--max-runtime <seconds>', 'stop fetching (and save progress) after this long')
     .option('--json', 'print the run summary as JSON on stdout')
-    .option('--no-progress', 'no progress bar');
+    .option('--no-progress', 'no progress bar')
+    .option('--ocsf [dir]', 'also write OCSF 1.1.0 Parquet in the Security Lake layout (docs/ocsf.md)')
+    .option('--ocsf-source-prefix <name>', 'Security Lake custom source name prefix', 'ses')
+    .option('--ocsf-region <region>', 'region= partition of the OCSF layout', 'us-east-1')
+    .option('--ocsf-account-id <id>', 'accountId= partition: the account id or the external id', 'external');
 }
 
 /** Settings from the environment, overridden by flags. */
@@ -158,8 +165,21 @@ function exitCodeFor(summary: RunSummary): number {
   return EXIT.partial;
 }
 
+/** `--ocsf [dir]` and its layout flags, checked (the source names must stay within 20 characters). */
+function ocsfLocation(flags: CommonFlags): LakeLocation & { dir: string } {
+  const dir = typeof flags.ocsf === 'string' ? flags.ocsf : DEFAULT_OCSF_OUT;
+  const location = {
+    sourcePrefix: String(flags['ocsfSourcePrefix']),
+    region: String(flags['ocsfRegion']),
+    accountId: String(flags['ocsfAccountId']),
+  };
+  const problem = lakeLocationProblem(location);
+  if (problem) throw new ConfigError(problem, { action: 'Fix the --ocsf-* flag it names' });
+  return { dir, ...location };
+}
+
 function printSummary(
-  result: { summary: RunSummary; outDir: string; alertsDir: string },
+  result: { summary: RunSummary; outDir: string; alertsDir: string; ocsf?: OcsfStats & { dir: string } },
   json: boolean,
 ): void {
   const { summary: s } = result;
@@ -168,6 +188,15 @@ function printSummary(
     return;
   }
   const out = relative(process.cwd(), result.outDir) || '.';
+  const ocsf = result.ocsf
+    ? [
+        `ocsf:   ${result.ocsf.written} OCSF records (${
+          Object.entries(result.ocsf.byClass)
+            .map(([c, n]) => `class ${c}: ${n}`)
+            .join(', ') || 'none'
+        }; ${result.ocsf.quarantined} quarantined) as Parquet under ${relative(process.cwd(), result.ocsf.dir) || '.'}/ext/`,
+      ]
+    : [];
   const lines = [
     `run ${s.status}${s.reason ? `: ${s.reason}` : ''}`,
     `  windows     ${s.windows.map((w) => `${w.start} → ${w.end}`).join(', ') || '(caught up, nothing new)'}`,
@@ -178,6 +207,7 @@ function printSummary(
       (g) => `  HISTORY GAP ${g.from} → ${g.to} (${g.seconds} s older than the API keeps)`,
     ),
     `output: ${out}/  (gzip NDJSON: ${out}/<incident|event|quarantine|alert>/year=YYYY/month=MM/day=DD/*.json.gz)`,
+    ...ocsf,
     `next:   npm run report   (renders the dashboards from ${out}/ into report.html)`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -238,6 +268,7 @@ async function collectOnce(
       owner: `cli-${hostname()}-${process.pid}`,
       logger,
       onProgress: (p) => progress.update(p),
+      ...(flags.ocsf ? { ocsf: ocsfLocation(flags) } : {}),
     });
     progress.stop();
     printSummary(result, Boolean(flags.json));

@@ -11,6 +11,17 @@ import { setKey } from './ses-copy.ts';
 
 type Obj = Record<string, unknown>;
 
+// Paths are literals of the mapping code (a bounded set): split each once.
+const PARTS = new Map<string, string[]>();
+function parts(path: string): string[] {
+  let p = PARTS.get(path);
+  if (!p) {
+    p = path.split('.');
+    PARTS.set(path, p);
+  }
+  return p;
+}
+
 export type RelatedKind = 'hosts' | 'ip' | 'user' | 'hash';
 
 export class DocBuilder {
@@ -24,16 +35,13 @@ export class DocBuilder {
 
   /** Value at a dotted path below `ses` (objects only; arrays end the walk). */
   get(path: string): unknown {
+    if (path.indexOf('.') === -1) return this.ses[path];
     let v: unknown = this.ses;
-    let start = 0;
-    for (;;) {
-      const dot = path.indexOf('.', start);
-      const key = dot === -1 ? path.slice(start) : path.slice(start, dot);
-      if (!isPlainObject(v)) return undefined;
-      v = v[key];
-      if (dot === -1) return v;
-      start = dot + 1;
+    for (const key of parts(path)) {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+      v = (v as Obj)[key];
     }
+    return v;
   }
 
   str(path: string): string | undefined {
@@ -53,10 +61,10 @@ export class DocBuilder {
   }
 
   private write(ecsPath: string, value: unknown): void {
-    const parts = ecsPath.split('.');
+    const keys = parts(ecsPath);
     let o = this.doc;
-    for (let i = 0; i < parts.length - 1; i++) {
-      const k = parts[i] as string;
+    for (let i = 0; i < keys.length - 1; i++) {
+      const k = keys[i] as string;
       let next = o[k];
       if (!isPlainObject(next)) {
         next = {};
@@ -64,7 +72,7 @@ export class DocBuilder {
       }
       o = next as Obj;
     }
-    setKey(o, parts[parts.length - 1] as string, value);
+    setKey(o, keys[keys.length - 1] as string, value);
   }
 
   /** Sets an ECS field (replacing an earlier value and its sources). Empty values are skipped. */
@@ -107,39 +115,75 @@ export class DocBuilder {
     if (!list.includes(value)) list.push(value);
   }
 
-  /** Writes `related.*` and, unless duplicates are kept, removes the ses fields copied into ECS. */
-  finish(preserveDuplicates: boolean): void {
+  /**
+   * Writes `related.*` and returns the `ses` object to emit: as built, or (duplicates removed) a
+   * copy without the vendor fields copied into ECS. Only the objects on a removed path are copied;
+   * `delete` is avoided (it turns objects into slow dictionaries for the JSON encoder).
+   */
+  finish(preserveDuplicates: boolean): Obj {
     const r: Obj = {};
-    for (const kind of ['hash', 'hosts', 'ip', 'user'] as const)
-      if (this.related[kind].length > 0) r[kind] = this.related[kind];
-    if (Object.keys(r).length > 0) this.doc['related'] = r;
-    if (preserveDuplicates) return;
-    for (const list of this.sources.values()) for (const path of list) removePath(this.ses, path);
+    let any = false;
+    for (const kind of ['hash', 'hosts', 'ip', 'user'] as const) {
+      if (this.related[kind].length > 0) {
+        r[kind] = this.related[kind];
+        any = true;
+      }
+    }
+    if (any) this.doc['related'] = r;
+    if (preserveDuplicates) return this.ses;
+    const skip: SkipTree = new Map();
+    for (const list of this.sources.values()) {
+      for (const path of list) {
+        let node = skip;
+        const keys = parts(path);
+        for (let i = 0; i < keys.length; i++) {
+          const k = keys[i] as string;
+          if (i === keys.length - 1) {
+            node.set(k, true);
+            break;
+          }
+          let next = node.get(k);
+          if (next === true) break;
+          if (next === undefined) {
+            next = new Map();
+            node.set(k, next);
+          }
+          node = next;
+        }
+      }
+    }
+    return without(this.ses, skip) ?? {};
   }
 }
 
-/** Deletes a dotted path from an object, pruning parents left empty. */
-function removePath(root: Obj, path: string): void {
-  const parts = path.split('.');
-  const chain: Obj[] = [root];
-  let o: unknown = root;
-  for (let i = 0; i < parts.length - 1; i++) {
-    o = (o as Obj)[parts[i] as string];
-    if (!isPlainObject(o)) return;
-    chain.push(o);
+type SkipTree = Map<string, SkipTree | true>;
+
+/** A copy of `o` without the paths in `skip` (parents left empty are dropped too). */
+function without(o: Obj, skip: SkipTree): Obj | undefined {
+  const out: Obj = {};
+  let empty = true;
+  for (const key in o) {
+    const s = skip.get(key);
+    let v = o[key];
+    if (s === true) continue;
+    if (s !== undefined && isPlainObject(v)) {
+      v = without(v, s);
+      if (v === undefined) continue;
+    }
+    setKey(out, key, v);
+    empty = false;
   }
-  const last = chain[chain.length - 1] as Obj;
-  if (!Object.hasOwn(last, parts[parts.length - 1] as string)) return;
-  delete last[parts[parts.length - 1] as string];
-  for (let i = chain.length - 1; i > 0; i--) {
-    const child = chain[i] as Obj;
-    if (Object.keys(child).length > 0) break;
-    delete (chain[i - 1] as Obj)[parts[i - 1] as string];
-  }
+  return empty ? undefined : out;
 }
 
 /** MAC with `-` separators, upper case (Elastic's normalisation). */
 export function formatMac(v: unknown): string | undefined {
   if (typeof v !== 'string' || v === '') return undefined;
-  return v.replace(/[:.]/g, '-').toUpperCase();
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    // ':' and '.' → '-'; a-z → A-Z (no regular expression: this runs per event).
+    out += c === 58 || c === 46 ? '-' : c >= 97 && c <= 122 ? String.fromCharCode(c - 32) : v[i];
+  }
+  return out;
 }

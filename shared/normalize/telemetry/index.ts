@@ -136,14 +136,14 @@ function normalize(
   b.set('event.dataset', TELEMETRY_DATASET);
   b.set('event.ingested', ctx.ingested);
   if (ctx.keepOriginal) b.set('event.original', isText ? (raw as string) : jsonOf(rec));
-  b.finish(ctx.preserveDuplicates);
+  const sesOut = b.finish(ctx.preserveDuplicates);
 
   const doc = b.doc;
   if (report.errors) {
     doc['error'] = { message: report.errors.join('; ') };
     (doc['event'] as Record<string, unknown>)['kind'] = 'pipeline_error';
   }
-  doc['ses'] = ses;
+  doc['ses'] = sesOut;
   doc['tags'] = TAGS.slice();
   const uuid = typeof rec['uuid'] === 'string' && rec['uuid'] !== '' ? rec['uuid'] : undefined;
   const id = telemetryDocId(uuid, rec);
