@@ -169,6 +169,18 @@ export const monitorsConfigSchema = z.strictObject({
   /** How long fired alert ids (and closed incidents) are remembered after their cause was last seen. */
   dedupRetentionDays: z._default(int(1, 3650), 35),
   rules: z.prefault(rulesSchema, {}),
+  /**
+   * Endpoint telemetry (dataset `telemetry`) through the file rules (suspicious path, Cynic,
+   * malicious file, sandbox). Off by default; events below `minSeverityId` are never evaluated, so
+   * the severity-1 bulk of the stream raises nothing.
+   */
+  telemetry: z.prefault(
+    z.strictObject({
+      enabled: z._default(z.boolean(), false),
+      minSeverityId: z._default(int(2, 6), 3),
+    }),
+    {},
+  ),
 });
 
 export type MonitorsConfig = z.infer<typeof monitorsConfigSchema>;

@@ -27,6 +27,7 @@ import {
   unresolvedIncidentAging,
 } from './rules.ts';
 import { firedKey, type MonitorState, MonitorStateStore } from './state.ts';
+import { telemetryEventView } from './telemetry-view.ts';
 import { type EventView, eventView, type IncidentView, incidentView } from './views.ts';
 
 const DAY = 86_400_000;
@@ -128,9 +129,21 @@ class Engine implements MonitorEngine {
     this.discardUncommitted();
     const incidents: IncidentView[] = [];
     const events: EventView[] = [];
+    // Telemetry reaches only the file rules, and only above the severity floor (no flooding).
+    const telemetry: EventView[] = [];
+    const tcfg = this.config.telemetry;
     const urls = new Map<string, string>();
     let namespace: string | undefined;
     for (const d of docs) {
+      if (d.dataset === 'telemetry') {
+        if (!tcfg.enabled) continue;
+        const t = telemetryEventView(d);
+        if (t && t.severityId !== undefined && t.severityId >= tcfg.minSeverityId) {
+          telemetry.push(t);
+          namespace ??= t.namespace;
+        }
+        continue;
+      }
       const i = incidentView(d);
       if (i) {
         incidents.push(i);
@@ -185,11 +198,12 @@ class Engine implements MonitorEngine {
 
     highPriorityOrSeverityIncident(ctx, incidents);
     embargoedDevice(ctx, events);
-    suspiciousPathExecution(ctx, events);
-    cynicHighRiskThreat(ctx, events);
-    highSeverityMaliciousFile(ctx, events);
+    const fileEvents = telemetry.length > 0 ? [...events, ...telemetry] : events;
+    suspiciousPathExecution(ctx, fileEvents);
+    cynicHighRiskThreat(ctx, fileEvents);
+    highSeverityMaliciousFile(ctx, fileEvents);
     embargoedLocation(ctx, events);
-    sandboxMaliciousFile(ctx, events);
+    sandboxMaliciousFile(ctx, fileEvents);
     impactedDevicesSpike(ctx, events);
     unresolvedIncidentAging(ctx, incidents);
 

@@ -4,6 +4,7 @@
  * Regenerate: `npx tsx shared/normalize/docs.ts > docs/mapping.md`.
  */
 import { EVENT_FIELDS, type FieldSpec, INCIDENT_FIELDS, QUARANTINE_FIELDS } from './fields.ts';
+import { TELEMETRY_FIELDS } from './telemetry/fields.ts';
 
 function table(fields: readonly FieldSpec[]): string {
   const rows = fields.map(
@@ -88,6 +89,52 @@ ${table(EVENT_FIELDS)}
 ## Quarantine documents (\`symantec_edr_cloud.quarantine\`)
 
 ${table(QUARANTINE_FIELDS)}
+
+## Telemetry documents (\`symantec_endpoint_security.event\`, dataset \`telemetry\`)
+
+Endpoint telemetry from the Event Stream API, the Data Bucket export and Event Search goes through
+\`normalizeTelemetry\` / \`normalizeTelemetryLine\` (\`shared/normalize/telemetry/\`): one document per
+event, written under \`telemetry/year=…/month=…/day=…/\` (partitioned by \`@timestamp\`). It follows
+Elastic's \`symantec_endpoint_security\` **event** pipeline, so Elastic content reads it: dataset
+\`symantec_endpoint_security.event\`, ECS 8.11 fields, and the whole raw event in the vendor
+namespace \`ses.*\` (every field kept; catalogued ones converted to Elastic's types: ids and enums
+to keyword strings, counters to longs, dates to ISO UTC, IPs validated; \`*_value\` labels and
+\`category_name\` added; nulls, \`""\`, empty objects and arrays removed). Conformance:
+test/unit/normalize/telemetry/conformance.test.ts runs Elastic's own ses-event pipeline fixtures
+with the options they were made with (\`keepOriginal\`, \`preserveDuplicateCustomFields\`).
+
+- Categories (one file each): System Activity (5: 8000 session, 8001 process with
+  \`event.type\` info/start/end, 8002 process, 8003 file, 8005/8006 registry, 8007 network
+  connection, 8009 driver, 8011 email, 8015 Windows event log → \`winlog.*\`, 8016 configuration),
+  Security (1: 8026 session, 8027 process detection, 8030 driver, 8031 file / sandbox detection,
+  8032/8033 registry, 8040 network, 8075-8078 incident records and associations with their
+  \`incident_uid\`/\`ref_uid\` kept in \`ses.*\`), and the others (2, 3, 4, 6). An unknown type_id
+  or category gets the common mapping (and every present object for unknown categories): never
+  dropped.
+- \`@timestamp\` = \`time\` (ISO with or without millis, or epoch ms as on \`incident_db\` records);
+  without \`time\`, \`log_time\`, \`device_time\`, then the ingest time. \`ses.log_time\` is kept.
+- Duplicates: by default (Elastic's default) a \`ses.*\` field copied into an ECS field of the same
+  document is removed; \`preserveDuplicateCustomFields\` keeps it. A vendor field whose ECS copy
+  was overwritten by a later object (e.g. \`actor.cmd_line\` under \`process.cmd_line\`) is kept.
+- Id: SHA-256 hex of \`telemetry\\n<uuid>\` (the same event from the stream, the bucket and search
+  is one document); without \`uuid\`, of \`telemetry\\n#<canonical JSON>\`.
+- Quarantine (source \`telemetry\`, with \`symantec_edr_cloud.quarantine.origin\` = the file key and
+  line, or the stream cursor, passed as \`origin\`): a line that is not JSON, a value that is not an
+  object, a \`time\` that is not a date. An unconvertible value (e.g. an invalid IP) does not
+  quarantine: the document is kept with \`error.message\` and \`event.kind: pipeline_error\`.
+- Deliberate additions to Elastic (none replaces an Elastic value): \`process.name\`,
+  \`process.executable\`, \`process.hash.sha256\` (the target process, else the actor),
+  \`process.parent.*\` (the actor when there is a target process), \`network.transport\` and
+  \`network.iana_number\` from \`protocol_id\`, \`event.dataset\`, \`event.ingested\`,
+  \`data_stream.*\`, \`symantec_edr_cloud.doc_id\`. One deviation: for types whose target is a
+  file or process object (8001, 8003, 8027, 8031, ...), the actor's file is not copied to \`file.*\`
+  (Elastic copies it, then overwrites it from the target; with the target missing that would name
+  the actor's binary as the file).
+
+Columns (Glue table \`telemetry\`, DuckDB, OpenSearch mappings); documents hold more \`ses.*\` fields
+than these (Elastic's list has ~2 000 leaves), kept in the files and in \`_source\`:
+
+${table(TELEMETRY_FIELDS)}
 `;
 }
 

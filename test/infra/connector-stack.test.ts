@@ -376,7 +376,7 @@ describe('Stack: inventory', () => {
       'AWS::Events::EventBus': 1,
       'AWS::Events::Rule': 1,
       'AWS::Glue::Database': 1,
-      'AWS::Glue::Table': 3,
+      'AWS::Glue::Table': 4, // incident, event, quarantine, telemetry
       'AWS::IAM::Policy': 3,
       'AWS::IAM::Role': 2,
       'AWS::KMS::Key': 2,

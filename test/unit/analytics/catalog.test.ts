@@ -5,12 +5,13 @@ import { loadCatalog, parameterValues, parseQueryFile } from '../../../analytics
 describe('Module: analytics query catalogue', () => {
   const catalog = loadCatalog();
 
-  it('lists the two latest views first, then the dashboard queries', () => {
-    expect(catalog.slice(0, 2).map((d) => [d.name, d.kind])).toEqual([
+  it('lists the three latest views first, then the dashboard and hunting queries', () => {
+    expect(catalog.slice(0, 3).map((d) => [d.name, d.kind])).toEqual([
       ['event_latest', 'view'],
       ['incident_latest', 'view'],
+      ['telemetry_latest', 'view'],
     ]);
-    expect(catalog.slice(2).every((d) => d.kind === 'query')).toBe(true);
+    expect(catalog.slice(3).every((d) => d.kind === 'query')).toBe(true);
   });
 
   it('covers the three Sumo sample queries and both dashboards', () => {
