@@ -11,7 +11,6 @@ import { Monitoring } from './constructs/monitoring.ts';
 import { ConnectorParameters } from './constructs/parameters.ts';
 import { Query } from './constructs/query.ts';
 import { SecurityLakeOutput } from './constructs/security-lake.ts';
-import { SecurityLakeRegistration } from './constructs/security-lake-registration.ts';
 
 /** Props of {@link ConnectorStack}. */
 export interface ConnectorStackProps extends StackProps {
@@ -119,8 +118,9 @@ export class ConnectorStack extends Stack {
     });
 
     // OCSF 1.1.0 Parquet for Amazon Security Lake (issue 15): only when OcsfOutput=true.
-    this.securityLake = new SecurityLakeOutput(this, 'SecurityLake', { databaseName: p.glueDatabaseName.valueAsString });
-    new SecurityLakeRegistration(this, 'SecurityLakeRegistration', { output: this.securityLake });
+    this.securityLake = new SecurityLakeOutput(this, 'SecurityLake', {
+      databaseName: p.glueDatabaseName.valueAsString,
+    });
 
     this.collector = new CollectorFunction(this, 'Collector', {
       schedule: events.Schedule.expression(p.schedule.valueAsString),

@@ -44,7 +44,8 @@ export class SecurityLakeOutput extends Construct {
   constructor(scope: Construct, id: string, props: SecurityLakeOutputProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const param = (name: string, p: ConstructorParameters<typeof CfnParameter>[2]) => new CfnParameter(stack, name, p);
+    const param = (name: string, p: ConstructorParameters<typeof CfnParameter>[2]) =>
+      new CfnParameter(stack, name, p);
     const output = param('OcsfOutput', {
       type: 'String',
       default: 'false',
@@ -55,7 +56,8 @@ export class SecurityLakeOutput extends Construct {
       type: 'String',
       default: '',
       allowedPattern: '^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
-      description: 'The Security Lake bucket (aws-security-data-lake-<region>-<id>); required when OcsfOutput=true',
+      description:
+        'The Security Lake bucket (aws-security-data-lake-<region>-<id>); required when OcsfOutput=true',
     });
     this.sourcePrefix = param('OcsfSourcePrefix', {
       type: 'String',
@@ -76,7 +78,9 @@ export class SecurityLakeOutput extends Construct {
       maxValue: 900,
       description: 'Firehose buffering of the OCSF streams (Security Lake wants objects every 5-15 minutes)',
     });
-    this.enabled = new CfnCondition(stack, 'OcsfEnabled', { expression: Fn.conditionEquals(output.valueAsString, 'true') });
+    this.enabled = new CfnCondition(stack, 'OcsfEnabled', {
+      expression: Fn.conditionEquals(output.valueAsString, 'true'),
+    });
     const useAccount = new CfnCondition(stack, 'OcsfAccountIsThisAccount', {
       expression: Fn.conditionEquals(account.valueAsString, ''),
     });
@@ -84,7 +88,10 @@ export class SecurityLakeOutput extends Construct {
     const bucketArn = `arn:${Aws.PARTITION}:s3:::${bucketName.valueAsString}`;
     const prefix = this.sourcePrefix.valueAsString;
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     (logGroup.node.defaultChild as logs.CfnLogGroup).cfnOptions.condition = this.enabled;
 
     this.role = new iam.Role(this, 'FirehoseRole', {
@@ -114,11 +121,16 @@ export class SecurityLakeOutput extends Construct {
             `arn:${Aws.PARTITION}:glue:${Aws.REGION}:${Aws.ACCOUNT_ID}:catalog`,
             `arn:${Aws.PARTITION}:glue:${Aws.REGION}:${Aws.ACCOUNT_ID}:database/${props.databaseName}`,
             ...OCSF_CLASSES.map(
-              (c) => `arn:${Aws.PARTITION}:glue:${Aws.REGION}:${Aws.ACCOUNT_ID}:table/${props.databaseName}/${ocsfTableName(c)}`,
+              (c) =>
+                `arn:${Aws.PARTITION}:glue:${Aws.REGION}:${Aws.ACCOUNT_ID}:table/${props.databaseName}/${ocsfTableName(c)}`,
             ),
           ],
         }),
-        new iam.PolicyStatement({ sid: 'DeliveryErrorLogs', actions: ['logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+        new iam.PolicyStatement({
+          sid: 'DeliveryErrorLogs',
+          actions: ['logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
       ],
     });
     (policy.node.defaultChild as iam.CfnPolicy).cfnOptions.condition = this.enabled;
@@ -145,7 +157,9 @@ export class SecurityLakeOutput extends Construct {
             location: `s3://${bucketName.valueAsString}/ext/${prefix}-${cls.short}/region=${Aws.REGION}/accountId=${this.accountId}/`,
             inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
             outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-            serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+            serdeInfo: {
+              serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+            },
           },
         },
       });
@@ -194,7 +208,11 @@ export class SecurityLakeOutput extends Construct {
               versionId: 'LATEST',
             },
           },
-          cloudWatchLoggingOptions: { enabled: true, logGroupName: logGroup.logGroupName, logStreamName: logStream.logStreamName },
+          cloudWatchLoggingOptions: {
+            enabled: true,
+            logGroupName: logGroup.logGroupName,
+            logStreamName: logStream.logStreamName,
+          },
         },
       });
       stream.cfnOptions.condition = this.enabled;
