@@ -2,7 +2,7 @@
  * Local analytics: the Athena SQL of `analytics/sql/` run in-process by DuckDB over the connector's
  * output folder (`<out>/<dataset>/year=YYYY/month=MM/day=DD/*.json.gz`, gzip NDJSON).
  *
- * Base tables `incident`, `event`, `quarantine` (the Glue table names) are created with an explicit
+ * Base tables `incident`, `event`, `quarantine`, `telemetry` (the Glue table names) are created with an explicit
  * schema derived from `shared/normalize/fields.ts`, so a field absent from the data is NULL rather
  * than a binder error, exactly as in Athena over the Glue table. Timestamps are VARCHAR (ISO 8601
  * text), as in the Glue tables.
@@ -22,7 +22,7 @@ import { type Filters, loadCatalog, parameterValues, type QueryDefinition } from
 export type Row = Record<string, string | number | boolean | null | unknown[] | Record<string, unknown>>;
 
 /** Datasets read into base tables (alerts are not part of the dashboards). */
-export const TABLE_DATASETS = ['incident', 'event', 'quarantine'] as const;
+export const TABLE_DATASETS = ['incident', 'event', 'quarantine', 'telemetry'] as const;
 
 /** Hive partition columns of the output layout, present in Glue as partition keys too. */
 const PARTITION_COLUMNS = ['year', 'month', 'day'];
@@ -146,7 +146,7 @@ export async function openAnalytics(options: {
     );
     // Trino's element_at(array, i): NULL past the end (DuckDB's own element_at is for maps only).
     await exec('CREATE OR REPLACE MACRO element_at(l, i) AS list_extract(l, i)');
-    const loaded = { incident: 0, event: 0, quarantine: 0 };
+    const loaded = { incident: 0, event: 0, quarantine: 0, telemetry: 0 };
     for (const dataset of TABLE_DATASETS) {
       loaded[dataset] = await createTable(exec, out, dataset);
     }

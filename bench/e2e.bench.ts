@@ -1,89 +1,204 @@
 /**
- * End-to-end throughput: simulator → client → normalize → local sink, with the file checkpoint, as
- * `npm start` runs it but without the detection rules (`--no-monitors`): they have their own cost, whose
- * state grows with the alerts they remember (docs/performance.md); BENCH_E2E_MONITORS=1 includes them. The simulator runs in its own process so the figures (and peak RSS) are
- * the collector's alone. Prints one JSON line per size:
- * {"bench":"e2e","incidents":N,"records":R,"incidents_per_s":...,"peak_rss_mb":...}
- * `incidents` counts incident documents delivered (creations and updates), `records` adds events.
+ * The collector end to end, events included, measured alone: a stand-in API in its own process serves
+ * pre-serialized pages (bench/standin.ts), the collector runs in another (bench/collector-worker.ts:
+ * its CPU time, wall time, peak RSS), and a third measures the floor on the same bytes
+ * (bench/floor-worker.ts: JSON.parse of the bodies → JSON.stringify of our documents → gzip).
+ *
+ * JSON lines:
+ * - `e2e` per sink and size: `ratio_to_floor` = floor CPU seconds / collector CPU seconds (local sink:
+ *   floor with gzip; Firehose: without compression, while the collector pays the SDK's request
+ *   serialization on a loopback PutRecordBatch endpoint). `firehose-single` is one document per record
+ *   (as before aggregation), `firehose` packs them.
+ * - `e2e_rss`: peak RSS of the collector at the smallest and largest size (local sink).
+ * - `cost`: dollars per million incident versions and per million events, with and without aggregation,
+ *   from the Firehose runs' figures (bench/cost.ts has the dated prices).
+ *
+ * BENCH_E2E_SIZES (default 50000,500000) sets the incident versions per local run; the Firehose runs
+ * use the first size.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { runLocalCollection } from '../shared/collector/local.ts';
-import { parseSettings } from '../shared/config/load.ts';
-import { silentLogger } from '../shared/ports/logger.ts';
+import { fileURLToPath } from 'node:url';
+import { perMillion, type RunFigures, runCost } from './cost.ts';
 
-const sizes = (process.env.BENCH_E2E_SIZES ?? '10000,200000').split(',').map(Number);
+const here = fileURLToPath(new URL('.', import.meta.url));
+const sizes = (process.env.BENCH_E2E_SIZES ?? '50000,500000').split(',').map(Number);
+const TEMPLATE_PAGES = Number(process.env.BENCH_E2E_TEMPLATE_PAGES ?? 8);
+const LAMBDA_MEMORY_MB = 1024; // infra/lib/constructs/collector-function.ts
+const BUFFER_BYTES = 64 * 1024 ** 2; // the stack's default Firehose buffer (64 MiB)
 
-async function startSimulatorProcess(
-  incidents: number,
-): Promise<{ child: ChildProcess; url: string; id: string; secret: string }> {
-  const child = spawn(
-    process.execPath,
-    // A 200k-incident data set (with its serialized pages cached) outgrows node's default heap.
-    [
-      '--max-old-space-size=12288',
-      'bin/ses-connector.js',
-      'simulator',
-      '--port',
-      '0',
-      '--seed',
-      '3',
-      '--incidents',
-      String(incidents),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const rl = createInterface({ input: child.stdout! });
-  const first = await new Promise<string>((resolve) => rl.once('line', resolve));
-  const info = JSON.parse(first) as { url: string; client_id: string; client_secret: string };
-  return { child, url: info.url, id: info.client_id, secret: info.client_secret };
+interface Standin {
+  child: ChildProcess;
+  api: string;
+  firehose: string;
+  versions: number;
 }
 
-for (const size of sizes) {
-  const sim = await startSimulatorProcess(size);
+function node(args: string[], stdio: 'pipe' | 'inherit' = 'pipe'): ChildProcess {
+  return spawn(process.execPath, ['--max-old-space-size=4096', '--expose-gc', '--import', 'tsx', ...args], {
+    stdio: ['ignore', 'pipe', stdio === 'pipe' ? 'inherit' : 'inherit'],
+  });
+}
+
+async function firstLine(child: ChildProcess): Promise<string> {
+  const rl = createInterface({ input: child.stdout! });
+  return new Promise<string>((resolve, reject) => {
+    rl.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`process exited with code ${code} before printing`)));
+  });
+}
+
+async function startStandin(versions: number, pageFile: string): Promise<Standin> {
+  const child = node([join(here, 'standin.ts'), String(versions), String(TEMPLATE_PAGES), pageFile]);
+  const info = JSON.parse(await firstLine(child)) as { api: string; firehose: string; versions: number };
+  return { child, ...info };
+}
+
+async function runJson<T>(args: string[]): Promise<T> {
+  const child = node(args);
+  const line = await firstLine(child);
+  await new Promise((r) => child.once('exit', r));
+  return JSON.parse(line) as T;
+}
+
+interface WorkerResult {
+  cpu_s: number;
+  wall_s: number;
+  peak_rss_mb: number;
+  incidents: number;
+  events: number;
+  pages: number;
+  checkpoint_writes: number;
+  checkpoint_write_bytes: number;
+  firehose?: { calls: number; records: number; documents: number; bytes: number; billedBytes: number };
+}
+interface Floor {
+  parse_s: number;
+  stringify_s: number;
+  gzip_s: number;
+  floor_local_s: number;
+  floor_firehose_s: number;
+  input_bytes: number;
+  gzip_bytes: number;
+  datasets: Record<string, { docs: number; bytes: number; billed_single: number }>;
+}
+
+const round = (n: number, d = 3) => Number(n.toFixed(d));
+const rss: Record<number, number> = {};
+const firehoseRuns: Record<string, { w: WorkerResult; floor: Floor }> = {};
+
+for (const [i, size] of sizes.entries()) {
   const dir = mkdtempSync(join(tmpdir(), 'ses-bench-e2e-'));
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
+  const pageFile = join(dir, 'pages.ndjson');
+  const standin = await startStandin(size, pageFile);
   try {
-    const started = performance.now();
-    const { summary } = await runLocalCollection({
-      settings: parseSettings({ apiUrl: sim.url, openSweepMinutes: 0 }),
-      credentials: {
-        description: 'bench',
-        get: async () => ({ clientId: sim.id, clientSecret: sim.secret }),
-      },
-      outDir: join(dir, 'out'),
-      checkpointFile: join(dir, 'checkpoint.json'),
-      logger: silentLogger,
-      monitors: process.env.BENCH_E2E_MONITORS === '1',
-      onProgress: () => {
-        peak = Math.max(peak, process.memoryUsage().rss);
-      },
-    });
-    const seconds = (performance.now() - started) / 1000;
-    if (summary.status !== 'complete') throw new Error(`run ${summary.status}: ${summary.reason}`);
-    process.stdout.write(
-      `${JSON.stringify({
-        bench: 'e2e',
-        monitors: process.env.BENCH_E2E_MONITORS === '1',
-        incidents: summary.incidents,
-        generated_incidents: size,
-        records: summary.incidents + summary.events,
-        pages: summary.pages,
-        seconds: Number(seconds.toFixed(2)),
-        incidents_per_s: Math.round(summary.incidents / seconds),
-        records_per_s: Math.round((summary.incidents + summary.events) / seconds),
-        peak_rss_mb: Math.round(peak / 1048576),
-      })}\n`,
-    );
+    const floor = await runJson<Floor>([join(here, 'floor-worker.ts'), pageFile, String(standin.versions)]);
+    const modes = i === 0 ? ['local', 'firehose', 'firehose-single'] : ['local'];
+    for (const mode of modes) {
+      const runDir = mkdtempSync(join(dir, `${mode}-`));
+      const w = await runJson<WorkerResult>([
+        join(here, 'collector-worker.ts'),
+        standin.api,
+        mode,
+        runDir,
+        standin.firehose,
+      ]);
+      rmSync(runDir, { recursive: true, force: true });
+      if (w.incidents !== standin.versions) {
+        throw new Error(`${mode}: delivered ${w.incidents} incident versions of ${standin.versions}`);
+      }
+      const floorS = mode === 'local' ? floor.floor_local_s : floor.floor_firehose_s;
+      if (mode === 'local') rss[size] = w.peak_rss_mb;
+      else firehoseRuns[mode] = { w, floor };
+      process.stdout.write(
+        `${JSON.stringify({
+          bench: 'e2e',
+          sink: mode,
+          incident_versions: w.incidents,
+          events: w.events,
+          pages: w.pages,
+          collector_cpu_s: round(w.cpu_s, 2),
+          collector_wall_s: round(w.wall_s, 2),
+          versions_per_cpu_s: Math.round(w.incidents / w.cpu_s),
+          records_per_cpu_s: Math.round((w.incidents + w.events) / w.cpu_s),
+          peak_rss_mb: w.peak_rss_mb,
+          floor_s: round(floorS, 2),
+          floor_parse_s: round(floor.parse_s, 2),
+          floor_stringify_s: round(floor.stringify_s, 2),
+          ...(mode === 'local' ? { floor_gzip_s: round(floor.gzip_s, 2) } : {}),
+          ratio_to_floor: round(floorS / w.cpu_s),
+          ...(w.firehose
+            ? {
+                put_record_batch_calls: w.firehose.calls,
+                calls_per_10k_versions: round((w.firehose.calls * 10_000) / w.incidents, 1),
+                firehose_records: w.firehose.records,
+                bytes_sent: w.firehose.bytes,
+                billed_bytes: w.firehose.billedBytes,
+                billed_to_sent: round(w.firehose.billedBytes / w.firehose.bytes),
+              }
+            : {}),
+        })}\n`,
+      );
+    }
   } finally {
-    clearInterval(sampler);
-    sim.child.kill('SIGTERM');
+    standin.child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+if (sizes.length > 1) {
+  const small = sizes[0]!;
+  const large = sizes[sizes.length - 1]!;
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'e2e_rss',
+      sink: 'local',
+      [`peak_rss_mb_${small}`]: rss[small],
+      [`peak_rss_mb_${large}`]: rss[large],
+      growth: round(rss[large]! / rss[small]! - 1),
+    })}\n`,
+  );
+}
+
+for (const [mode, { w, floor }] of Object.entries(firehoseRuns)) {
+  const f = w.firehose!;
+  const figures: RunFigures = {
+    versions: w.incidents,
+    events: w.events,
+    bytes: f.bytes,
+    billedBytes: f.billedBytes,
+    calls: f.calls,
+    wallSeconds: w.wall_s,
+    lambdaMemoryMB: LAMBDA_MEMORY_MB,
+    checkpointWrites: w.checkpoint_writes,
+    writeUnitsPerWrite: Math.max(
+      1,
+      Math.ceil(w.checkpoint_write_bytes / Math.max(1, w.checkpoint_writes) / 1024),
+    ),
+    // One object per full buffer, and at least one per partition (dataset × day) the data touches.
+    objects: Math.ceil(f.bytes / BUFFER_BYTES) + Object.keys(floor.datasets).length * 2,
+    storedBytes: floor.gzip_bytes,
+  };
+  const cost = runCost(figures);
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'cost',
+      aggregation: mode === 'firehose',
+      prices_as_of: (await import('./cost.ts')).PRICES.asOf,
+      incident_versions: w.incidents,
+      events: w.events,
+      bytes_sent: f.bytes,
+      billed_bytes: f.billedBytes,
+      billed_5kb_units: Math.round(f.billedBytes / 5120),
+      put_record_batch_calls: f.calls,
+      lambda_gb_s: round((w.wall_s * LAMBDA_MEMORY_MB) / 1024, 2),
+      dynamodb_writes: figures.checkpointWrites * figures.writeUnitsPerWrite,
+      s3_objects: figures.objects,
+      usd_per_million_versions: perMillion(cost, w.incidents),
+      usd_per_million_events: perMillion(cost, w.events),
+    })}\n`,
+  );
 }

@@ -4,7 +4,15 @@
  */
 import type { HistoryGap } from '../shared/collector/window.ts';
 import type { Fault } from '../shared/simulator/faults.ts';
-import { type FaultKind, generateIncidents } from '../shared/simulator/index.ts';
+import {
+  auditDelivery,
+  describePersonality,
+  type FaultKind,
+  generateIncidents,
+  type Personality,
+  resolvePersonality,
+  type VersionTruth,
+} from '../shared/simulator/index.ts';
 import { Prng } from '../shared/simulator/prng.ts';
 import {
   checkpointRegressions,
@@ -12,6 +20,7 @@ import {
   type LambdaRig,
   startLambdaRig,
 } from '../test/helpers/lambda-rig.ts';
+import { MovingClock } from '../test/helpers/moving-clock.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * MINUTE * 60;
@@ -48,16 +57,22 @@ export interface SoakOptions {
    */
   pauseAfter?: number;
   passThrough?: boolean;
+  /** API personality (default: the documented defaults); see shared/simulator/personality.ts. */
+  personality?: Partial<Personality>;
 }
 
 export interface SoakResult {
   bench: 'soak';
+  /** The personality in `parsePersonality` form. */
+  personality: string;
   seed: number;
   runs: number;
   faults: Record<string, number>;
   generated: number;
   delivered: number;
   lost: number;
+  /** Versions the API never let any poll observe (latest-only: overwritten in between); not loss. */
+  unobservable: number;
   history_gap: number;
   duplicates: number;
   quarantined: number;
@@ -70,6 +85,8 @@ export interface SoakResult {
   /** Details for assertions and the leak scan (not printed). */
   detail: {
     lostKeys: string[];
+    /** The lost versions in full (type, state, whether the soak wrote them), for failure notes. */
+    lostVersions: VersionTruth[];
     /** Versions served corrupted that no quarantine document stands for (must be empty). */
     unquarantined: string[];
     regressionText: string[];
@@ -92,7 +109,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const runs = options.runs;
   const rate = options.faultRate ?? 0.5;
   const soakHours = (runs * RUN_EVERY) / (60 * MINUTE);
+  const personality = resolvePersonality(options.personality);
   const rig = await startLambdaRig({
+    personality,
+    ...(personality.clockRate > 0 ? { clock: new MovingClock(Date.now(), personality.clockRate) } : {}),
     seed: options.seed,
     incidents: options.incidents ?? 400,
     spanHours: 6,
@@ -130,6 +150,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
   for (let i = 1; i <= runs; i++) {
     clock.advance(RUN_EVERY);
+    // Analysts move incidents forward between runs (personality).
+    sim.updateIncidents(personality.betweenRunUpdates);
     // A new container now and then (cold start: fresh wiring, empty dedup memory and token cache).
     if (prng.chance(0.2)) container = rig.container();
     // Runs 2..15 each force one kind in turn, so every kind occurs; random faults come on top.
@@ -182,15 +204,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       );
     }
   }
-  // Catch up without faults, as the next quiet runs would.
+  // Catch up without faults and with nothing changing any more, as the next quiet runs would: until a
+  // run is complete and a re-read of open incidents has run since the API went quiet.
   sim.faults.clear();
+  sim.setScanUpdateRate(0);
   firehose.plan.length = 0;
   let caughtUp = false;
-  for (let i = 0; i < 40 && !caughtUp; i++) {
+  let reread = false;
+  for (let i = 0; i < 40 && !(caughtUp && reread); i++) {
     clock.advance(RUN_EVERY);
     const o = await rig.invoke(container);
     gaps.push(...(o.summary?.historyGaps ?? []));
     caughtUp = o.summary?.status === 'complete';
+    reread ||= o.summary?.openSweep === 'done';
   }
   for (const a of sim.faults.applied) {
     const kind = a.fault.kind;
@@ -205,6 +231,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const result = evaluate(rig, gaps);
   return {
     bench: 'soak',
+    personality: describePersonality(personality),
     seed: options.seed,
     runs: rig.invocations.length,
     faults,
@@ -214,6 +241,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     partial_runs: rig.invocations.filter((o) => o.summary?.status === 'partial').length,
     detail: {
       lostKeys: result.lostKeys,
+      lostVersions: result.lostVersions,
       unquarantined: result.unquarantined,
       regressionText: result.regressions,
       gaps,
@@ -252,6 +280,7 @@ export function evaluate(
     | 'generated'
     | 'delivered'
     | 'lost'
+    | 'unobservable'
     | 'history_gap'
     | 'duplicates'
     | 'quarantined'
@@ -260,6 +289,7 @@ export function evaluate(
     | 'events_lost'
   >;
   lostKeys: string[];
+  lostVersions: VersionTruth[];
   unquarantined: string[];
   regressions: string[];
 } {
@@ -268,29 +298,20 @@ export function evaluate(
   const last = recorded.at(-1);
   const upTo = last?.watermark ? Date.parse(last.watermark) : Number.NEGATIVE_INFINITY;
   const inGap = (t: number) => gaps.some((g) => t >= Date.parse(g.from) && t <= Date.parse(g.to));
-  let generated = 0;
-  let delivered = 0;
-  let gap = 0;
+  // Delivered / quarantined (served corrupted on purpose) / in a reported gap / unobservable under the
+  // personality / lost: one bucket per version, from the simulator's ground truth.
+  const audit = auditDelivery(rig.sim.groundTruth, a.deliveredVersions, {
+    upTo,
+    inGap,
+    quarantined: a.quarantinedVersions,
+  });
   let eventsGenerated = 0;
   let eventsLost = 0;
-  const lostKeys: string[] = [];
   for (const v of rig.sim.groundTruth.versions) {
-    if (v.time > upTo) continue;
-    if (a.deliveredVersions.has(v.key)) {
-      generated++;
-      delivered++;
-      for (const uuid of v.eventUuids) {
-        eventsGenerated++;
-        if (!a.deliveredEvents.has(`${v.incident_uid}\n${uuid}`)) eventsLost++;
-      }
-    } else if (inGap(v.time)) {
-      gap++;
-    } else if (a.quarantinedVersions.has(v.key)) {
-      // Served corrupted on purpose: it arrived as a quarantine document, which is not loss.
-      generated++;
-    } else {
-      generated++;
-      lostKeys.push(v.key);
+    if (v.time > upTo || !a.deliveredVersions.has(v.key)) continue;
+    for (const uuid of v.eventUuids) {
+      eventsGenerated++;
+      if (!a.deliveredEvents.has(`${v.incident_uid}\n${uuid}`)) eventsLost++;
     }
   }
   const regressions = checkpointRegressions(recorded);
@@ -298,17 +319,19 @@ export function evaluate(
   const unquarantined = [...corrupted].filter((k) => !a.quarantinedVersions.has(k));
   return {
     figures: {
-      generated,
-      delivered,
-      lost: lostKeys.length,
-      history_gap: gap,
+      generated: audit.considered - audit.inGap,
+      delivered: audit.delivered,
+      lost: audit.lost.length,
+      unobservable: audit.unobservable.length,
+      history_gap: audit.inGap,
       duplicates: a.duplicates,
       quarantined: a.quarantineDocs.length,
       regressions: regressions.length,
       events_generated: eventsGenerated,
       events_lost: eventsLost,
     },
-    lostKeys,
+    lostKeys: audit.lost.map((v) => v.key),
+    lostVersions: audit.lost,
     unquarantined,
     regressions,
   };

@@ -54,8 +54,12 @@ function wire(source: NodeJS.ProcessEnv, clock: Clock): Wiring {
     credentials: new SecretsManagerCredentials({ secretId: env.SECRET_ARN }),
     store: new DynamoDbCheckpointStore({ tableName: env.CHECKPOINT_TABLE }),
     // The sink lives as long as the container: it logs through the module-level Powertools logger.
+    // The first stream (S3) de-aggregates, so it gets records of many documents; OpenSearch does not.
     sink: new TeeSink(
-      streams.map((streamName) => new FirehoseSink({ streamName, clock, logger: containerLogger })),
+      streams.map(
+        (streamName, i) =>
+          new FirehoseSink({ streamName, clock, logger: containerLogger, aggregate: i === 0 }),
+      ),
     ),
     monitorsConfig: loadMonitorsConfig({ env: source }),
     // SNS and/or EventBridge; with both, MultiAlertPublisher delivers to each even if one fails.

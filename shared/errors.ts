@@ -18,7 +18,9 @@ export type ErrorKind =
   | 'invalid_response'
   | 'sink'
   | 'checkpoint_conflict'
-  | 'lease_held';
+  | 'lease_held'
+  /** Event Stream: the cursor is older than the API keeps (410); the events in between are gone. */
+  | 'cursor_expired';
 
 /** Kinds that no retry can fix: the user must change a setting or a credential. */
 export const FATAL_KINDS: ReadonlySet<ErrorKind> = new Set([

@@ -17,9 +17,20 @@ export function checkExpectedVersion(expectedVersion: number): void {
   }
 }
 
+/**
+ * Names a tenant cannot have: the file store keys an object by tenant, and `__proto__` there reads and
+ * writes the object's prototype (nothing saved, no lease, no error).
+ */
+export const RESERVED_TENANTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Tenant names become key parts (`checkpoint#<tenant>`), so `#` would make keys ambiguous. */
 export function checkTenant(tenant: string): void {
   if (!tenant || tenant.includes('#')) {
     throw new RangeError(`tenant must be a non-empty string without '#', got ${JSON.stringify(tenant)}`);
+  }
+  if (RESERVED_TENANTS.has(tenant)) {
+    throw new RangeError(
+      `tenant ${JSON.stringify(tenant)} is a reserved name (${[...RESERVED_TENANTS].join(', ')}); choose another SES_TENANT / --tenant`,
+    );
   }
 }

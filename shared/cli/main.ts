@@ -5,6 +5,7 @@ import { registerBackfill, registerRun, registerStatus } from './commands/collec
 import { registerNormalize } from './commands/normalize.ts';
 import { registerReport } from './commands/report.ts';
 import { registerSimulator } from './commands/simulator.ts';
+import { registerIngest, registerStream } from './commands/telemetry.ts';
 
 /** Exit codes: a contract for scripts and schedulers. */
 export const ExitCode = {
@@ -29,6 +30,8 @@ export function buildProgram(): Command {
   registerSimulator(program);
   registerNormalize(program);
   registerReport(program);
+  registerStream(program);
+  registerIngest(program);
   return program;
 }
 

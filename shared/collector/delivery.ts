@@ -111,13 +111,16 @@ export class Delivery {
     // Remembered only once the sink has them: a failed write must not make the retry look like a dupe.
     for (const doc of docs) this.remember(doc.id);
     if (monitors && docs.length > 0) {
-      const fired = await monitors.evaluate(docs);
+      const { alerts: fired, commit } = await monitors.evaluate(docs);
       if (fired.length > 0) {
         await sink.write(fired.map((a) => a.doc));
         await alerts?.publish(fired);
         c.alerts = fired.length;
         metrics.add(MetricNames.alerts, fired.length);
       }
+      // Only now are the alerts fired: if the write or the publish threw, the state does not know them
+      // and the re-delivered batch raises them again.
+      await commit();
     }
     this.count(c);
     return c;

@@ -3,7 +3,7 @@ import type { Settings } from '../config/settings.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { IncidentSource } from '../ports/incident-source.ts';
-import type { Logger } from '../ports/logger.ts';
+import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
 import type { CheckpointWriter } from './checkpoint-writer.ts';
 import type { RunDeadline } from './deadline.ts';
 import type { Delivery } from './delivery.ts';
@@ -19,6 +19,7 @@ export interface OpenReReadDeps {
   store: CheckpointStore;
   clock: Clock;
   logger: Logger;
+  metrics: Metrics;
   delivery: Delivery;
   checkpoint: CheckpointWriter;
   deadline: RunDeadline;
@@ -37,7 +38,7 @@ export interface OpenReReadResult {
  * before its interval.
  */
 export async function reReadOpenIncidents(deps: OpenReReadDeps): Promise<OpenReReadResult> {
-  const { clock, source, logger, store, checkpoint, deadline, delivery, settings: s } = deps;
+  const { clock, source, logger, metrics, store, checkpoint, deadline, delivery, settings: s } = deps;
   const now = clock.now();
   const lastSweep = checkpoint.checkpoint?.lastOpenSweep;
   const last = lastSweep ? Date.parse(lastSweep) : undefined;
@@ -90,12 +91,29 @@ export async function reReadOpenIncidents(deps: OpenReReadDeps): Promise<OpenReR
   const pending = [...openBefore].filter((uid) => !openNow.has(uid));
   const left: string[] = [];
   let refetched = 0;
+  let stoppedByDeadline = false;
   for (const uid of pending) {
-    if (!source.get || deadline.near()) {
+    if (!source.get || deadline.near() || stoppedByDeadline) {
       if (source.get) left.push(uid);
       continue;
     }
-    const one = await source.get(uid, { signal: deadline.signal });
+    let one: Awaited<ReturnType<NonNullable<IncidentSource['get']>>>;
+    try {
+      one = await source.get(uid, { signal: deadline.signal });
+    } catch (error) {
+      // Kept for the next re-read. A by-id failure (a missing privilege, a 404 turned 403) is a warning:
+      // it must not fail every run and starve the windows.
+      left.push(uid);
+      if (deadline.aborted) {
+        stoppedByDeadline = true;
+        continue;
+      }
+      metrics.add(MetricNames.refetchFailed, 1);
+      logger.warn(`could not fetch incident ${uid} by id; it is retried at the next re-read`, {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      continue;
+    }
     if (!one) continue;
     refetched++;
     await delivery.deliver({
@@ -107,5 +125,5 @@ export async function reReadOpenIncidents(deps: OpenReReadDeps): Promise<OpenReR
   }
   await openSet.save([...openNow, ...left]);
   await checkpoint.save({ ...checkpoint.state(), lastOpenSweep: new Date(now).toISOString() });
-  return { status: 'done', refetched };
+  return { status: stoppedByDeadline ? 'incomplete' : 'done', refetched };
 }

@@ -1,3 +1,4 @@
+import { checkSettingRelations } from '../config/load.ts';
 import type { CheckpointState, CheckpointStore, WindowCursor } from '../ports/checkpoint-store.ts';
 import { MetricNames } from '../ports/logger.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
@@ -15,6 +16,9 @@ import {
   recordFailure,
 } from './summary.ts';
 import { planWindow } from './window.ts';
+
+/** Backfill windows still overlap by a second: the API may treat a boundary millisecond as exclusive. */
+export const BACKFILL_OVERLAP_SECONDS = 1;
 
 /**
  * One collection run: lease → windows → checkpoint. Each window is read through a PageStream and
@@ -73,6 +77,8 @@ export class CollectorRun {
     }
     this.deadline.start();
     try {
+      // Settings built in code (tests, embedders) skip parseSettings: check the relations here too.
+      checkSettingRelations(this.s);
       await this.checkpoint.load();
       await this.drainWindows();
       if (this.summary.status === 'complete' && this.summary.openSweep !== 'disabled') {
@@ -81,6 +87,7 @@ export class CollectorRun {
           store,
           clock,
           logger,
+          metrics,
           delivery: this.delivery,
           checkpoint: this.checkpoint,
           deadline: this.deadline,
@@ -88,6 +95,11 @@ export class CollectorRun {
         });
         this.summary.openSweep = result.status;
         this.summary.refetched += result.refetched;
+        if (result.status === 'incomplete') {
+          this.summary.status = 'partial';
+          this.summary.reason =
+            'deadline near: the re-read of open incidents stopped; its progress is kept and the next run continues it';
+        }
       }
       await this.deps.monitors?.flush?.();
       await this.recordRun();
@@ -117,7 +129,9 @@ export class CollectorRun {
     for (let guard = 0; guard < 100_000; guard++) {
       const now = clock.now();
       const settings =
-        this.mode.kind === 'backfill' ? { ...this.s, overlapSeconds: 0, settleSeconds: 0 } : this.s;
+        this.mode.kind === 'backfill'
+          ? { ...this.s, overlapSeconds: BACKFILL_OVERLAP_SECONDS, settleSeconds: 0 }
+          : this.s;
       const plan = planWindow(state, now, settings, until);
       if (!plan) return;
       if (plan.gap) {
@@ -126,6 +140,11 @@ export class CollectorRun {
         logger.warn(
           `history limit: incidents between ${plan.gap.from} and ${plan.gap.to} are older than the API keeps (${this.s.historyDays} days) and cannot be collected; collection continues from ${plan.cursor.start}`,
           { gap: plan.gap },
+        );
+      } else if (plan.restarted) {
+        logger.warn(
+          `history limit: the window from ${plan.restarted.from} stopped at offset ${plan.restarted.offset} and the API no longer serves its start; it restarts at ${plan.cursor.start}. Records between ${plan.restarted.from} and ${plan.restarted.to} not yet delivered cannot be collected`,
+          { restarted: plan.restarted },
         );
       } else if (plan.lookbackClamped) {
         logger.warn(
@@ -217,8 +236,11 @@ export class CollectorRun {
       events: this.summary.events,
       quarantined: this.summary.quarantined,
     };
+    const state = this.checkpoint.state();
     await this.checkpoint.save({
-      ...this.checkpoint.state(),
+      ...state,
+      // Until a first watermark exists, the lag is measured from the first run (so the lag alarm sees it).
+      firstRunAt: state.firstRunAt ?? new Date(this.started).toISOString(),
       lastRun,
       ...(this.summary.status === 'complete' ? { lastSuccess: now } : {}),
     });

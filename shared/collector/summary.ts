@@ -114,11 +114,14 @@ export function finishSummary(
   summary.checkpoint = { version };
   if (checkpoint?.watermark) summary.checkpoint.watermark = checkpoint.watermark;
   if (checkpoint?.cursor) summary.checkpoint.cursor = checkpoint.cursor;
+  // Nothing delivered yet: measure from the first run, so "no watermark after N runs" shows as lag.
   const deliveredUpTo = checkpoint?.cursor
     ? Date.parse(checkpoint.cursor.start)
     : checkpoint?.watermark
       ? Date.parse(checkpoint.watermark)
-      : undefined;
+      : checkpoint?.firstRunAt
+        ? Date.parse(checkpoint.firstRunAt)
+        : undefined;
   summary.lagSeconds =
     deliveredUpTo === undefined ? undefined : Math.max(0, Math.round((now - deliveredUpTo) / 1000));
   summary.durationMs = now - started;

@@ -37,7 +37,25 @@ export function parseSettings(
   }
   const settings = result.data;
   if (settings.apiUrl !== undefined) apiBaseUrl(settings); // validate early
+  checkSettingRelations(settings, source);
   return settings;
+}
+
+/**
+ * Settings valid one by one but not together. The first window runs from now − lookback to now − settle:
+ * a lookback no longer than the settle time plans no window at all, so the collector would never collect.
+ */
+export function checkSettingRelations(settings: Settings, source: 'env' | 'flag' = 'env'): void {
+  const name = (key: SettingKey) => {
+    const spec = SETTINGS[key];
+    return source === 'flag' && spec.flag ? `--${spec.flag} (${spec.env})` : spec.env;
+  };
+  if (settings.initialLookbackMinutes * 60 <= settings.settleSeconds) {
+    throw new ConfigError(
+      `Invalid configuration: ${name('initialLookbackMinutes')} (${settings.initialLookbackMinutes} min) must be longer than ${name('settleSeconds')} (${settings.settleSeconds} s): the first window would end (now − settle) before it starts (now − lookback), so nothing would ever be collected`,
+      { action: `Raise ${name('initialLookbackMinutes')} or lower ${name('settleSeconds')}` },
+    );
+  }
 }
 
 /** Read settings from environment variables (Lambda, CLI). Unset variables take their defaults. */

@@ -35,7 +35,15 @@ const bool = () => z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['f
 export const settingsSchema = z.object({
   apiRegion: z._default(z.enum(['us', 'eu', 'in']), 'us'),
   apiUrl: z.optional(z.string().check(z.minLength(1))),
-  tenant: z._default(z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/)), 'default'),
+  tenant: z._default(
+    z.string().check(
+      z.regex(/^[A-Za-z0-9._-]{1,64}$/),
+      z.refine((t) => !['__proto__', 'constructor', 'prototype'].includes(t), {
+        message: 'reserved name (__proto__, constructor, prototype): choose another tenant name',
+      }),
+    ),
+    'default',
+  ),
   pageSize: z._default(int(1, 2000), 1000),
   includeEvents: z._default(z.union([z.boolean(), bool()]), true),
   keepOriginal: z._default(z.union([z.boolean(), bool()]), false),
@@ -52,6 +60,10 @@ export const settingsSchema = z.object({
   maxAttempts: z._default(int(1, 20), 6),
   namespace: z._default(z.string().check(z.regex(/^[a-z0-9_]{1,100}$/)), 'default'),
   logLevel: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
+  eventStreamId: z.optional(z.string().check(z.regex(/^$|^[A-Za-z0-9-]{1,64}$/))),
+  eventStreamChannels: z._default(int(1, 64), 1),
+  eventStreamConnectionTimeout: z._default(int(0, 60), 1),
+  eventStreamReadSeconds: z._default(int(5, 900), 120),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -160,5 +172,27 @@ export const SETTINGS: Record<SettingKey, SettingSpec> = {
     parameter: 'LogLevel',
     flag: 'log-level',
     doc: 'DEBUG, INFO, WARN or ERROR.',
+  },
+  eventStreamId: {
+    env: 'SES_EVENT_STREAM_ID',
+    parameter: 'EventStreamId',
+    flag: 'stream-id',
+    doc: 'Event Stream GUID (console: Integration > Event Stream, type API, API State on); empty: no stream collector.',
+  },
+  eventStreamChannels: {
+    env: 'SES_EVENT_STREAM_CHANNELS',
+    parameter: 'EventStreamChannels',
+    flag: 'channels',
+    doc: 'Channels of the Event Stream (0..n-1): one run reads them all; the stack runs one collector per channel.',
+  },
+  eventStreamConnectionTimeout: {
+    env: 'SES_EVENT_STREAM_CONNECTION_TIMEOUT',
+    flag: 'connection-timeout',
+    doc: 'connectionTimeout sent to the Event Stream (unit undocumented; the read is bounded by SES_EVENT_STREAM_READ_SECONDS).',
+  },
+  eventStreamReadSeconds: {
+    env: 'SES_EVENT_STREAM_READ_SECONDS',
+    flag: 'read-seconds',
+    doc: 'Longest single Event Stream read: the connection is cut here whatever connectionTimeout does.',
   },
 };

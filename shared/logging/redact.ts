@@ -2,6 +2,11 @@
  * Defence in depth against secret leaks: every log line and error message that leaves the process
  * passes through a Redactor that knows the secrets in play (client secret, access token, Basic header).
  */
+/** Runs of characters tokens and secrets are made of (base64, base64url, JWT, hex). */
+const TOKEN_RUN = /[A-Za-z0-9._~+/-]{12,}={0,2}/g;
+const PREFIX_CHARS = 12;
+const PIECE_MIN = 16;
+
 export class Redactor {
   private readonly secrets = new Set<string>();
 
@@ -16,7 +21,24 @@ export class Redactor {
       if (out.includes(s)) out = out.split(s).join('[REDACTED]');
     }
     // Bearer/Basic header values, whatever they are.
-    return out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 [REDACTED]');
+    out = out.replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/g, '$1 [REDACTED]');
+    // Pieces of a secret: a token cut short, altered or echoed in part is no exact match above.
+    if (this.secrets.size)
+      out = out.replace(TOKEN_RUN, (run) => (this.isSecretPiece(run) ? '[REDACTED]' : run));
+    return out;
+  }
+
+  /**
+   * A run of token characters that is a piece (16+ characters) of a known secret, or that starts with
+   * a known secret's first 12 characters (tokens of one issuer share a prefix, e.g. a JWT header).
+   */
+  private isSecretPiece(run: string): boolean {
+    for (const s of this.secrets) {
+      if (s.length < PIECE_MIN) continue;
+      if (run.length >= PIECE_MIN && s.includes(run)) return true;
+      if (run.startsWith(s.slice(0, PREFIX_CHARS))) return true;
+    }
+    return false;
   }
 
   /** Redact a value destined for JSON output (deep). */

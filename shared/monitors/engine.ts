@@ -1,14 +1,16 @@
 /**
  * The monitor engine: evaluates the rules over each delivered batch of documents and remembers, in the
- * checkpoint store, what the stateful rules need and which alerts already fired. The state is saved
- * before `evaluate` returns, so a re-run over the same batch (crash before the checkpoint) finds the
- * alert ids and does not alert again; a failed save throws and nothing is reported.
+ * checkpoint store, what the stateful rules need and which alerts already fired. `evaluate` proposes the
+ * alerts; its `commit()`, called once they were written and published, records them as fired (and saves
+ * the state at most every `saveIntervalMs`). An evaluation not committed (the publish failed) is thrown
+ * away with the in-memory state, so the re-delivered batch fires the same alerts again; a failed save
+ * throws from `commit`.
  */
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { OutputDocument } from '../ports/document.ts';
 import { type Logger, silentLogger } from '../ports/logger.ts';
-import type { MonitorEvaluator } from '../ports/monitors.ts';
+import type { Evaluation, MonitorEvaluator } from '../ports/monitors.ts';
 import { type Alert, type AlertDraft, alertId, buildAlert } from './alert.ts';
 import type { MonitorsConfig } from './config.ts';
 import { CidrMatcher, type CountryLookup, loadGeoipCountry } from './geo.ts';
@@ -47,8 +49,10 @@ export interface MonitorEngineOptions {
 
 export interface MonitorEngine extends MonitorEvaluator {
   readonly config: MonitorsConfig;
-  /** Evaluates the rules over a delivered batch; returns the new alerts (never one that fired before). */
-  evaluate(docs: OutputDocument[]): Promise<Alert[]>;
+  /** Evaluates the rules over a delivered batch: the new alerts (never one that fired before) and their commit. */
+  evaluate(docs: OutputDocument[]): Promise<Evaluation<Alert>>;
+  /** `evaluate` then `commit` at once (for callers with nothing to publish in between, and tests). */
+  evaluateAndCommit(docs: OutputDocument[]): Promise<Alert[]>;
   /** Saves the state if batches were evaluated since the last save. */
   flush(): Promise<void>;
 }
@@ -68,6 +72,8 @@ class Engine implements MonitorEngine {
   private lookupCountry: CountryLookup | undefined;
   private state: MonitorState | undefined;
   private dirty = false;
+  /** The evaluation whose alerts are not yet committed; its changes live only in `this.state`. */
+  private uncommitted: object | undefined;
   private lastSave: number | undefined;
   private readonly saveIntervalMs: number;
 
@@ -83,7 +89,22 @@ class Engine implements MonitorEngine {
     this.saveIntervalMs = options.saveIntervalMs ?? 0;
   }
 
+  /** An evaluation never committed: drop its in-memory changes so they are never saved. */
+  private discardUncommitted(): void {
+    if (!this.uncommitted) return;
+    this.uncommitted = undefined;
+    this.state = undefined;
+    this.dirty = false;
+  }
+
+  async evaluateAndCommit(docs: OutputDocument[]): Promise<Alert[]> {
+    const evaluation = await this.evaluate(docs);
+    await evaluation.commit();
+    return evaluation.alerts;
+  }
+
   async flush(): Promise<void> {
+    this.discardUncommitted();
     if (!this.dirty || !this.state) return;
     await this.persist(this.state, { incidents: 0, events: 0, alerts: 0 });
   }
@@ -103,7 +124,8 @@ class Engine implements MonitorEngine {
     }
   }
 
-  async evaluate(docs: OutputDocument[]): Promise<Alert[]> {
+  async evaluate(docs: OutputDocument[]): Promise<Evaluation<Alert>> {
+    this.discardUncommitted();
     const incidents: IncidentView[] = [];
     const events: EventView[] = [];
     const urls = new Map<string, string>();
@@ -175,15 +197,8 @@ class Engine implements MonitorEngine {
       if (seen < now - retentionMs) delete state.fired[id];
 
     this.state = state;
-    this.dirty = true;
-    this.lastSave ??= now;
-    if (this.saveIntervalMs === 0 || now - this.lastSave >= this.saveIntervalMs) {
-      await this.persist(state, {
-        incidents: incidents.length,
-        events: events.length,
-        alerts: alerts.length,
-      });
-    }
+    const token = {};
+    this.uncommitted = token;
     // One line per batch at INFO; the alerts themselves go to their destinations (and DEBUG here).
     if (alerts.length > 0) {
       const byRule: Record<string, number> = {};
@@ -193,6 +208,20 @@ class Engine implements MonitorEngine {
     for (const a of alerts) {
       this.logger.debug('alert', { rule: a.rule, id: a.id, severity: a.severity, title: a.title });
     }
-    return alerts;
+    const counts = { incidents: incidents.length, events: events.length, alerts: alerts.length };
+    return {
+      alerts,
+      commit: async () => {
+        if (this.uncommitted !== token) {
+          throw new Error('monitors: commit of an evaluation that was discarded or already committed');
+        }
+        this.uncommitted = undefined;
+        this.dirty = true;
+        this.lastSave ??= now;
+        if (this.saveIntervalMs === 0 || now - this.lastSave >= this.saveIntervalMs) {
+          await this.persist(state, counts);
+        }
+      },
+    };
   }
 }

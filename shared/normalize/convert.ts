@@ -4,6 +4,7 @@
  */
 import * as crypto from 'node:crypto';
 import type { FieldType } from './fields.ts';
+import { prunedJson } from './input.ts';
 
 // 0001-01-01T00:00:00.000Z .. 9999-12-31T23:59:59.999Z: outside, toISOString() would throw or
 // write an expanded year that is not ISO 8601.
@@ -309,7 +310,12 @@ export function safeStringify(value: unknown): string {
   try {
     return canonicalJson(value);
   } catch {
-    return String(value);
+    // Too deep to recurse: a pruned copy still shows the record, never "[object Object]".
+    try {
+      return prunedJson(value);
+    } catch {
+      return String(value);
+    }
   }
 }
 

@@ -49,8 +49,8 @@ export const EVENT_DUPLICATES: DuplicateMap = [
 
 type Obj = Record<string, unknown>;
 
-/** One level of the removal plan: key → ECS path (leaf) or the plan of a nested object. */
-type Plan = Map<string, string | Plan>;
+/** One level of the removal plan: key → ECS path (leaf, split once) or the plan of a nested object. */
+type Plan = Map<string, readonly string[] | Plan>;
 
 export function duplicatePlan(map: DuplicateMap): Plan {
   const root: Plan = new Map();
@@ -60,24 +60,22 @@ export function duplicatePlan(map: DuplicateMap): Plan {
     for (let i = 0; i < parts.length - 1; i++) {
       const key = parts[i] as string;
       let child = node.get(key);
-      if (child === undefined || typeof child === 'string') {
+      if (child === undefined || Array.isArray(child)) {
         child = new Map();
         node.set(key, child);
       }
-      node = child;
+      node = child as Plan;
     }
-    node.set(parts[parts.length - 1] as string, ecs);
+    node.set(parts[parts.length - 1] as string, ecs.split('.'));
   }
   return root;
 }
 
-function at(doc: EcsDocument, path: string): unknown {
+function at(doc: EcsDocument, path: readonly string[]): unknown {
   let cur: unknown = doc;
-  // `@timestamp` and other top-level names need no split.
-  if (path.indexOf('.') < 0) return (doc as Obj)[path];
-  for (const part of path.split('.')) {
+  for (let i = 0; i < path.length; i++) {
     if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Obj)[part];
+    cur = (cur as Obj)[path[i] as string];
   }
   return cur;
 }
@@ -101,10 +99,10 @@ export function withoutDuplicates(v: Obj, doc: EcsDocument, plan: Plan): Obj {
     const step = plan.get(key);
     let keep: unknown = value;
     if (step !== undefined) {
-      if (typeof step === 'string') {
+      if (Array.isArray(step)) {
         if (holds(at(doc, step), value)) keep = undefined;
       } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-        const child = withoutDuplicates(value as Obj, doc, step);
+        const child = withoutDuplicates(value as Obj, doc, step as Plan);
         keep = child === value ? value : isEmpty(child) ? undefined : child;
       }
     }

@@ -9,6 +9,8 @@
  * Arrays are leaves (`string[]`); a document never holds an array of objects.
  */
 
+import { TELEMETRY_FIELDS } from './telemetry/fields.ts';
+
 /** Field value types. `timestamp` is an ISO 8601 UTC string with milliseconds (`…T21:46:10.400Z`). */
 export type FieldType = 'string' | 'long' | 'double' | 'boolean' | 'timestamp' | 'string[]' | 'long[]';
 
@@ -276,9 +278,20 @@ export const EVENT_FIELDS: FieldSpec[] = [
 export const QUARANTINE_FIELDS: FieldSpec[] = [
   ...COMMON_FIELDS,
   f('error.type', 'string', 'ecs', 'invalid_json, not_an_object, missing_field, invalid_field, rejected.'),
-  f(QUARANTINE_PREFIX + 'source', 'string', 'derived', 'What was quarantined: input, incident or event.'),
+  f(
+    QUARANTINE_PREFIX + 'source',
+    'string',
+    'derived',
+    'What was quarantined: input, incident, event or telemetry.',
+  ),
   f(QUARANTINE_PREFIX + 'incident_uid', 'string', 'derived', 'The parent incident of a quarantined event.'),
   f(QUARANTINE_PREFIX + 'event_index', 'long', 'derived', 'Position of a quarantined event in `events`.'),
+  f(
+    QUARANTINE_PREFIX + 'origin',
+    'string',
+    'derived',
+    'Where a quarantined telemetry record came from: file key and line, or stream cursor.',
+  ),
 ];
 
 /** Catalogue per short dataset name. */
@@ -286,6 +299,7 @@ export const FIELDS_BY_DATASET = {
   incident: INCIDENT_FIELDS,
   event: EVENT_FIELDS,
   quarantine: QUARANTINE_FIELDS,
+  telemetry: TELEMETRY_FIELDS,
 } as const;
 
 /** Relative vendor path (as in the API record) → type, for the records of one dataset. */

@@ -7,6 +7,7 @@ import type { OutputDocument } from '../ports/document.ts';
 import { isPlainObject, jsonOf, safeStringify, toKeyword, toTimestamp } from './convert.ts';
 import { buildEvent, type IncidentLink } from './event.ts';
 import { buildIncident, type Related } from './incident.ts';
+import { MAX_RECORD_DEPTH, nestsDeeperThan, prunedJson } from './input.ts';
 import { type NormalizeOptions, type RunContext, runContext } from './options.ts';
 import { buildQuarantine, type QuarantineContext, quarantineDocument } from './quarantine.ts';
 
@@ -67,6 +68,21 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
         ctx,
         { errorType: 'not_an_object' },
         text,
+      ),
+    ];
+  }
+
+  if (nestsDeeperThan(rec)) {
+    // Keep what identifies the record: its uid (top level) and its text (received, or pruned JSON).
+    const original = text ?? prunedJson(rec);
+    const uid = typeof rec.incident_uid === 'string' ? rec.incident_uid : undefined;
+    return [
+      buildQuarantine(
+        original,
+        `record nests objects/arrays deeper than ${MAX_RECORD_DEPTH} levels; not normalized`,
+        ctx,
+        { errorType: 'invalid_field', source: 'incident', ...(uid ? { incidentUid: uid } : {}) },
+        original,
       ),
     ];
   }
@@ -149,3 +165,11 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
   for (const d of extra) out.push(d);
   return out;
 }
+
+export {
+  normalizeTelemetry,
+  normalizeTelemetryLine,
+  TELEMETRY_DATASET,
+  type TelemetryNormalizeOptions,
+  telemetryDocId,
+} from './telemetry/index.ts';

@@ -10,6 +10,53 @@ export type InputItem =
   | { kind: 'incident'; raw: unknown; text?: string }
   | { kind: 'invalid'; text: string; reason: string; line: number };
 
+/**
+ * Deepest nesting of objects/arrays a record may have before it is normalized. API incidents nest a
+ * handful of levels; the normalizer and JSON.stringify recurse, so a 100k-deep record overflowed the
+ * stack and was quarantined as "[object Object]" without its incident_uid.
+ */
+export const MAX_RECORD_DEPTH = 100;
+
+/** True when `value` nests objects/arrays deeper than `max` levels (iterative: no recursion). */
+export function nestsDeeperThan(value: unknown, max: number = MAX_RECORD_DEPTH): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+/**
+ * JSON text of `value` with everything below `max` levels replaced by a marker string: safe to
+ * serialize whatever the depth (the copy is built without recursion), for quarantine excerpts.
+ */
+export function prunedJson(value: unknown, max: number = MAX_RECORD_DEPTH): string {
+  const marker = `[nested deeper than ${max} levels]`;
+  const copy = (v: unknown): unknown =>
+    Array.isArray(v) ? [] : v !== null && typeof v === 'object' ? {} : v;
+  const root = copy(value);
+  const stack: Array<[unknown, unknown, number]> = [[value, root, 1]];
+  while (stack.length) {
+    const [src, dst, depth] = stack.pop() as [unknown, unknown, number];
+    if (src === null || typeof src !== 'object') continue;
+    const entries: Array<[string | number, unknown]> = Array.isArray(src)
+      ? src.map((c, i) => [i, c])
+      : Object.entries(src);
+    for (const [k, child] of entries) {
+      const deep = child !== null && typeof child === 'object' && depth >= max;
+      const c = deep ? marker : copy(child);
+      (dst as Record<string | number, unknown>)[k] = c;
+      if (!deep && child !== null && typeof child === 'object') stack.push([child, c, depth + 1]);
+    }
+  }
+  return JSON.stringify(root) ?? 'null';
+}
+
 // Longest multi-line value we try to assemble before calling the first line bad (lines).
 const MAX_SPAN = 200_000;
 

@@ -20,10 +20,13 @@ export interface QuarantineContext {
   /** Default `rejected` (an item the API client refused). */
   errorType?: QuarantineErrorType;
   /**
-   * What was quarantined: a raw `input` line/item (default), an `incident`, one `event`, or a normalized
+   * What was quarantined: a raw `input` line/item (default), an `incident`, one `event`, one
+   * `telemetry` record (an Event Stream / Data Bucket / Event Search line), or a normalized
    * `document` a sink could not deliver (then `document` names it).
    */
-  source?: 'input' | 'incident' | 'event' | 'document';
+  source?: 'input' | 'incident' | 'event' | 'telemetry' | 'document';
+  /** Where the raw record came from (file key and line number, or stream cursor). */
+  origin?: string;
   /** The normalized document a sink replaced (source `document`). */
   document?: { id: string; dataset: string; timestamp: string };
   /** Parent incident of a quarantined event. */
@@ -39,10 +42,18 @@ const TAGS = ['symantec_edr_cloud-quarantine'];
  * Document id over the raw input: a raw text as is, any other value as canonical JSON (sorted
  * keys), prefixed by where it came from so the same bad event in two incidents stays two documents.
  */
-function quarantineId(raw: unknown, source: string, incidentUid: string, eventIndex: string): string {
+function quarantineId(
+  raw: unknown,
+  source: string,
+  incidentUid: string,
+  eventIndex: string,
+  origin?: string,
+): string {
   if (source === 'document') return sha256Hex(`quarantine\n${source}\n${incidentUid}\n${eventIndex}`);
   const body = typeof raw === 'string' ? raw : canonicalJson(raw);
-  return sha256Hex(`quarantine\n${source}\n${incidentUid}\n${eventIndex}\n${body}`);
+  // The origin (when given) is part of the id: the same bad line in two files is two documents.
+  const where = origin === undefined ? '' : `${origin}\n`;
+  return sha256Hex(`quarantine\n${source}\n${where}${incidentUid}\n${eventIndex}\n${body}`);
 }
 
 /** A raw text as received; any other value as its JSON. Never empty (the field would vanish). */
@@ -66,13 +77,20 @@ export function buildQuarantine(
     id = qctx.document
       ? // A document replaced by a sink: one quarantine document per (reason, original document).
         quarantineId(raw, 'document', qctx.errorType ?? 'rejected', qctx.document.id)
-      : quarantineId(raw, source, incidentUid ?? '', eventIndex === undefined ? '' : String(eventIndex));
+      : quarantineId(
+          raw,
+          source,
+          incidentUid ?? '',
+          eventIndex === undefined ? '' : String(eventIndex),
+          qctx.origin,
+        );
   } catch {
     id = sha256Hex(`quarantine\n${source}\n${String(raw)}`);
   }
   const q: Record<string, unknown> = { source };
   if (incidentUid) q['incident_uid'] = incidentUid;
   if (eventIndex !== undefined) q['event_index'] = eventIndex;
+  if (qctx.origin !== undefined && qctx.origin !== '') q['origin'] = qctx.origin;
   if (qctx.document) {
     q['original_doc_id'] = qctx.document.id;
     q['original_dataset'] = `symantec_edr_cloud.${qctx.document.dataset}`;

@@ -16,10 +16,26 @@ export interface CheckpointState {
   cursor?: WindowCursor;
   /** ISO 8601: when the last re-read of open incidents completed. */
   lastOpenSweep?: string;
+  /** ISO 8601: start of the first run that recorded itself (the lag's origin until a watermark exists). */
+  firstRunAt?: string;
   /** ISO 8601: last successful run end. */
   lastSuccess?: string;
   /** Free-form summary of the last run, for `status`. */
   lastRun?: Record<string, unknown>;
+  /** Event Stream progress (checkpoint key `<tenant>.stream.<streamId>.<channel>`). */
+  stream?: StreamProgress;
+}
+
+/** Where one Event Stream channel stands. */
+export interface StreamProgress {
+  /** The `next` of the last line whose events the sink acknowledged; absent: start from a fresh cursor. */
+  cursor?: string;
+  /** ISO 8601: the newest `log_time` delivered (drives the lag metric and the lost interval of a 410). */
+  newestLogTime?: string;
+  /** The last cursor expiry (410) and the interval it made unrecoverable. */
+  lastExpired?: { at: string; lostFrom?: string; lostTo?: string };
+  /** Cursor expiries since the channel was first read. */
+  expiries?: number;
 }
 
 export interface Checkpoint extends CheckpointState {

@@ -1,5 +1,6 @@
 /** Short dataset names: the first path segment of the output layout (`<dataset>/year=.../`). */
-export type DatasetName = 'incident' | 'event' | 'quarantine' | 'alert';
+/** `telemetry`: endpoint events from the Event Stream, the Data Bucket export and Event Search. */
+export type DatasetName = 'incident' | 'event' | 'quarantine' | 'alert' | 'telemetry';
 
 export const DATASET_PREFIX = 'symantec_edr_cloud.';
 

@@ -36,6 +36,24 @@ export const MetricNames = {
   sinkRetries: 'SinkRetries',
   sinkFailedRecords: 'SinkFailedRecords',
   alerts: 'Alerts',
+  /** A GET by id of an incident that left the open set failed (retried at the next re-read). */
+  refetchFailed: 'RefetchFailed',
+  /** The pager saw `next` ask for more although `total` said the query was done. */
+  pagerTotalMismatch: 'PagerTotalMismatch',
+  /** A window re-read from its start because a page boundary could not be verified (records moved). */
+  pagerRestarts: 'PagerRestarts',
+  /** A window split in halves because its `total` reached the API's result cap. */
+  windowSplits: 'WindowSplits',
+  /** Documents the open-incident re-read delivered again (versions already delivered are skipped). */
+  reReadDocuments: 'ReReadDocuments',
+  /** Telemetry (Event Stream, Data Bucket, Event Search): events delivered. */
+  telemetryEvents: 'TelemetryEvents',
+  /** Seconds between now and the newest `log_time` delivered from the Event Stream (0 when caught up). */
+  streamLagSeconds: 'StreamLagSeconds',
+  /** Event Stream cursors that expired (410) and were restarted from a fresh cursor. */
+  streamCursorExpired: 'StreamCursorExpired',
+  /** Data Bucket objects that could not be read and went to the dead-letter queue. */
+  eventFilesPoisoned: 'EventFilesPoisoned',
 } as const;
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
 

@@ -8,9 +8,20 @@ export interface AlertLike {
   doc: OutputDocument;
 }
 
+/** The outcome of one evaluation: the new alerts, and the commit of the state that fired them. */
+export interface Evaluation<A extends AlertLike = AlertLike> {
+  alerts: A[];
+  /**
+   * Record the alerts as fired (and the rules' memory of this batch). Call it only after the alert
+   * documents were written and published: an evaluation never committed leaves the state as it was, so
+   * the same batch fires the same alerts again (same ids) when it is re-delivered.
+   */
+  commit(): Promise<void>;
+}
+
 export interface MonitorEvaluator {
-  /** Evaluate the rules over a delivered batch; returns the new (deduplicated) alerts. */
-  evaluate(docs: OutputDocument[]): Promise<AlertLike[]>;
+  /** Evaluate the rules over a delivered batch; returns the new (deduplicated) alerts and their commit. */
+  evaluate(docs: OutputDocument[]): Promise<Evaluation>;
   /**
    * Persist any state not yet saved. The collector calls it when a run ends without error; after an
    * error it does not, so alerts of undelivered pages fire again next run (at least once, same ids).

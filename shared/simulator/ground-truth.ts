@@ -197,3 +197,61 @@ export class GroundTruth {
     return counts;
   }
 }
+
+/** Ground truth against what a collector delivered: each held version is in exactly one bucket. */
+export interface DeliveryAudit {
+  /** Versions considered: visible and with `time` up to `upTo`. */
+  considered: number;
+  delivered: number;
+  /** Observable, not delivered, not quarantined, not in a reported history gap: data loss. */
+  lost: VersionTruth[];
+  /** Never observable under the personality (overwritten before any poll could read it). */
+  unobservable: VersionTruth[];
+  /** Served corrupted on purpose and delivered as a quarantine document. */
+  quarantined: number;
+  /** Older than the API's history when collection resumed (reported as a gap). */
+  inGap: number;
+}
+
+export interface DeliveryAuditOptions {
+  /** Only versions with `time <= upTo` (the final watermark) are judged; default all. */
+  upTo?: number;
+  /** Instant the audit is made at (default the simulator's now). */
+  now?: number;
+  /** True for a time inside a reported history gap. */
+  inGap?: (time: number) => boolean;
+  /** Version keys a quarantine document stands for. */
+  quarantined?: ReadonlySet<string>;
+}
+
+/**
+ * Sort every version the simulator held into delivered / quarantined / gap / unobservable / lost, given
+ * the version keys (`incident_uid@time`) a collector delivered as incident documents.
+ */
+export function auditDelivery(
+  truth: GroundTruth,
+  delivered: ReadonlySet<string>,
+  options: DeliveryAuditOptions = {},
+): DeliveryAudit {
+  const observability = truth.observability(options.now);
+  const visible = new Set(truth.visible(options.now).map((v) => v.key));
+  const upTo = options.upTo ?? Number.POSITIVE_INFINITY;
+  const out: DeliveryAudit = {
+    considered: 0,
+    delivered: 0,
+    lost: [],
+    unobservable: [],
+    quarantined: 0,
+    inGap: 0,
+  };
+  for (const v of truth.versions) {
+    if (v.time > upTo || !visible.has(v.key)) continue;
+    out.considered++;
+    if (delivered.has(v.key)) out.delivered++;
+    else if (options.quarantined?.has(v.key)) out.quarantined++;
+    else if (options.inGap?.(v.time)) out.inGap++;
+    else if ((observability.get(v.key) ?? 'unobservable') === 'unobservable') out.unobservable.push(v);
+    else out.lost.push(v);
+  }
+  return out;
+}

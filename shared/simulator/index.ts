@@ -9,6 +9,8 @@ export {
 } from './faults.ts';
 export { generateIncidents, type IncidentRecord, isoOffset } from './generator.ts';
 export {
+  auditDelivery,
+  type DeliveryAudit,
   GroundTruth,
   type Observability,
   recordTime,
@@ -38,3 +40,15 @@ export {
   type SimulatorOptions,
   startSimulator,
 } from './server.ts';
+export {
+  type ConnectionFact,
+  eventMs,
+  type FileFact,
+  generateTelemetry,
+  type IncidentFact,
+  type ProcessFact,
+  type TelemetryDataSet,
+  type TelemetryEvent,
+  type TelemetryOptions,
+  type TelemetryTruth,
+} from './telemetry-generator.ts';

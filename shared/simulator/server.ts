@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { createEventApi, type EventApi, type EventApiOptions } from './event-api.ts';
 import { type Fault, FaultController, type FaultKind, parseFault } from './faults.ts';
 import { generateIncidents, isoOffset } from './generator.ts';
 import { GroundTruth, recordTime, versionKey } from './ground-truth.ts';
@@ -74,6 +75,8 @@ export interface SimulatorOptions {
   redirectTo?: string;
   /** Called with one line per request (never secrets). */
   log?: (line: string) => void;
+  /** Serve the telemetry endpoints (Event Stream, Event Search) over these streams and events. */
+  telemetry?: EventApiOptions;
 }
 
 export interface RequestLogEntry {
@@ -113,10 +116,14 @@ export interface RunningSimulator {
   updateIncidents(count: number): string[];
   /** The resolved behaviours of this simulator. */
   personality: Personality;
+  /** Change how often records move during a scan (0 stops it: a quiet API for catch-up runs). */
+  setScanUpdateRate(rate: number): void;
   /** Every request, in order. */
   requestLog: RequestLogEntry[];
   /** Revoke every issued token (the next data call gets 401). */
   expireTokens(): void;
+  /** The telemetry endpoints, when `telemetry` was given. */
+  events: EventApi | undefined;
   close(): Promise<void>;
 }
 
@@ -646,6 +653,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     }
   };
 
+  const events = options.telemetry
+    ? createEventApi(options.telemetry, {
+        clock,
+        authorized: (req) => {
+          const auth = req.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+          return auth !== undefined && (tokens.get(auth) ?? 0) > clock.now();
+        },
+      })
+    : undefined;
+
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://simulator');
@@ -672,6 +689,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const run = async () => {
       const one = req.method === 'GET' ? url.pathname.match(/^\/v1\/incidents\/([^/]+)\/?$/) : null;
       if (one?.[1]) return handleIncident(req, res, entry, decodeURIComponent(one[1]));
+      const telemetry = target === 'other' ? events?.handle(req, res, path) : false;
+      if (telemetry && (await telemetry)) {
+        entry.status = res.statusCode;
+        return;
+      }
       if (target === 'other') {
         entry.status = 404;
         return json(res, 404, { message: `Resource not found: ${url.pathname}` });
@@ -734,9 +756,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       return keys;
     },
     personality,
+    setScanUpdateRate(rate: number) {
+      personality.scanUpdateRate = resolvePersonality({
+        ...personality,
+        scanUpdateRate: rate,
+      }).scanUpdateRate;
+    },
     expireTokens() {
       tokens.clear();
     },
+    events,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -17,7 +17,38 @@ export const FIREHOSE_LIMITS = {
   bytesPerCall: 4 * 1024 * 1024,
   /** One record's data before base64 (1,000 KiB). */
   bytesPerRecord: 1000 * 1024,
+  /** Sub-records Firehose's record de-aggregation splits out of one record, at most. */
+  documentsPerRecord: 500,
 } as const;
+
+/** Firehose bills ingestion per record, each rounded up to a multiple of 5 KB. */
+export const FIREHOSE_BILLING_UNIT_BYTES = 5 * 1024;
+
+/**
+ * What one record carries: the documents packed into it, and its data. Not aggregated, a record is
+ * one NDJSON line. Aggregated, it is up to 500 lines joined by "\n" with no newline at the end: the
+ * S3 stream's de-aggregation processor splits on "\n" and its AppendDelimiterToRecord puts one back
+ * after every document, so the objects in S3 are the same NDJSON as without aggregation.
+ */
+export interface FirehoseRecord {
+  docs: Encoded[];
+  data: string;
+  bytes: number;
+}
+
+/** Running totals of what the sink sent (accepted records and their documents, plus every call). */
+export interface FirehoseSinkStats {
+  /** PutRecordBatch calls, retries included. */
+  calls: number;
+  /** Records accepted by Firehose. */
+  records: number;
+  /** Documents in the accepted records. */
+  documents: number;
+  /** Data bytes of the accepted records. */
+  bytes: number;
+  /** Bytes Firehose bills for them: every record rounded up to 5 KB. */
+  billedBytes: number;
+}
 
 /** Appended to a `message` cut to fit the record limit, so readers see it is incomplete. */
 export const TRUNCATION_MARKER = '…[truncated: the document exceeded the Firehose record limit]';
@@ -35,6 +66,11 @@ export interface FirehoseSinkOptions {
   logger?: Logger;
   /** Jitter source in [0, 1); tests may pin it. */
   random?: () => number;
+  /**
+   * Pack many documents into one record (≤ 500 documents, ≤ 1,000 KiB). Only for a stream that
+   * de-aggregates (the stack's S3 stream, infra/lib/constructs/delivery.ts); default off.
+   */
+  aggregate?: boolean;
 }
 
 /** Errors of a whole call that no retry can fix, with what to do; anything else (throttling, 5xx, network) is retried. */
@@ -69,6 +105,8 @@ export class FirehoseSink implements Sink {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly random: () => number;
+  readonly aggregate: boolean;
+  readonly stats: FirehoseSinkStats = { calls: 0, records: 0, documents: 0, bytes: 0, billedBytes: 0 };
 
   constructor(options: FirehoseSinkOptions) {
     this.streamName = options.streamName;
@@ -80,6 +118,7 @@ export class FirehoseSink implements Sink {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.random = options.random ?? Math.random;
+    this.aggregate = options.aggregate === true;
   }
 
   async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
@@ -90,8 +129,9 @@ export class FirehoseSink implements Sink {
       if (record.quarantined) quarantined++;
       records.push(record);
     }
+    const packed = this.aggregate ? aggregateRecords(records) : records.map(singleRecord);
     let retries = 0;
-    for (const batch of batches(records)) retries += await this.sendBatch(batch);
+    for (const batch of batches(packed)) retries += await this.sendBatch(batch);
     return { written: docs.length - quarantined, quarantined, retries };
   }
 
@@ -130,21 +170,26 @@ export class FirehoseSink implements Sink {
     return { doc: q, line, bytes: Buffer.byteLength(line), quarantined: true };
   }
 
-  /** Send one batch, re-sending only refused records; returns the retries spent. */
-  private async sendBatch(batch: Encoded[]): Promise<number> {
+  /**
+   * Send one batch, re-sending only refused records (an aggregated record re-sends exactly its
+   * documents); returns the retries spent.
+   */
+  private async sendBatch(batch: FirehoseRecord[]): Promise<number> {
     let pending = batch;
     let retries = 0;
     for (let attempt = 1; ; attempt++) {
-      let failed: Encoded[];
+      let failed: FirehoseRecord[];
       let reason: string;
       try {
+        this.stats.calls++;
         const response = await this.client.send(
           new PutRecordBatchCommand({
             DeliveryStreamName: this.streamName,
-            Records: pending.map((r) => ({ Data: Buffer.from(r.line, 'utf8') })),
+            Records: pending.map((r) => ({ Data: Buffer.from(r.data, 'utf8') })),
           }),
         );
         ({ failed, reason } = refused(pending, response));
+        this.count(pending, failed);
         if (failed.length === 0) return retries;
       } catch (error) {
         const name = (error as { name?: string })?.name ?? 'Error';
@@ -159,16 +204,22 @@ export class FirehoseSink implements Sink {
         reason = `${name}: ${(error as Error).message}`;
       }
       if (attempt >= this.maxAttempts) {
+        const failedDocs = failed.reduce((n, r) => n + r.docs.length, 0);
+        const batchDocs = batch.reduce((n, r) => n + r.docs.length, 0);
+        const what = this.aggregate
+          ? `${failedDocs} of ${batchDocs} documents (in ${failed.length} of ${batch.length} aggregated records)`
+          : `${failed.length} of ${batch.length} records`;
         throw new SinkError(
-          `${failed.length} of ${batch.length} records were not accepted by Firehose delivery stream "${this.streamName}" after ${attempt} attempts (last error: ${reason})`,
+          `${what} were not accepted by Firehose delivery stream "${this.streamName}" after ${attempt} attempts (last error: ${reason})`,
           {
             action:
               'Nothing was checkpointed, so the next run re-sends them; if this persists, check the stream’s throughput quota and its Firehose metrics',
             details: {
               stream: this.streamName,
               attempts: attempt,
-              failedCount: failed.length,
-              failedDocIds: failed.map((r) => r.doc.id),
+              failedCount: failedDocs,
+              failedRecords: failed.length,
+              failedDocIds: failed.flatMap((r) => r.docs.map((d) => d.doc.id)),
               lastError: reason,
             },
           },
@@ -181,11 +232,24 @@ export class FirehoseSink implements Sink {
         attempt,
         refused: failed.length,
         of: pending.length,
+        refusedDocuments: failed.reduce((n, r) => n + r.docs.length, 0),
         reason,
         delayMs: delay,
       });
       await this.clock.sleep(delay);
       pending = failed;
+    }
+  }
+
+  /** Adds the records of `sent` that are not in `failed` to the stats. */
+  private count(sent: FirehoseRecord[], failed: FirehoseRecord[]): void {
+    const refusedSet = failed.length > 0 ? new Set(failed) : undefined;
+    for (const r of sent) {
+      if (refusedSet?.has(r)) continue;
+      this.stats.records++;
+      this.stats.documents += r.docs.length;
+      this.stats.bytes += r.bytes;
+      this.stats.billedBytes += billedBytes(r.bytes);
     }
   }
 
@@ -198,9 +262,9 @@ export class FirehoseSink implements Sink {
 
 /** The records of `sent` that Firehose refused, by per-record ErrorCode (RequestResponses is in order). */
 function refused(
-  sent: Encoded[],
+  sent: FirehoseRecord[],
   response: PutRecordBatchCommandOutput,
-): { failed: Encoded[]; reason: string } {
+): { failed: FirehoseRecord[]; reason: string } {
   const responses = response.RequestResponses ?? [];
   const failedCount = response.FailedPutCount ?? 0;
   if (responses.length !== sent.length) {
@@ -209,11 +273,11 @@ function refused(
     // duplicates (absorbed by document ids), trusting the count would risk loss.
     return { failed: sent, reason: `FailedPutCount ${failedCount} without per-record results` };
   }
-  const failed: Encoded[] = [];
+  const failed: FirehoseRecord[] = [];
   let reason = '';
   responses.forEach((entry, i) => {
     if (entry.ErrorCode) {
-      failed.push(sent[i] as Encoded);
+      failed.push(sent[i] as FirehoseRecord);
       if (!reason) reason = `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`.trim();
     }
   });
@@ -223,10 +287,52 @@ function refused(
   return { failed, reason };
 }
 
+/** Bytes Firehose bills for one record of `bytes` data: rounded up to a multiple of 5 KB. */
+export function billedBytes(bytes: number): number {
+  return Math.max(1, Math.ceil(bytes / FIREHOSE_BILLING_UNIT_BYTES)) * FIREHOSE_BILLING_UNIT_BYTES;
+}
+
+/** One document per record (its NDJSON line, newline included). */
+export function singleRecord(record: Encoded): FirehoseRecord {
+  return { docs: [record], data: record.line, bytes: record.bytes };
+}
+
+/**
+ * Packs documents, in order, into records of at most 500 documents and 1,000 KiB: lines joined by
+ * "\n", the last one without its newline (the stream appends one after every sub-record).
+ */
+export function aggregateRecords(records: Encoded[]): FirehoseRecord[] {
+  const out: FirehoseRecord[] = [];
+  let docs: Encoded[] = [];
+  let bytes = 0;
+  const flush = () => {
+    let data = '';
+    for (const d of docs) data += d.line;
+    // Every line ends with "\n" (one byte): drop the last one.
+    out.push({ docs, data: data.slice(0, -1), bytes: bytes - 1 });
+    docs = [];
+    bytes = 0;
+  };
+  for (const record of records) {
+    // Without its own final newline a record needs `bytes - 1`; each fitted line is ≤ the limit.
+    if (
+      docs.length > 0 &&
+      (docs.length >= FIREHOSE_LIMITS.documentsPerRecord ||
+        bytes + record.bytes - 1 > FIREHOSE_LIMITS.bytesPerRecord)
+    ) {
+      flush();
+    }
+    docs.push(record);
+    bytes += record.bytes;
+  }
+  if (docs.length > 0) flush();
+  return out;
+}
+
 /** Greedy batches within the per-call record and byte limits, in document order. */
-export function batches(records: Encoded[]): Encoded[][] {
-  const out: Encoded[][] = [];
-  let current: Encoded[] = [];
+export function batches(records: FirehoseRecord[]): FirehoseRecord[][] {
+  const out: FirehoseRecord[][] = [];
+  let current: FirehoseRecord[] = [];
   let bytes = 0;
   for (const record of records) {
     if (

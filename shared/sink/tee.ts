@@ -34,7 +34,8 @@ export class TeeSink implements Sink {
           first.error instanceof ConnectorError && first.error.action
             ? first.error.action
             : 'Nothing was checkpointed; the next run re-sends to every destination',
-        details: { failed: failures.map((f) => f.sink.description) },
+        // The records each destination still refused (SinkFailedRecords): summed, not lost in the wrap.
+        details: { failed: failures.map((f) => f.sink.description), failedCount: failedCount(failures) },
         cause: first.error,
       });
     }
@@ -51,4 +52,11 @@ export class TeeSink implements Sink {
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
   }
+}
+
+function failedCount(failures: { error: unknown }[]): number {
+  return failures.reduce((sum, f) => {
+    const n = f.error instanceof ConnectorError ? f.error.details?.['failedCount'] : undefined;
+    return sum + (typeof n === 'number' ? n : 1);
+  }, 0);
 }

@@ -178,8 +178,7 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
   function interpret(result: HttpResult): IncidentsResponse {
     // Only error bodies carry a message; parsing a multi-megabyte page twice is wasted time.
     const ok = result.status >= 200 && result.status < 300;
-    const raw = ok ? undefined : errorBodyMessage(result.text);
-    const message = raw ? redactor.redact(raw) : undefined;
+    const message = ok ? undefined : errorBodyMessage(result.text, (t) => redactor.redact(t));
     const said = message ? `: ${message}` : '';
     if (result.status === 401) {
       throw new AttemptError({
@@ -241,18 +240,23 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
         action: 'Run again later; if it persists, check SES_API_URL points to the Symantec API',
       });
     }
-    return parsed.data;
+    // Marks the page so its items with replacement characters are quarantined (validateIncidents).
+    return result.invalidUtf8 ? { ...parsed.data, invalidUtf8: true } : parsed.data;
   }
 
   /** `GET /v1/incidents/{uid}`: 404 means unknown; the body is the incident or `{"incident": {...}}`. */
-  function interpretOne(result: HttpResult): unknown {
+  function interpretOne(result: HttpResult): { raw: unknown; invalidUtf8: boolean } | undefined {
     if (result.status === 404) return undefined;
-    if (result.status < 200 || result.status >= 300) return interpret(result); // throws the typed error
+    if (result.status < 200 || result.status >= 300) {
+      interpret(result); // throws the typed error
+      return undefined;
+    }
+    const invalidUtf8 = result.invalidUtf8 === true;
     try {
       const json = JSON.parse(result.text) as unknown;
       if (json && typeof json === 'object' && !Array.isArray(json) && 'incident' in json)
-        return (json as { incident: unknown }).incident;
-      return json;
+        return { raw: (json as { incident: unknown }).incident, invalidUtf8 };
+      return { raw: json, invalidUtf8 };
     } catch (error) {
       throw new AttemptError({
         kind: 'invalid_response',
@@ -268,9 +272,9 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
     async get(incidentUid, getOptions) {
       const counters: RequestCounters = { requests: 0, retries: 0 };
       const target = new URL(encodeURIComponent(incidentUid), `${url.href.replace(/\/?$/, '/')}`);
-      const raw = await call(target, { method: 'GET' }, counters, getOptions?.signal, interpretOne);
-      if (raw === undefined) return undefined;
-      const { valid, invalid } = validateIncidents([raw]);
+      const got = await call(target, { method: 'GET' }, counters, getOptions?.signal, interpretOne);
+      if (got === undefined) return undefined;
+      const { valid, invalid } = validateIncidents([got.raw], { invalidUtf8: got.invalidUtf8 });
       return {
         ...(valid[0] ? { incident: valid[0] } : {}),
         ...(invalid[0] ? { invalid: invalid[0] } : {}),
@@ -290,7 +294,7 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
         const counters: RequestCounters = { requests: 0, retries: 0 };
         const response = await fetchPage(incidentsRequestBody(query, offset), counters, signal);
         const items = response.incidents ?? [];
-        const { valid, invalid } = validateIncidents(items);
+        const { valid, invalid } = validateIncidents(items, { invalidUtf8: response.invalidUtf8 === true });
         const total = response.total ?? offset + items.length;
         const reported = response.next ?? undefined;
         const last =

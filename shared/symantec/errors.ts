@@ -64,8 +64,22 @@ export function toApiError(failure: AttemptFailure, attempts: number): SymantecA
   });
 }
 
-/** Extract the error text from `{"message": ...}`, `{"fault":{"faultstring": ...}}` and similar bodies. */
-export function errorBodyMessage(text: string): string | undefined {
+/** Longest error-body excerpt that reaches an error message. */
+export const ERROR_MESSAGE_MAX_CHARS = 300;
+
+/**
+ * Extract the error text from `{"message": ...}`, `{"fault":{"faultstring": ...}}` and similar bodies,
+ * redacted by `redact` FIRST and only then cut to ERROR_MESSAGE_MAX_CHARS: cutting first turned a long
+ * echoed token into a prefix the redactor no longer recognised, and that prefix reached the output.
+ */
+export function errorBodyMessage(text: string, redact: (text: string) => string): string | undefined {
+  const raw = rawErrorMessage(text);
+  if (raw === undefined) return undefined;
+  const safe = redact(raw);
+  return safe.length > ERROR_MESSAGE_MAX_CHARS ? `${safe.slice(0, ERROR_MESSAGE_MAX_CHARS)}...` : safe;
+}
+
+function rawErrorMessage(text: string): string | undefined {
   if (!text) return undefined;
   try {
     const body = JSON.parse(text) as Record<string, unknown>;
@@ -79,12 +93,12 @@ export function errorBodyMessage(text: string): string | undefined {
         body.errorMessage,
         body.detail,
       ]) {
-        if (typeof candidate === 'string' && candidate.length > 0) return candidate.slice(0, 300);
+        if (typeof candidate === 'string' && candidate.length > 0) return candidate;
       }
     }
   } catch {
     // not JSON: fall through to the raw text
   }
   const trimmed = text.trim();
-  return trimmed ? trimmed.slice(0, 300) : undefined;
+  return trimmed || undefined;
 }

@@ -1,3 +1,4 @@
+import { API_REGIONS } from '../config/settings.ts';
 import { AttemptError } from './errors.ts';
 import { parseRetryAfter } from './retry.ts';
 
@@ -6,7 +7,19 @@ export interface HttpResult {
   status: number;
   headers: Headers;
   text: string;
+  /**
+   * True when the body was not valid UTF-8: `text` then holds U+FFFD where bytes were invalid, and
+   * the records that carry one are quarantined instead of being delivered altered.
+   */
+  invalidUtf8?: boolean;
 }
+
+/**
+ * Largest response body read (bytes). A page of 2,000 incidents with events is a few MB; a 400 MB
+ * body peaked at 1.43 GiB RSS and killed the 1024 MB Lambda on every run, so bigger bodies are
+ * refused, by Content-Length up front and by counting streamed bytes.
+ */
+export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /**
  * One HTTP exchange: `redirect: 'manual'` (a redirect is never followed with credentials attached),
@@ -19,15 +32,17 @@ export async function send(
   init: RequestInit,
   timeoutMs: number,
   signal: AbortSignal | undefined,
+  maxBytes: number = MAX_RESPONSE_BYTES,
 ): Promise<HttpResult> {
   signal?.throwIfAborted();
   const timeout = AbortSignal.timeout(timeoutMs);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   try {
     const response = await fetchFn(url, { ...init, redirect: 'manual', signal: combined });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, text };
+    const bytes = await readCapped(response, url, init, maxBytes);
+    return { status: response.status, headers: response.headers, ...decodeUtf8(bytes) };
   } catch (error) {
+    if (error instanceof AttemptError) throw error;
     if (signal?.aborted) throw signal.reason;
     if (timeout.aborted) {
       throw new AttemptError({
@@ -48,6 +63,56 @@ export async function send(
   }
 }
 
+function tooLarge(url: URL, init: RequestInit, size: string, maxBytes: number): AttemptError {
+  return new AttemptError({
+    kind: 'invalid_response',
+    reason: `The response to ${init.method ?? 'GET'} ${url.pathname} from ${url.host} is ${size}, over the ${maxBytes} bytes the connector reads`,
+    action:
+      'Lower SES_PAGE_SIZE (--page-size) so pages stay small; a body this large from an error page or proxy means SES_API_URL points to the wrong host',
+  });
+}
+
+/** The body as bytes, refusing more than `maxBytes` (declared or streamed); the rest is not read. */
+async function readCapped(
+  response: Response,
+  url: URL,
+  init: RequestInit,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge(url, init, `${declared} bytes (Content-Length)`, maxBytes);
+  }
+  if (!response.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(url, init, `more than ${maxBytes} bytes (streamed)`, maxBytes);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const lenientUtf8 = new TextDecoder('utf-8');
+
+/** Decode strictly; on invalid UTF-8 decode with replacement characters and say so. */
+function decodeUtf8(bytes: Uint8Array): { text: string; invalidUtf8?: boolean } {
+  try {
+    return { text: strictUtf8.decode(bytes) };
+  } catch {
+    return { text: lenientUtf8.decode(bytes), invalidUtf8: true };
+  }
+}
+
 function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const code = cause?.code ?? (error as { code?: string })?.code;
@@ -65,13 +130,18 @@ export function redirectFailure(url: URL, result: HttpResult): AttemptError {
     target = undefined;
   }
   const where = target ? `; it points to ${target}` : '';
+  // Only a known region host is worth suggesting: a redirect can name any host (a proxy, a captive
+  // portal, an attacker), and pasting it into SES_API_URL would send the client secret there.
+  const region = (Object.entries(API_REGIONS) as Array<[string, string]>).find(
+    ([, u]) => new URL(u).host === target,
+  );
   return new AttemptError({
     kind: 'region',
     status: result.status,
-    reason: `The API at ${url.host} answered ${url.pathname} with redirect ${result.status}: wrong region for this tenant${where}`,
-    action: target
-      ? `Set SES_API_REGION (us|eu|in) to the region of ${target}, or SES_API_URL=https://${target}`
-      : 'Set SES_API_REGION (us|eu|in) or SES_API_URL to the API host of your tenant (the console URL shows it)',
+    reason: `The API at ${url.host} answered ${url.pathname} with redirect ${result.status}: wrong region for this tenant${where}${target && !region ? ' (not a Symantec API region host)' : ''}`,
+    action: region
+      ? `Set SES_API_REGION=${region[0]} (the region of ${target}), or SES_API_URL=${region[1]}`
+      : `Set SES_API_REGION (us|eu|in) to the region of your tenant (the console URL shows it); the API hosts are ${Object.values(API_REGIONS).join(', ')}`,
     details: { location: target },
   });
 }

@@ -96,14 +96,47 @@ export function describeZodIssues(issues: readonly z.core.$ZodIssue[], input?: u
     .join('; ');
 }
 
-/** Split a page's items into valid incidents and invalid items (index, reason, raw). */
-export function validateIncidents(items: readonly unknown[]): {
+/** True when a string (key or value) anywhere in `value` holds U+FFFD (iterative: any depth). */
+export function holdsReplacementChar(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.includes('\uFFFD')) return true;
+    } else if (Array.isArray(v)) stack.push(...v);
+    else if (v !== null && typeof v === 'object') {
+      for (const [k, c] of Object.entries(v)) {
+        if (k.includes('\uFFFD')) return true;
+        stack.push(c);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Split a page's items into valid incidents and invalid items (index, reason, raw). When the body was
+ * not valid UTF-8 (`invalidUtf8`), items that carry a replacement character are invalid: delivering
+ * them would alter the text silently.
+ */
+export function validateIncidents(
+  items: readonly unknown[],
+  options: { invalidUtf8?: boolean } = {},
+): {
   valid: RawIncident[];
   invalid: InvalidItem[];
 } {
   const valid: RawIncident[] = [];
   const invalid: InvalidItem[] = [];
   items.forEach((raw, index) => {
+    if (options.invalidUtf8 && holdsReplacementChar(raw)) {
+      invalid.push({
+        index,
+        reason: 'the response held bytes that are not valid UTF-8 in this item (shown as U+FFFD)',
+        raw,
+      });
+      return;
+    }
     const result = incidentSchema.safeParse(raw);
     if (result.success) {
       // Keep the item exactly as received (parse output equals it, but this avoids any coercion).

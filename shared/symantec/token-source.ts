@@ -13,6 +13,37 @@ export const TOKEN_PATH = 'v1/oauth2/tokens';
 export const TOKEN_EXPIRY_MARGIN_MS = 60_000;
 /** Lifetime assumed when the response has no usable `expires_in` (documented 3600 s). */
 const DEFAULT_EXPIRES_IN_S = 3600;
+/**
+ * Bounds of a token lifetime taken from `expires_in`: below a minute every call would fetch a token;
+ * above a day is no lifetime the API documents (1e300 made the expiry an invalid date). A token that
+ * dies earlier than announced is refreshed on its first 401.
+ */
+export const TOKEN_LIFETIME_BOUNDS_S = { min: 60, max: 86_400 } as const;
+
+/** `expires_in` (number or numeric string) in seconds, bounded; `warn` names the field when it is not used as is. */
+export function tokenLifetimeSeconds(value: unknown, warn: (message: string) => void): number {
+  const { min, max } = TOKEN_LIFETIME_BOUNDS_S;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && value.trim() !== ''
+        ? Number(value)
+        : Number.NaN;
+  if (!Number.isFinite(n)) {
+    warn(
+      `token response field expires_in is ${value === undefined ? 'missing' : `not a number (${JSON.stringify(value).slice(0, 40)})`}; assuming ${DEFAULT_EXPIRES_IN_S} s`,
+    );
+    return DEFAULT_EXPIRES_IN_S;
+  }
+  if (n < min || n > max) {
+    const used = n < min ? min : max;
+    warn(
+      `token response field expires_in=${String(value).slice(0, 40)} is outside ${min}..${max} s; using ${used} s`,
+    );
+    return used;
+  }
+  return n;
+}
 
 export interface OAuthTokenSourceOptions {
   baseUrl: URL;
@@ -122,8 +153,7 @@ export class OAuthTokenSource implements TokenSource {
           timeoutMs,
           signal,
         );
-        const message = errorBodyMessage(result.text);
-        const safe = message ? this.redactor.redact(message) : undefined;
+        const safe = errorBodyMessage(result.text, (t) => this.redactor.redact(t));
         if (result.status === 400 || result.status === 401) {
           throw new AttemptError({
             kind: 'auth',
@@ -164,13 +194,10 @@ export class OAuthTokenSource implements TokenSource {
             action: 'Run again later; if it persists, check SES_API_URL points to the Symantec API',
           });
         }
-        const expiresIn =
-          typeof body.expires_in === 'number' && body.expires_in > 0
-            ? body.expires_in
-            : typeof body.expires_in === 'string' && Number(body.expires_in) > 0
-              ? Number(body.expires_in)
-              : DEFAULT_EXPIRES_IN_S;
         this.redactor.add(body.access_token);
+        const expiresIn = tokenLifetimeSeconds(body.expires_in, (message) =>
+          this.logger.warn(message, { host: url.host }),
+        );
         const lifetimeMs = expiresIn * 1000;
         this.expiresAt =
           this.clock.now() + Math.max(0, lifetimeMs - Math.min(TOKEN_EXPIRY_MARGIN_MS, lifetimeMs * 0.1));

@@ -23,7 +23,12 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RunSummary } from '../../shared/collector/collect.ts';
 import { clearSecretCache } from '../../shared/credentials/secrets-manager.ts';
-import { type RunningSimulator, startSimulator, versionKey } from '../../shared/simulator/index.ts';
+import {
+  type Personality,
+  type RunningSimulator,
+  startSimulator,
+  versionKey,
+} from '../../shared/simulator/index.ts';
 import { type DynaliteHandle, startDynalite } from './dynalite.ts';
 import { FakeClock } from './fakes.ts';
 
@@ -51,12 +56,14 @@ export interface DeliveredDoc {
 export type FirehoseBehaviour = 'partial' | 'throttle';
 
 /**
- * Firehose double behind aws-sdk-client-mock: accepts records, or refuses every third one with a
- * per-record ErrorCode ('partial'), or throws ServiceUnavailableException ('throttle') for planned calls.
+ * Firehose double behind aws-sdk-client-mock: accepts records, or refuses every third one (the only
+ * one, when a call carries a single record) with a per-record ErrorCode ('partial'), or throws
+ * ServiceUnavailableException ('throttle') for planned calls. A record may hold many documents joined
+ * by "\n" (the S3 stream's aggregation): it is split as the stream's de-aggregation does.
  */
 export class FirehoseDouble {
   readonly delivered: DeliveredDoc[] = [];
-  /** Raw accepted record lines, for the leak scan. */
+  /** Raw accepted record data (one or many NDJSON documents), for the leak scan and size checks. */
   readonly lines: string[] = [];
   readonly plan: FirehoseBehaviour[] = [];
   calls = 0;
@@ -82,25 +89,25 @@ export class FirehoseDouble {
       throw new ServiceUnavailableException({ message: 'Slow down.', $metadata: {} });
     }
     const records = input.Records ?? [];
+    const refusedIndex = records.length > 1 ? 1 : 0;
     const responses = records.map((record, i) => {
-      if (behaviour === 'partial' && i % 3 === 1) {
+      if (behaviour === 'partial' && i % 3 === refusedIndex) {
         this.refusedRecords++;
         return { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' };
       }
-      const line = Buffer.from(record.Data ?? new Uint8Array()).toString('utf8');
-      const doc = JSON.parse(line) as Record<string, unknown>;
-      const meta = doc.symantec_edr_cloud as
-        | { doc_id?: string; incident?: { incident_uid?: string; time?: string } }
-        | undefined;
-      const dataset = String((doc.data_stream as { dataset?: string } | undefined)?.dataset);
-      this.accepted.set(dataset, (this.accepted.get(dataset) ?? 0) + 1);
-      if (dataset === 'symantec_edr_cloud.incident')
-        this.versionKeys.add(
-          versionKey(meta?.incident?.incident_uid, Date.parse(String(meta?.incident?.time))),
-        );
-      if (this.keep) {
-        this.lines.push(line);
-        this.delivered.push({ id: String(meta?.doc_id), dataset, doc });
+      const data = Buffer.from(record.Data ?? new Uint8Array()).toString('utf8');
+      if (this.keep) this.lines.push(data);
+      for (const line of data.split('\n')) {
+        if (line === '') continue; // an unaggregated record ends with its own "\n"
+        const doc = JSON.parse(line) as Record<string, unknown>;
+        const meta = doc.symantec_edr_cloud as { doc_id?: string } | undefined;
+        const dataset = String((doc.data_stream as { dataset?: string } | undefined)?.dataset);
+        this.accepted.set(dataset, (this.accepted.get(dataset) ?? 0) + 1);
+        if (dataset === 'symantec_edr_cloud.incident') {
+          const key = incidentVersion(doc);
+          this.versionKeys.add(versionKey(key.uid, key.time));
+        }
+        if (this.keep) this.delivered.push({ id: String(meta?.doc_id), dataset, doc });
       }
       return { RecordId: `rec-${this.calls}-${i}` };
     });
@@ -249,6 +256,8 @@ export interface RigOptions {
   passThrough?: boolean;
   /** The clock the run and the simulator share (default: a FakeClock at the real now). */
   clock?: FakeClock;
+  /** The API personality the simulator shows (default: the documented default behaviours). */
+  personality?: Partial<Personality>;
 }
 
 export interface Invocation {
@@ -322,6 +331,7 @@ export async function startLambdaRig(options: RigOptions = {}): Promise<LambdaRi
     clock: options.apiClockOffsetMs ? { now: () => clock.now() + (options.apiClockOffsetMs ?? 0) } : clock,
     clientId: RIG_CLIENT_ID,
     clientSecret,
+    ...(options.personality ? { personality: options.personality } : {}),
   });
   clearSecretCache();
   const secrets = mockClient(SecretsManagerClient);
@@ -421,8 +431,8 @@ function audit(sim: RunningSimulator, firehose: FirehoseDouble): Audit {
     seen.set(d.id, (seen.get(d.id) ?? 0) + 1);
     const ns = d.doc.symantec_edr_cloud as Record<string, Record<string, unknown>> | undefined;
     if (d.dataset === 'symantec_edr_cloud.incident') {
-      const inc = ns?.incident ?? {};
-      deliveredVersions.add(versionKey(inc.incident_uid, Date.parse(String(inc.time))));
+      const key = incidentVersion(d.doc);
+      deliveredVersions.add(versionKey(key.uid, key.time));
     } else if (d.dataset === 'symantec_edr_cloud.event') {
       const uid =
         (ns?.incident as Record<string, unknown> | undefined)?.incident_uid ?? incidentOfEvent(d.doc);
@@ -469,6 +479,16 @@ function audit(sim: RunningSimulator, firehose: FirehoseDouble): Audit {
 }
 
 /** Event documents carry their incident in `symantec_edr_cloud.event.incident_uid` (or a list). */
+/**
+ * Incident uid and time of an incident document, from its ECS fields (`event.id`, `@timestamp`),
+ * which both output shapes carry, else the vendor copies.
+ */
+export function incidentVersion(doc: Record<string, unknown>): { uid: unknown; time: number } {
+  const inc = (doc.symantec_edr_cloud as Record<string, Record<string, unknown>> | undefined)?.incident ?? {};
+  const uid = (doc.event as Record<string, unknown> | undefined)?.id ?? inc.incident_uid;
+  return { uid, time: Date.parse(String(doc['@timestamp'] ?? inc.time)) };
+}
+
 function incidentOfEvent(doc: Record<string, unknown>): unknown {
   const ns = doc.symantec_edr_cloud as Record<string, Record<string, unknown>> | undefined;
   return ns?.event?.incident_uid;

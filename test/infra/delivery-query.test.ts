@@ -8,6 +8,7 @@ import {
   FILE_EXTENSION,
   PARTITION_QUERY,
   S3_PREFIX,
+  SUB_RECORD_DELIMITER_BASE64,
 } from '../../infra/lib/constructs/delivery.ts';
 import { athenaSql } from '../../infra/lib/constructs/query.ts';
 import { COLUMN_RENAMES, glueColumns, glueType } from '../../infra/lib/glue-schema.ts';
@@ -91,16 +92,27 @@ describe('Delivery: Firehose to S3', () => {
     });
     expect(FILE_EXTENSION).toBe('.json.gz');
     expect(ERROR_PREFIX.startsWith('errors/')).toBe(true);
-    // Records already end with "\n": no AppendDelimiterToRecord processor, or lines would be doubled.
+    // Aggregated records (documents joined by "\n") are split on "\n" before partitioning, and each
+    // document gets its "\n" back, so S3 objects stay one document per line.
     const processors = config.ProcessingConfiguration.Processors as Array<{
       Type: string;
-      Parameters: Array<{ ParameterName: string; ParameterValue: string }>;
+      Parameters?: Array<{ ParameterName: string; ParameterValue: string }>;
     }>;
-    expect(processors.map((p) => p.Type)).toEqual(['MetadataExtraction']);
+    expect(processors.map((p) => p.Type)).toEqual([
+      'RecordDeAggregation',
+      'MetadataExtraction',
+      'AppendDelimiterToRecord',
+    ]);
     expect(processors[0]!.Parameters).toEqual([
+      { ParameterName: 'SubRecordType', ParameterValue: 'DELIMITED' },
+      { ParameterName: 'Delimiter', ParameterValue: 'Cg==' },
+    ]);
+    expect(Buffer.from(SUB_RECORD_DELIMITER_BASE64, 'base64').toString()).toBe('\n');
+    expect(processors[1]!.Parameters).toEqual([
       { ParameterName: 'MetadataExtractionQuery', ParameterValue: PARTITION_QUERY },
       { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
     ]);
+    expect(processors[2]!.Parameters ?? []).toEqual([]);
   });
 
   it('keeps the data bucket private, encrypted, versioned, TLS-only, logged and expiring by RetentionDays', () => {

@@ -18,6 +18,13 @@ export const PARTITION_QUERY =
   `{dataset: (.data_stream.dataset | ltrimstr("${DATASET_PREFIX}")), ` +
   'year: .["@timestamp"][0:4], month: .["@timestamp"][5:7], day: .["@timestamp"][8:10]}';
 
+/**
+ * The collector packs up to 500 NDJSON documents into one Firehose record (billed per record in 5 KB
+ * steps), joined by "\n" with no newline at the end; the stream splits them on that delimiter before
+ * partitioning (base64 of "\n") and appends "\n" after each, so S3 gets one document per line.
+ */
+export const SUB_RECORD_DELIMITER_BASE64 = Buffer.from('\n').toString('base64');
+
 /** S3 key prefix: exactly the local layout `<dataset>/year=YYYY/month=MM/day=DD/`. */
 export const S3_PREFIX =
   '!{partitionKeyFromQuery:dataset}/year=!{partitionKeyFromQuery:year}/' +
@@ -56,7 +63,8 @@ export interface DeliveryProps {
 
 /**
  * Firehose → S3 delivery with dynamic partitioning on the record's dataset and `@timestamp`, GZIP NDJSON
- * (records already end with "\n", so no delimiter processor), and an optional second stream to OpenSearch.
+ * (aggregated records are de-aggregated on "\n", then each document gets its "\n" back), and an optional
+ * second stream to OpenSearch (one document per record: OpenSearch destinations do not de-aggregate).
  *
  * @example
  * const delivery = new Delivery(this, 'Delivery', { accessLogBucket, retentionDays: 365,
@@ -157,12 +165,20 @@ export class Delivery extends Construct {
           enabled: true,
           processors: [
             {
+              type: 'RecordDeAggregation',
+              parameters: [
+                { parameterName: 'SubRecordType', parameterValue: 'DELIMITED' },
+                { parameterName: 'Delimiter', parameterValue: SUB_RECORD_DELIMITER_BASE64 },
+              ],
+            },
+            {
               type: 'MetadataExtraction',
               parameters: [
                 { parameterName: 'MetadataExtractionQuery', parameterValue: PARTITION_QUERY },
                 { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
               ],
             },
+            { type: 'AppendDelimiterToRecord' },
           ],
         },
         cloudWatchLoggingOptions: {

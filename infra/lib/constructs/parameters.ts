@@ -30,6 +30,12 @@ export const SETTING_PARAMETER_CONSTRAINTS: Record<
   overlapSeconds: { type: 'Number', minValue: 0, maxValue: 24 * 3600 },
   openSweepMinutes: { type: 'Number', minValue: 0, maxValue: 7 * 24 * 60 },
   logLevel: { type: 'String', allowedValues: ['DEBUG', 'INFO', 'WARN', 'ERROR'] },
+  eventStreamId: {
+    type: 'String',
+    allowedPattern: '^$|^[A-Za-z0-9-]{1,64}$',
+    constraintDescription: 'empty (no stream collector), or the Event Stream GUID from the console',
+  },
+  eventStreamChannels: { type: 'Number', minValue: 1, maxValue: 64 },
 };
 
 /** The settings that have a `parameter` name, in declaration order. */

@@ -6,7 +6,14 @@ import { Construct } from 'constructs';
 import { loadCatalog, type QueryDefinition } from '../../../analytics/catalog.ts';
 import { FIELDS_BY_DATASET } from '../../../shared/normalize/fields.ts';
 import { COLUMN_RENAMES, glueColumns, serdeMappings } from '../glue-schema.ts';
-import { DATASETS, type Dataset } from './delivery.ts';
+import { DATASETS } from './delivery.ts';
+
+/**
+ * Datasets with a Glue table: the delivery stream's datasets and `telemetry` (written by the event
+ * sources under `telemetry/`), whether or not the delivery list names it yet.
+ */
+export const TABLE_DATASETS = [...new Set([...DATASETS, 'telemetry' as const])];
+export type TableDataset = (typeof TABLE_DATASETS)[number];
 
 /** Partition columns of the S3 layout `<dataset>/year=YYYY/month=MM/day=DD/`. */
 export const PARTITION_KEYS = ['year', 'month', 'day'] as const;
@@ -15,7 +22,7 @@ export const PARTITION_KEYS = ['year', 'month', 'day'] as const;
 export const PROJECTION_FIRST_YEAR = 2020;
 
 /** Table parameters enabling partition projection over the Firehose layout (no crawler, no MSCK). */
-export function projectionParameters(bucketName: string, dataset: Dataset): Record<string, string> {
+export function projectionParameters(bucketName: string, dataset: TableDataset): Record<string, string> {
   return {
     classification: 'json',
     compressionType: 'gzip',
@@ -65,7 +72,7 @@ export interface QueryProps {
  */
 export class Query extends Construct {
   readonly database: glue.CfnDatabase;
-  readonly tables: Record<Dataset, glue.CfnTable>;
+  readonly tables: Record<TableDataset, glue.CfnTable>;
   readonly resultsBucket: s3.Bucket;
   readonly workGroup: athena.CfnWorkGroup;
   readonly namedQueries: athena.CfnNamedQuery[] = [];
@@ -81,14 +88,17 @@ export class Query extends Construct {
       },
     });
 
-    const tables: Partial<Record<Dataset, glue.CfnTable>> = {};
-    for (const dataset of DATASETS) {
+    const tables: Partial<Record<TableDataset, glue.CfnTable>> = {};
+    for (const dataset of TABLE_DATASETS) {
       const table = new glue.CfnTable(this, `${dataset[0]!.toUpperCase()}${dataset.slice(1)}Table`, {
         catalogId: Aws.ACCOUNT_ID,
         databaseName: props.databaseName,
         tableInput: {
           name: dataset,
-          description: `symantec_edr_cloud.${dataset} documents (gzip NDJSON, partitioned by @timestamp UTC date)`,
+          description:
+            dataset === 'telemetry'
+              ? 'symantec_endpoint_security.event documents: endpoint telemetry (gzip NDJSON, partitioned by @timestamp UTC date)'
+              : `symantec_edr_cloud.${dataset} documents (gzip NDJSON, partitioned by @timestamp UTC date)`,
           tableType: 'EXTERNAL_TABLE',
           parameters: { EXTERNAL: 'TRUE', ...projectionParameters(props.dataBucket.bucketName, dataset) },
           partitionKeys: PARTITION_KEYS.map((name) => ({ name, type: 'string' })),
@@ -108,7 +118,7 @@ export class Query extends Construct {
       table.node.addDependency(this.database);
       tables[dataset] = table;
     }
-    this.tables = tables as Record<Dataset, glue.CfnTable>;
+    this.tables = tables as Record<TableDataset, glue.CfnTable>;
 
     this.resultsBucket = new s3.Bucket(this, 'ResultsBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,

@@ -17,6 +17,7 @@ import type { CheckpointStore } from '../../ports/checkpoint-store.ts';
 import { systemClock } from '../../ports/clock.ts';
 import type { CredentialsSource } from '../../ports/credentials.ts';
 import { startSimulator } from '../../simulator/index.ts';
+import { runEventBackfill } from './telemetry.ts';
 
 /** Exit codes (see main.ts): 0 caught up, 1 failed, 3 partial progress / skipped. */
 const EXIT = { ok: 0, failure: 1, partial: 3 } as const;
@@ -25,7 +26,7 @@ const DEFAULT_OUT = './out';
 const DEFAULT_CHECKPOINT = './.ses-connector/checkpoint.json';
 const DEFAULT_OCSF_OUT = './out-ocsf';
 
-interface CommonFlags {
+export interface CommonFlags {
   out: string;
   checkpoint: string;
   credentialsFile?: string;
@@ -40,7 +41,7 @@ interface CommonFlags {
 }
 
 /** Every setting that has a CLI flag becomes an option, so the CLI cannot drift from the schema. */
-function addSettingOptions(cmd: Command): Command {
+export function addSettingOptions(cmd: Command): Command {
   for (const [key, spec] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
     if (!spec.flag) continue;
     const boolish =
@@ -76,7 +77,7 @@ function addSettingOptions(cmd: Command): Command {
 }
 
 /** Settings from the environment, overridden by flags. */
-function settingsFrom(flags: CommonFlags): Settings {
+export function settingsFrom(flags: CommonFlags): Settings {
   const input: Partial<Record<SettingKey, unknown>> = {};
   for (const [key, spec] of Object.entries(SETTINGS) as [SettingKey, (typeof SETTINGS)[SettingKey]][]) {
     const envValue = process.env[spec.env];
@@ -90,7 +91,7 @@ function settingsFrom(flags: CommonFlags): Settings {
 }
 
 /** The built-in simulator is used unless the user points at an API (flag or environment). */
-function wantsSimulator(flags: CommonFlags): boolean {
+export function wantsSimulator(flags: CommonFlags): boolean {
   return (
     flags['apiUrl'] === undefined &&
     flags['region'] === undefined &&
@@ -99,7 +100,7 @@ function wantsSimulator(flags: CommonFlags): boolean {
   );
 }
 
-function positiveInt(name: string, value: string): number {
+export function positiveInt(name: string, value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0)
     throw new ConfigError(`${name} must be a whole number, got ${JSON.stringify(value)}`);
@@ -320,17 +321,27 @@ export function registerBackfill(program: Command): void {
         'the regular watermark is not touched. Re-running resumes where it stopped.',
     )
     .requiredOption('--since <iso>', 'window start, ISO 8601 (e.g. 2026-11-01T00:00:00Z)')
-    .requiredOption('--until <iso>', 'window end, ISO 8601');
-  addSettingOptions(cmd).action(async (flags: CommonFlags & { since: string; until: string }) => {
-    const since = new Date(flags.since);
-    const until = new Date(flags.until);
-    if (Number.isNaN(since.getTime()))
-      throw new ConfigError(`--since is not an ISO 8601 date: ${JSON.stringify(flags.since)}`);
-    if (Number.isNaN(until.getTime()))
-      throw new ConfigError(`--until is not an ISO 8601 date: ${JSON.stringify(flags.until)}`);
-    if (until <= since) throw new ConfigError('--until must be after --since');
-    process.exitCode = await collectOnce(flags, { kind: 'backfill', since, until });
-  });
+    .requiredOption('--until <iso>', 'window end, ISO 8601')
+    .option(
+      '--events',
+      'backfill endpoint telemetry over POST /v1/event-search instead of incidents (docs/telemetry.md)',
+    );
+  addSettingOptions(cmd).action(
+    async (flags: CommonFlags & { since: string; until: string; events?: boolean }) => {
+      const since = new Date(flags.since);
+      const until = new Date(flags.until);
+      if (Number.isNaN(since.getTime()))
+        throw new ConfigError(`--since is not an ISO 8601 date: ${JSON.stringify(flags.since)}`);
+      if (Number.isNaN(until.getTime()))
+        throw new ConfigError(`--until is not an ISO 8601 date: ${JSON.stringify(flags.until)}`);
+      if (until <= since) throw new ConfigError('--until must be after --since');
+      if (flags.events) {
+        process.exitCode = await runEventBackfill(flags, since, until);
+        return;
+      }
+      process.exitCode = await collectOnce(flags, { kind: 'backfill', since, until });
+    },
+  );
 }
 
 export function registerStatus(program: Command): void {

@@ -68,7 +68,13 @@ export function registerNormalize(program: Command): void {
         ingestedAt: new Date().toISOString(),
       };
       const items = splitInput(readInput(file));
-      const counts: Record<DatasetName, number> = { incident: 0, event: 0, quarantine: 0, alert: 0 };
+      const counts: Record<DatasetName, number> = {
+        incident: 0,
+        event: 0,
+        quarantine: 0,
+        alert: 0,
+        telemetry: 0,
+      };
       const chunks: string[] = [];
       let buffer = '';
       for (const item of items) {

@@ -1,5 +1,14 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type Fault, type FaultKind, parseFault, RECOVERABLE_FAULTS } from '../../simulator/faults.ts';
+import {
+  type CapBeyond,
+  describePersonality,
+  type OrderDirection,
+  type OrderField,
+  type Personality,
+  parsePersonality,
+  type VersionsMode,
+} from '../../simulator/personality.ts';
 import { SIMULATOR_CLIENT_ID, SIMULATOR_CLIENT_SECRET, startSimulator } from '../../simulator/server.ts';
 
 const FAULT_KINDS: FaultKind[] = [
@@ -31,6 +40,20 @@ function number(name: string, min: number, max: number) {
       throw new InvalidArgumentError(`${name} must be a number between ${min} and ${max}`);
     return n;
   };
+}
+
+function personalityArg(value: string): Personality {
+  try {
+    return parsePersonality(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function orderArg(value: string): { orderBy: OrderField; order: OrderDirection } {
+  const m = value.match(/^(time|modified|created)(?:-(asc|desc))?$/);
+  if (!m?.[1]) throw new InvalidArgumentError('expected time|modified|created, optionally -asc or -desc');
+  return { orderBy: m[1] as OrderField, order: (m[2] ?? 'asc') as OrderDirection };
 }
 
 function collectFault(value: string, previous: Fault[] = []): Fault[] {
@@ -65,7 +88,17 @@ interface SimulatorFlags {
   tokenTtl: number;
   historyDays: number;
   maxLimit: number;
-  filterOn: 'time' | 'created';
+  filterOn?: 'time' | 'created';
+  personality?: Personality;
+  versions?: VersionsMode;
+  order?: { orderBy: OrderField; order: OrderDirection };
+  resultCap?: number;
+  resultCapBeyond?: CapBeyond;
+  lateIndexMinutes?: number;
+  scanUpdateRate?: number;
+  clockRate?: number;
+  updateIncidents?: number;
+  updateEveryMinutes: number;
   lastPageNext: 'omit' | 'total';
   fault?: Fault[];
   faultAt?: [number, Fault][];
@@ -135,9 +168,60 @@ export function registerSimulator(program: Command): void {
       new Option(
         '--filter-on <field>',
         'window filter: record time, or created (latest version of each incident created in the window)',
-      )
-        .choices(['time', 'created'])
-        .default('time'),
+      ).choices(['time', 'created']),
+    )
+    .option(
+      '--personality <spec>',
+      'API behaviours: a preset (default, created-latest, time-latest, desc-time, modified-desc-latest, capped, late-index, moving-records, real-clock) or key=value pairs such as filter=created,versions=latest,order=modified-desc; the flags below override it',
+      personalityArg,
+    )
+    .addOption(
+      new Option(
+        '--versions <mode>',
+        'every lifecycle record, or only the latest version of each incident',
+      ).choices(['all', 'latest']),
+    )
+    .option(
+      '--order <field-direction>',
+      'sort order: time|modified|created, then -asc or -desc (e.g. modified-desc)',
+      orderArg,
+    )
+    .option(
+      '--result-cap <n>',
+      'cap total and reachable offsets at N results (the API cap is likely 10000)',
+      integer('--result-cap', 1),
+    )
+    .addOption(
+      new Option(
+        '--result-cap-beyond <mode>',
+        'an offset at or past the cap answers an empty page, or 400',
+      ).choices(['empty', 'error']),
+    )
+    .option(
+      '--late-index-minutes <n>',
+      'late indexing: a record becomes visible a random 0..N minutes after its time',
+      number('--late-index-minutes', 0, 24 * 60),
+    )
+    .option(
+      '--scan-update-rate <p>',
+      'probability that after a page one incident of the result list gets a new version (records move during a scan)',
+      number('--scan-update-rate', 0, 1),
+    )
+    .option(
+      '--clock-rate <r>',
+      'simulated time runs at R x real time from the start (1 = real time)',
+      number('--clock-rate', 0.001, 1e7),
+    )
+    .option(
+      '--update-incidents <n>',
+      'every --update-every minutes of simulated time, give N random open incidents a new version (updates between runs)',
+      integer('--update-incidents', 0),
+    )
+    .option(
+      '--update-every <minutes>',
+      'interval of --update-incidents, in simulated minutes',
+      number('--update-every', 0.01, 24 * 60),
+      5,
     )
     .addOption(
       new Option('--last-page-next <mode>', 'last page: omit next, or set next = total')
@@ -177,6 +261,8 @@ export function registerSimulator(program: Command): void {
         '  ses-connector simulator --port 8080 --seed 7 --incidents 500\n' +
         '  ses-connector simulator --port 0 --fault 429:retry-after=1 --fault 503 --fault-at 5=truncated\n' +
         '  ses-connector simulator --fault-rate 0.1 --fault-seed 3\n' +
+        '  ses-connector simulator --personality created-latest --order modified-desc --result-cap 10000\n' +
+        '  ses-connector simulator --versions latest --scan-update-rate 0.3 --update-incidents 3 --clock-rate 60\n' +
         'Then: SES_API_URL=<url> SES_CLIENT_ID=<client_id> SES_CLIENT_SECRET=<client_secret> ses-connector run',
     )
     .action(async (flags: SimulatorFlags) => {
@@ -203,7 +289,17 @@ export function registerSimulator(program: Command): void {
         tokenTtlSeconds: flags.tokenTtl,
         historyDays: flags.historyDays,
         maxLimit: flags.maxLimit,
-        filterOn: flags.filterOn,
+        personality: {
+          ...flags.personality,
+          ...(flags.filterOn ? { filterOn: flags.filterOn } : {}),
+          ...(flags.versions ? { versions: flags.versions } : {}),
+          ...flags.order,
+          ...(flags.resultCap !== undefined ? { resultCap: flags.resultCap } : {}),
+          ...(flags.resultCapBeyond ? { resultCapBeyond: flags.resultCapBeyond } : {}),
+          ...(flags.lateIndexMinutes !== undefined ? { lateIndexMinutes: flags.lateIndexMinutes } : {}),
+          ...(flags.scanUpdateRate !== undefined ? { scanUpdateRate: flags.scanUpdateRate } : {}),
+          ...(flags.clockRate !== undefined ? { clockRate: flags.clockRate } : {}),
+        },
         lastPageNext: flags.lastPageNext,
         faults: flags.fault,
         faultRate: flags.faultRate,
@@ -216,6 +312,15 @@ export function registerSimulator(program: Command): void {
       process.stdout.write(
         `${JSON.stringify({ url: sim.url, client_id: sim.clientId, client_secret: sim.clientSecret })}\n`,
       );
+      // Updates between runs: the collector's runs see incidents move forward as time passes.
+      const updates = flags.updateIncidents ?? sim.personality.betweenRunUpdates;
+      const rate = sim.personality.clockRate > 0 ? sim.personality.clockRate : 1;
+      const timer =
+        updates > 0
+          ? setInterval(() => sim.updateIncidents(updates), (flags.updateEveryMinutes * 60_000) / rate)
+          : undefined;
+      timer?.unref();
+      process.stderr.write(`simulator: ${describePersonality(sim.personality)}\n`);
       process.stderr.write(
         `simulator: ${sim.groundTruth.versions.length} incident records (${sim.groundTruth.incidentUids().size} incidents) on ${sim.url}; Ctrl-C to stop\n`,
       );
@@ -223,6 +328,7 @@ export function registerSimulator(program: Command): void {
         const stop = () => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
+          if (timer) clearInterval(timer);
           void sim.close().then(resolve);
         };
         process.on('SIGINT', stop);

@@ -15,10 +15,15 @@ describe.skipIf(!canRun)('Deploy rehearsal: the synthesized Lambda asset on moto
     timeout: 240_000,
   }, async () => {
     // Act
-    const report = await rehearse();
+    const lines: string[] = [];
+    const report = await rehearse({ synth: 'in-process', log: (l) => lines.push(l) });
     // Assess
-    expect(report.failures).toEqual([]);
-    expect(report.bundles.map((b) => b.handler)).toEqual(['index.handler']);
+    console.log(lines.join('\n'));
+    expect(report.failures, lines.join('\n')).toEqual([]);
+    expect(
+      report.bundles.map((b) => b.handler),
+      lines.join('\n'),
+    ).toEqual(['index.handler']);
     expect(report.bundles[0]?.assetDir).toMatch(/\/asset\.[0-9a-f]{64}$/);
     const created = report.provisioned.created.map((c) => c.type);
     for (const type of [

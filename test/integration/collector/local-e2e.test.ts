@@ -31,8 +31,8 @@ function delivered(outDir: string) {
   const versions = new Set<string>();
   const events = new Set<string>();
   for (const { doc } of readOutput(outDir, 'incident')) {
-    const uid = at(doc, 'symantec_edr_cloud.incident.incident_uid');
-    versions.add(versionKey(uid, Date.parse(String(at(doc, 'symantec_edr_cloud.incident.time')))));
+    // ECS fields: both output shapes carry them (the vendor copies only with preserveDuplicateCustomFields).
+    versions.add(versionKey(at(doc, 'event.id'), Date.parse(String(at(doc, '@timestamp')))));
   }
   for (const { doc } of readOutput(outDir, 'event')) {
     events.add(`${at(doc, 'symantec_edr_cloud.event.incident_uid')}/${at(doc, 'event.id')}`);

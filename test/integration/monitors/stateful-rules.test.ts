@@ -47,9 +47,12 @@ const stores: [string, () => Promise<CheckpointStore>][] = [
 /** Each call is one run: a new engine that knows only what the store holds. */
 function runner(store: CheckpointStore, config: unknown, clock: FakeClock) {
   return (docs: OutputDocument[]) =>
-    createMonitorEngine({ config: parseMonitorsConfig(config), store, tenant: 'tenant-a', clock }).evaluate(
-      docs,
-    );
+    createMonitorEngine({
+      config: parseMonitorsConfig(config),
+      store,
+      tenant: 'tenant-a',
+      clock,
+    }).evaluateAndCommit(docs);
 }
 
 describe.each(stores)('Module: monitors — stateful rules across runs on %s', (_name, fresh) => {

@@ -94,7 +94,7 @@ describe('Module: bad input', () => {
     const o = await rig.invoke(rig.container());
     observe('wrong region (redirect)', o.error?.message);
     expect(stable(o.error?.message)).toBe(
-      'region error: The API at 127.0.0.1:<port> answered /v1/oauth2/tokens with redirect 301: wrong region for this tenant; it points to api.sep.eu.securitycloud.symantec.com. Set SES_API_REGION (us|eu|in) to the region of api.sep.eu.securitycloud.symantec.com, or SES_API_URL=https://api.sep.eu.securitycloud.symantec.com (checkpoint unchanged since the last delivered page)',
+      'region error: The API at 127.0.0.1:<port> answered /v1/oauth2/tokens with redirect 301: wrong region for this tenant; it points to api.sep.eu.securitycloud.symantec.com. Set SES_API_REGION=eu (the region of api.sep.eu.securitycloud.symantec.com), or SES_API_URL=https://api.sep.eu.securitycloud.symantec.com (checkpoint unchanged since the last delivered page)',
     );
     expect(rig.sim.requestLog.filter((e) => e.target === 'incidents')).toEqual([]);
     await recovers(rig);
@@ -183,9 +183,7 @@ describe('Module: bad input', () => {
     // The long message is delivered, cut (top level and vendor copy) with the truncation marker.
     const cut = rig.firehose.delivered.find(
       (d) =>
-        d.dataset === 'symantec_edr_cloud.incident' &&
-        (d.doc.symantec_edr_cloud as { incident: { incident_uid: string } }).incident.incident_uid ===
-          a.incident_uid,
+        d.dataset === 'symantec_edr_cloud.incident' && (d.doc.event as { id: string }).id === a.incident_uid,
     );
     expect(String(cut?.doc.message).endsWith(TRUNCATION_MARKER)).toBe(true);
     // The long remediation (structured vendor field, not free text) becomes a quarantine document.

@@ -52,7 +52,7 @@ describe('Module: analytics/duckdb harness', () => {
     mkdirSync(empty);
     const db = await openAnalytics({ out: empty, threads: 1 });
     try {
-      expect(db.loaded).toEqual({ incident: 0, event: 0, quarantine: 0 });
+      expect(db.loaded).toEqual({ incident: 0, event: 0, quarantine: 0, telemetry: 0 });
       expect(await db.run('incident_kpis')).toEqual([
         {
           total_incidents: 0,

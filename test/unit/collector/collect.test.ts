@@ -3,6 +3,7 @@ import { type CollectorDeps, collect } from '../../../shared/collector/collect.t
 import { parseSettings } from '../../../shared/config/load.ts';
 import type { Settings } from '../../../shared/config/settings.ts';
 import { ConnectorError, SinkError } from '../../../shared/errors.ts';
+import { createMonitorEngine, parseMonitorsConfig } from '../../../shared/monitors/index.ts';
 import { MemoryMetrics, MetricNames, silentLogger } from '../../../shared/ports/logger.ts';
 import {
   ArraySource,
@@ -13,6 +14,7 @@ import {
   MemoryCheckpointStore,
   MemorySink,
 } from '../../helpers/fakes.ts';
+import { incidentDoc, onlyRule } from '../monitors/docs.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -156,11 +158,17 @@ describe('Module: collector/collect', () => {
   it('flushes the monitors state when a run ends well, and not after a failure (alerts fire again)', async () => {
     const ok = setup();
     const flushed: string[] = [];
-    ok.deps.monitors = { evaluate: async () => [], flush: async () => void flushed.push('ok') };
+    ok.deps.monitors = {
+      evaluate: async () => ({ alerts: [], commit: async () => {} }),
+      flush: async () => void flushed.push('ok'),
+    };
     await ok.run();
     const bad = setup();
     bad.sink.failOnWrite = 2;
-    bad.deps.monitors = { evaluate: async () => [], flush: async () => void flushed.push('bad') };
+    bad.deps.monitors = {
+      evaluate: async () => ({ alerts: [], commit: async () => {} }),
+      flush: async () => void flushed.push('bad'),
+    };
     await bad.run();
     expect(flushed).toEqual(['ok']);
   });
@@ -367,5 +375,144 @@ describe('Module: collector/collect', () => {
     expect(summary.status).toBe('complete');
     expect(ids(sink).size).toBe(20);
     expect(await store.load('default')).toBeUndefined();
+  });
+});
+
+describe('Defects of the collector core (each test fails on 8c9201d)', () => {
+  it('defect 1: a window at the 30-day limit finishes over several runs instead of restarting at offset 0 (no re-sends, no false gap)', async () => {
+    // A 30-day first lookback: the first window is clamped to the history limit and holds more than
+    // one run can read. Runs every 5 minutes of real (fake) time; each page costs 20 s.
+    const records = incidentsBetween(T0 - 30 * DAY + 10 * 60_000, T0 - 30 * DAY + 130 * 60_000, 300);
+    const { deps, settings, source, sink, clock } = setup(records, {
+      initialLookbackMinutes: 43_200,
+      pageSize: 20,
+      deadlineMarginSeconds: 30,
+    });
+    source.beforePage = () => clock.advance(20_000);
+    const summaries = [];
+    for (let i = 0; i < 12; i++) {
+      summaries.push(await collect(deps, { settings, owner: `run-${i}`, deadline: clock.now() + 90_000 }));
+      clock.advance(5 * 60_000);
+    }
+    expect(summaries.flatMap((s) => s.historyGaps)).toEqual([]);
+    // The first window needs more than one run...
+    const firstWindowEnd = Date.parse(summaries[0]!.windows[0]!.end);
+    expect(records.filter((r) => Number(r.time) < firstWindowEnd).length).toBeGreaterThan(60);
+    // ...and every record was delivered; re-sent are only the 5-minute overlaps at window starts
+    // (about 12 records each), not whole windows restarted at offset 0.
+    const delivered = sink.docs.map((d) => d.id);
+    expect(delivered.length - new Set(delivered).size).toBeLessThanOrEqual(30);
+    expect(new Set(delivered)).toEqual(new Set(records.map((r) => `${r.incident_uid}@${r.time}`)));
+  });
+
+  it('defect 3: a first-run lookback no longer than the settle time fails the run naming both settings', async () => {
+    const { run, metrics } = setup(undefined, { initialLookbackMinutes: 1, settleSeconds: 60 });
+    const summary = await run();
+    expect(summary.status).toBe('failed');
+    expect(summary.error?.kind).toBe('config');
+    expect(summary.reason).toContain('SES_INITIAL_LOOKBACK_MINUTES');
+    expect(summary.reason).toContain('SES_SETTLE_SECONDS');
+    expect(metrics.get(MetricNames.configError)).toBe(1);
+  });
+
+  it('defect 3: parseSettings rejects a lookback no longer than the settle time, naming both flags', () => {
+    expect(() => parseSettings({ initialLookbackMinutes: 1, settleSeconds: 60 })).toThrow(
+      /--initial-lookback-minutes.*--settle-seconds|SES_INITIAL_LOOKBACK_MINUTES.*SES_SETTLE_SECONDS/,
+    );
+    expect(() => parseSettings({ initialLookbackMinutes: 2, settleSeconds: 60 })).not.toThrow();
+  });
+
+  it('defect 3: without a watermark the lag is measured from the first run, so the lag alarm sees a collector that never collects', async () => {
+    const { run, clock, store, source } = setup([]);
+    // A source that never ends a window (the deadline always stops it before any page).
+    source.beforePage = () => clock.advance(0);
+    await store.save('default', { firstRunAt: new Date(T0 - 3 * HOUR).toISOString() }, 0);
+    const summary = await run('run-1', clock.now() + 10_000);
+    expect(summary.lagSeconds).toBe(3 * 3600);
+  });
+
+  /** A closes after the first re-read under a creation-time filter, so the second re-read fetches it by id. */
+  function closedAfterFirstReRead(overrides: Partial<Settings> = {}) {
+    const iso = (t: number) => new Date(t).toISOString();
+    const old = T0 - 10 * DAY;
+    const records = [{ incident_uid: 'A', time: old, created: iso(old), state_id: 1 }];
+    const rig = setup(records, { openSweepMinutes: 60, ...overrides });
+    rig.source.filterOn = 'created';
+    const closeA = () => {
+      rig.source.records.push({ incident_uid: 'A', time: T0 + 30 * 60_000, created: iso(old), state_id: 5 });
+      rig.clock.advance(90 * 60_000);
+    };
+    return { ...rig, closeA };
+  }
+
+  it('a hard-stop abort during a by-id GET reports partial, not failed, and keeps the incident for the next re-read', async () => {
+    const { run, source, clock, closeA } = closedAfterFirstReRead({ deadlineMarginSeconds: 1 });
+    await run();
+    closeA();
+    const realGet = source.get.bind(source);
+    // The GET hangs until the run's hard stop (deadline − margin/2) aborts it.
+    source.get = (_uid: string, options?: { signal?: AbortSignal }) =>
+      new Promise((_resolve, reject) => {
+        options?.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      });
+    const stopped = await run('run-2', clock.now() + 1_200);
+    expect(stopped.status).toBe('partial');
+    expect(stopped.openSweep).toBe('incomplete');
+    source.get = realGet;
+    clock.advance(90 * 60_000);
+    const next = await run('run-3');
+    expect(next.refetched).toBe(1);
+  });
+
+  it('defect 4: a by-id GET that fails (e.g. 403) is a warning with a metric, not a failed run; it is retried later', async () => {
+    const { run, source, metrics, sink, clock, closeA } = closedAfterFirstReRead();
+    await run();
+    closeA();
+    const realGet = source.get.bind(source);
+    source.get = async () => {
+      throw new ConnectorError('permission', 'GET /v1/incidents/A: 403 Forbidden');
+    };
+    const second = await run('run-2');
+    expect(second.status).toBe('complete');
+    expect(metrics.get(MetricNames.refetchFailed)).toBe(1);
+    source.get = realGet;
+    clock.advance(90 * 60_000);
+    const third = await run('run-3');
+    expect(third.refetched).toBe(1);
+    expect(ids(sink).has(`A@${T0 + 30 * 60_000}`)).toBe(true);
+  });
+
+  it('defect 5: an alert whose publish failed is sent by the next run (fired state committed only after write and publish)', async () => {
+    const { deps, settings, store, clock } = setup(incidentsBetween(T0 - 3 * HOUR, T0 - 2 * HOUR, 1));
+    // The real rules engine, with state in the run's store; incident documents that raise one alert each.
+    deps.normalize = (raw) => [
+      incidentDoc({ uid: (raw as { incident_uid: string }).incident_uid, severityId: 5 }),
+    ];
+    const published: string[] = [];
+    let failPublish = true;
+    deps.alerts = {
+      description: 'test',
+      async publish(alerts) {
+        if (failPublish) throw new ConnectorError('sink', 'SNS: throttled');
+        published.push(...alerts.map((a) => a.id));
+      },
+    };
+    const engine = () =>
+      createMonitorEngine({
+        config: parseMonitorsConfig(onlyRule('highPriorityOrSeverityIncident')),
+        store,
+        tenant: 'default',
+        clock,
+        saveIntervalMs: 0,
+      });
+    deps.monitors = engine();
+    const failed = await collect(deps, { settings, owner: 'r1', deadline: clock.now() + 600_000 });
+    expect(failed.status).toBe('failed');
+    failPublish = false;
+    clock.advance(5 * 60_000);
+    deps.monitors = engine();
+    const next = await collect(deps, { settings, owner: 'r2', deadline: clock.now() + 600_000 });
+    expect(next.status).toBe('complete');
+    expect(published).toHaveLength(1);
   });
 });

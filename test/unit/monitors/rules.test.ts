@@ -31,7 +31,7 @@ describe('Module: monitors — rule embargoedDevice (device with multiple incide
 
   it('fires when one device is linked to two incidents within the window, with both as evidence', async () => {
     const { engine } = setup(onlyRule('embargoedDevice'));
-    const alerts = await engine.evaluate([
+    const alerts = await engine.evaluateAndCommit([
       incidentDoc({ uid: 'i1' }),
       ev('i1', 'e1', T0),
       incidentDoc({ uid: 'i2' }),
@@ -48,7 +48,7 @@ describe('Module: monitors — rule embargoedDevice (device with multiple incide
 
   it('stays quiet for many events of one incident, and for incidents on different devices', async () => {
     const { engine } = setup(onlyRule('embargoedDevice'));
-    const alerts = await engine.evaluate([
+    const alerts = await engine.evaluateAndCommit([
       ev('i1', 'e1', T0),
       ev('i1', 'e2', T0 + MIN),
       ev('i1', 'e3', T0 + 2 * MIN),
@@ -59,30 +59,32 @@ describe('Module: monitors — rule embargoedDevice (device with multiple incide
 
   it('counts incidents exactly one window apart as separate windows (boundary)', async () => {
     const quiet = setup(onlyRule('embargoedDevice', { windowMinutes: 60 }));
-    expect(await quiet.engine.evaluate([ev('i1', 'e1', T0), ev('i2', 'e2', T0 + 60 * MIN)])).toEqual([]);
-    const fires = setup(onlyRule('embargoedDevice', { windowMinutes: 60 }));
-    expect(await fires.engine.evaluate([ev('i1', 'e1', T0), ev('i2', 'e2', T0 + 60 * MIN - 1)])).toHaveLength(
-      1,
+    expect(await quiet.engine.evaluateAndCommit([ev('i1', 'e1', T0), ev('i2', 'e2', T0 + 60 * MIN)])).toEqual(
+      [],
     );
+    const fires = setup(onlyRule('embargoedDevice', { windowMinutes: 60 }));
+    expect(
+      await fires.engine.evaluateAndCommit([ev('i1', 'e1', T0), ev('i2', 'e2', T0 + 60 * MIN - 1)]),
+    ).toHaveLength(1);
   });
 
   it('needs more than maxIncidents incidents: 2 of maxIncidents 2 are quiet, 3 fire', async () => {
     const { engine } = setup(onlyRule('embargoedDevice', { maxIncidents: 2 }));
-    expect(await engine.evaluate([ev('i1', 'e1', T0), ev('i2', 'e2', T0 + MIN)])).toEqual([]);
-    const alerts = await engine.evaluate([ev('i3', 'e3', T0 + 2 * MIN)]);
+    expect(await engine.evaluateAndCommit([ev('i1', 'e1', T0), ev('i2', 'e2', T0 + MIN)])).toEqual([]);
+    const alerts = await engine.evaluateAndCommit([ev('i3', 'e3', T0 + 2 * MIN)]);
     expect(alerts.map((a) => a.evidence.incidentUids)).toEqual([['i1', 'i2', 'i3']]);
   });
 
   it('gives one alert per burst: further incidents fire again only after maxIncidents + 1 new ones', async () => {
     const { engine } = setup(onlyRule('embargoedDevice'));
-    const first = await engine.evaluate([
+    const first = await engine.evaluateAndCommit([
       ev('i1', 'e1', T0),
       ev('i2', 'e2', T0 + MIN),
       ev('i3', 'e3', T0 + 2 * MIN),
     ]);
     expect(first.map((a) => a.evidence.incidentUids)).toEqual([['i1', 'i2', 'i3']]);
-    expect(await engine.evaluate([ev('i4', 'e4', T0 + 3 * MIN)])).toEqual([]);
-    const second = await engine.evaluate([ev('i5', 'e5', T0 + 4 * MIN)]);
+    expect(await engine.evaluateAndCommit([ev('i4', 'e4', T0 + 3 * MIN)])).toEqual([]);
+    const second = await engine.evaluateAndCommit([ev('i5', 'e5', T0 + 4 * MIN)]);
     expect(second.map((a) => a.evidence.incidentUids)).toEqual([['i4', 'i5']]);
   });
 });
@@ -109,7 +111,7 @@ describe('Module: monitors — rule suspiciousPathExecution', () => {
     '/dev/shm/x',
   ])('fires for %s', async (path) => {
     const { engine } = setup(onlyRule('suspiciousPathExecution'));
-    const alerts = await engine.evaluate([withPath('e1', path)]);
+    const alerts = await engine.evaluateAndCommit([withPath('e1', path)]);
     expect(rules(alerts)).toEqual(['suspiciousPathExecution']);
     expect(alerts[0]?.evidence.file?.path).toBe(path);
     expect(alerts[0]?.evidence.details?.['field']).toBe('file.path');
@@ -123,21 +125,21 @@ describe('Module: monitors — rule suspiciousPathExecution', () => {
     '/usr/bin/tmpwatch',
   ])('stays quiet for %s', async (path) => {
     const { engine } = setup(onlyRule('suspiciousPathExecution'));
-    expect(await engine.evaluate([withPath('e1', path)])).toEqual([]);
+    expect(await engine.evaluateAndCommit([withPath('e1', path)])).toEqual([]);
   });
 
   it('checks the acting process path too, and one device+path gives one alert', async () => {
     const { engine } = setup(onlyRule('suspiciousPathExecution'));
     const actor = (uuid: string) =>
       eventDoc({ incident: 'i1', uuid, deviceUid: 'dev-1', actorPath: 'C:\\Users\\Public\\run.exe' });
-    const alerts = await engine.evaluate([actor('e1'), actor('e2')]);
+    const alerts = await engine.evaluateAndCommit([actor('e1'), actor('e2')]);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.evidence.details?.['field']).toBe('actor.file.path');
   });
 
   it('uses configured patterns instead of the defaults', async () => {
     const { engine } = setup(onlyRule('suspiciousPathExecution', { pathPatterns: ['\\\\staging\\\\'] }));
-    const alerts = await engine.evaluate([
+    const alerts = await engine.evaluateAndCommit([
       withPath('e1', 'D:\\staging\\x.exe'),
       withPath('e2', 'C:\\Users\\bob\\Downloads\\x.exe'),
     ]);
@@ -159,13 +161,13 @@ describe('Module: monitors — rule highPriorityOrSeverityIncident', () => {
     [{ severityId: 5, stateId: 2 }, true],
   ])('%o fires: %s', async (spec, fires) => {
     const { engine } = setup(onlyRule('highPriorityOrSeverityIncident'));
-    const alerts = await engine.evaluate([incidentDoc({ uid: 'i1', ...spec })]);
+    const alerts = await engine.evaluateAndCommit([incidentDoc({ uid: 'i1', ...spec })]);
     expect(alerts.length).toBe(fires ? 1 : 0);
   });
 
   it('alerts once per incident, with the incident_url as console link', async () => {
     const { engine } = setup(onlyRule('highPriorityOrSeverityIncident'));
-    const alerts = await engine.evaluate([
+    const alerts = await engine.evaluateAndCommit([
       incidentDoc({
         uid: 'i1',
         severityId: 5,
@@ -176,16 +178,16 @@ describe('Module: monitors — rule highPriorityOrSeverityIncident', () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.url).toBe('https://sep.securitycloud.eu/v2/incidents/incidentListing/i1/details');
     expect(alerts[0]?.evidence.incidentUids).toEqual(['i1']);
-    expect(await engine.evaluate([incidentDoc({ uid: 'i1', severityId: 5, time: T0 + 2 * MIN })])).toEqual(
-      [],
-    );
+    expect(
+      await engine.evaluateAndCommit([incidentDoc({ uid: 'i1', severityId: 5, time: T0 + 2 * MIN })]),
+    ).toEqual([]);
   });
 
   it('honours configured severity and priority ids', async () => {
     const { engine } = setup(
       onlyRule('highPriorityOrSeverityIncident', { severityIds: [5], priorityIds: [] }),
     );
-    const alerts = await engine.evaluate([
+    const alerts = await engine.evaluateAndCommit([
       incidentDoc({ uid: 'i1', severityId: 4, priorityId: 4 }),
       incidentDoc({ uid: 'i2', severityId: 5 }),
     ]);
@@ -217,14 +219,14 @@ describe('Module: monitors — rule cynicHighRiskThreat', () => {
     ['SONAR', 100, false],
   ])('provider %s risk %s fires: %s', async (provider, risk, fires) => {
     const { engine } = setup(onlyRule('cynicHighRiskThreat'));
-    expect((await engine.evaluate([threat('e1', provider, risk)])).length).toBe(fires ? 1 : 0);
+    expect((await engine.evaluateAndCommit([threat('e1', provider, risk)])).length).toBe(fires ? 1 : 0);
   });
 
   it('honours maxRiskId and the provider list', async () => {
     const { engine } = setup(
       onlyRule('cynicHighRiskThreat', { maxRiskId: 100, providers: ['Cynic', 'Other'] }),
     );
-    const alerts = await engine.evaluate([threat('e1', 'Cynic', 200), threat('e2', 'Other', 100)]);
+    const alerts = await engine.evaluateAndCommit([threat('e1', 'Cynic', 200), threat('e2', 'Other', 100)]);
     expect(alerts.map((a) => a.evidence.details?.['provider'])).toEqual(['Other']);
   });
 });
@@ -246,7 +248,7 @@ describe('Module: monitors — rule highSeverityMaliciousFile', () => {
 
   it('fires for a malicious file of severity 4 or more, with file, hash, device and user as evidence', async () => {
     const { engine } = setup(onlyRule('highSeverityMaliciousFile'));
-    const alerts = await engine.evaluate([file('e4', 4, 'malicious'), file('e5', 5, 'MALICIOUS')]);
+    const alerts = await engine.evaluateAndCommit([file('e4', 4, 'malicious'), file('e5', 5, 'MALICIOUS')]);
     expect(alerts).toHaveLength(2);
     expect(alerts[0]?.evidence).toMatchObject({
       eventIds: ['e4'],
@@ -260,7 +262,7 @@ describe('Module: monitors — rule highSeverityMaliciousFile', () => {
   it('stays quiet below the severity, for other data types and without a file', async () => {
     const { engine } = setup(onlyRule('highSeverityMaliciousFile'));
     expect(
-      await engine.evaluate([
+      await engine.evaluateAndCommit([
         file('e1', 3, 'malicious'),
         file('e2', 5, 'suspicious'),
         file('e3', 5, undefined),
@@ -271,7 +273,7 @@ describe('Module: monitors — rule highSeverityMaliciousFile', () => {
 
   it('honours minSeverityId', async () => {
     const { engine } = setup(onlyRule('highSeverityMaliciousFile', { minSeverityId: 5 }));
-    const alerts = await engine.evaluate([file('e1', 4, 'malicious'), file('e2', 5, 'malicious')]);
+    const alerts = await engine.evaluateAndCommit([file('e1', 4, 'malicious'), file('e2', 5, 'malicious')]);
     expect(alerts.map((a) => a.evidence.eventIds)).toEqual([['e2']]);
   });
 });
@@ -291,7 +293,7 @@ describe('Module: monitors — rule sandboxMaliciousFile', () => {
 
   it('fires on a malicious sandbox verdict', async () => {
     const { engine } = setup(onlyRule('sandboxMaliciousFile'));
-    const alerts = await engine.evaluate([
+    const alerts = await engine.evaluateAndCommit([
       sandbox('e1', 'File is malicious'),
       sandbox('e2', 'Done', undefined, 'malicious'),
     ]);
@@ -303,7 +305,7 @@ describe('Module: monitors — rule sandboxMaliciousFile', () => {
 
   it('stays quiet for clean verdicts, "not malicious" and other event types', async () => {
     const { engine } = setup(onlyRule('sandboxMaliciousFile'));
-    const alerts = await engine.evaluate([
+    const alerts = await engine.evaluateAndCommit([
       sandbox('e1', 'File is clean'),
       sandbox('e2', 'File is not malicious'),
       sandbox('e3', 'File is malicious', 'file_detection'),
@@ -318,7 +320,7 @@ describe('Module: monitors — rule embargoedLocation', () => {
 
   it('fires for a public IP located in a listed country (offline geoip-country data)', async () => {
     const { engine } = setup(onlyRule('embargoedLocation', { countries: ['ru'] }));
-    const alerts = await engine.evaluate([at('e1', '77.88.8.8'), at('e2', '8.8.8.8')]);
+    const alerts = await engine.evaluateAndCommit([at('e1', '77.88.8.8'), at('e2', '8.8.8.8')]);
     expect(alerts.map((a) => a.evidence.details)).toEqual([{ ip: '77.88.8.8', country: 'RU' }]);
   });
 
@@ -326,7 +328,7 @@ describe('Module: monitors — rule embargoedLocation', () => {
     const { engine } = setup(onlyRule('embargoedLocation', { countries: ['RU'] }), {
       lookupCountry: () => 'RU',
     });
-    const alerts = await engine.evaluate([
+    const alerts = await engine.evaluateAndCommit([
       at('e1', '10.1.2.3'),
       at('e2', '192.168.1.1'),
       at('e3', '172.31.255.255'),
@@ -346,7 +348,7 @@ describe('Module: monitors — rule embargoedLocation', () => {
         },
       },
     );
-    const alerts = await engine.evaluate([
+    const alerts = await engine.evaluateAndCommit([
       at('e1', '203.0.113.0'),
       at('e2', '203.0.113.255'),
       at('e3', '203.0.114.0'),
@@ -364,7 +366,7 @@ describe('Module: monitors — rule embargoedLocation', () => {
 
   it('stays quiet with no country and no CIDR configured (the default)', async () => {
     const { engine } = setup(onlyRule('embargoedLocation'));
-    expect(await engine.evaluate([at('e1', '77.88.8.8')])).toEqual([]);
+    expect(await engine.evaluateAndCommit([at('e1', '77.88.8.8')])).toEqual([]);
   });
 });
 
@@ -382,8 +384,8 @@ describe('Module: monitors — rule impactedDevicesSpike', () => {
 
   it('fires when a window has at least minDevices and more than factor × the baseline mean', async () => {
     const { engine } = setup(onlyRule('impactedDevicesSpike'));
-    expect(await engine.evaluate([...devices(0, 2), ...devices(1, 2)])).toEqual([]);
-    const alerts = await engine.evaluate(devices(2, 5));
+    expect(await engine.evaluateAndCommit([...devices(0, 2), ...devices(1, 2)])).toEqual([]);
+    const alerts = await engine.evaluateAndCommit(devices(2, 5));
     expect(alerts).toHaveLength(1);
     expect(alerts[0]?.evidence.details).toMatchObject({ devices: 5, baseline: 2, baseline_windows: 2 });
     expect(alerts[0]?.causeKey).toBe(`window:${new Date(T0 + 2 * W).toISOString()}`);
@@ -391,31 +393,33 @@ describe('Module: monitors — rule impactedDevicesSpike', () => {
 
   it('stays quiet below minDevices and at exactly factor × baseline (boundaries)', async () => {
     const below = setup(onlyRule('impactedDevicesSpike'));
-    await below.engine.evaluate(devices(0, 1));
-    expect(await below.engine.evaluate(devices(1, 4))).toEqual([]);
+    await below.engine.evaluateAndCommit(devices(0, 1));
+    expect(await below.engine.evaluateAndCommit(devices(1, 4))).toEqual([]);
     const equal = setup(onlyRule('impactedDevicesSpike'));
-    await equal.engine.evaluate(devices(0, 3));
-    expect(await equal.engine.evaluate(devices(1, 6))).toEqual([]);
-    expect(await equal.engine.evaluate(devices(1, 7, 'x'))).toHaveLength(1);
+    await equal.engine.evaluateAndCommit(devices(0, 3));
+    expect(await equal.engine.evaluateAndCommit(devices(1, 6))).toEqual([]);
+    expect(await equal.engine.evaluateAndCommit(devices(1, 7, 'x'))).toHaveLength(1);
   });
 
   it('needs a baseline: the first window never fires, however many devices', async () => {
     const { engine } = setup(onlyRule('impactedDevicesSpike'));
-    expect(await engine.evaluate(devices(0, 50))).toEqual([]);
+    expect(await engine.evaluateAndCommit(devices(0, 50))).toEqual([]);
   });
 
   it('fires once per window even as more devices arrive in it', async () => {
     const { engine } = setup(onlyRule('impactedDevicesSpike'));
-    await engine.evaluate(devices(0, 1));
-    expect(await engine.evaluate(devices(1, 5))).toHaveLength(1);
-    expect(await engine.evaluate(devices(1, 9, 'y'))).toEqual([]);
+    await engine.evaluateAndCommit(devices(0, 1));
+    expect(await engine.evaluateAndCommit(devices(1, 5))).toHaveLength(1);
+    expect(await engine.evaluateAndCommit(devices(1, 9, 'y'))).toEqual([]);
   });
 
   it('counts windows without devices as zero in the baseline', async () => {
     const { engine } = setup(onlyRule('impactedDevicesSpike', { minDevices: 1, factor: 1 }));
-    await engine.evaluate(devices(0, 4));
+    await engine.evaluateAndCommit(devices(0, 4));
     // Windows 1..3 had no devices: baseline (4+0+0+0)/4 = 1, so 2 devices > 1 × 1 fire.
-    expect((await engine.evaluate(devices(4, 2))).map((a) => a.evidence.details?.['baseline'])).toEqual([1]);
+    expect(
+      (await engine.evaluateAndCommit(devices(4, 2))).map((a) => a.evidence.details?.['baseline']),
+    ).toEqual([1]);
   });
 });
 
@@ -425,41 +429,43 @@ describe('Module: monitors — rule unresolvedIncidentAging', () => {
 
   it('fires once when an open incident reaches 7 days, not before and not on later runs', async () => {
     const { engine, clock } = setup(onlyRule('unresolvedIncidentAging'), { now: T0 + 7 * DAY - 1 });
-    expect(await engine.evaluate([open('i1', T0)])).toEqual([]);
+    expect(await engine.evaluateAndCommit([open('i1', T0)])).toEqual([]);
     clock.t = T0 + 7 * DAY;
-    const alerts = await engine.evaluate([incidentDoc({ uid: 'other', stateId: 1, created: clock.t })]);
+    const alerts = await engine.evaluateAndCommit([
+      incidentDoc({ uid: 'other', stateId: 1, created: clock.t }),
+    ]);
     expect(causes(alerts)).toEqual(['i1']);
     expect(alerts[0]?.evidence.details).toMatchObject({ age_days: 7, max_age_days: 7 });
     clock.t += DAY;
-    expect(await engine.evaluate([open('i1', T0, T0 + 7 * DAY)])).toEqual([]);
+    expect(await engine.evaluateAndCommit([open('i1', T0, T0 + 7 * DAY)])).toEqual([]);
   });
 
   it('fires at once for an incident first seen already older than 7 days', async () => {
     const { engine } = setup(onlyRule('unresolvedIncidentAging'), { now: T0 + 10 * DAY });
-    expect(causes(await engine.evaluate([open('i1', T0, T0 + 9 * DAY, 2)]))).toEqual(['i1']);
+    expect(causes(await engine.evaluateAndCommit([open('i1', T0, T0 + 9 * DAY, 2)]))).toEqual(['i1']);
   });
 
   it('never fires for an incident resolved or closed in time, even when older open records come again', async () => {
     const { engine, clock } = setup(onlyRule('unresolvedIncidentAging'), { now: T0 + DAY });
-    await engine.evaluate([open('i1', T0), open('i2', T0)]);
-    await engine.evaluate([open('i1', T0, T0 + 2 * DAY, 4), open('i2', T0, T0 + 2 * DAY, 5)]);
+    await engine.evaluateAndCommit([open('i1', T0), open('i2', T0)]);
+    await engine.evaluateAndCommit([open('i1', T0, T0 + 2 * DAY, 4), open('i2', T0, T0 + 2 * DAY, 5)]);
     clock.t = T0 + 30 * DAY;
-    expect(await engine.evaluate([open('i1', T0, T0 + DAY), open('i2', T0)])).toEqual([]);
+    expect(await engine.evaluateAndCommit([open('i1', T0, T0 + DAY), open('i2', T0)])).toEqual([]);
   });
 
   it('tracks an incident again when a newer record reopens it', async () => {
     const { engine, clock } = setup(onlyRule('unresolvedIncidentAging'), { now: T0 + DAY });
-    await engine.evaluate([open('i1', T0), open('i1', T0, T0 + DAY, 4)]);
-    await engine.evaluate([open('i1', T0, T0 + 2 * DAY, 2)]);
+    await engine.evaluateAndCommit([open('i1', T0), open('i1', T0, T0 + DAY, 4)]);
+    await engine.evaluateAndCommit([open('i1', T0, T0 + 2 * DAY, 2)]);
     clock.t = T0 + 8 * DAY;
-    expect(causes(await engine.evaluate([incidentDoc({ uid: 'x', stateId: 1, created: clock.t })]))).toEqual([
-      'i1',
-    ]);
+    expect(
+      causes(await engine.evaluateAndCommit([incidentDoc({ uid: 'x', stateId: 1, created: clock.t })])),
+    ).toEqual(['i1']);
   });
 
   it('honours maxAgeDays', async () => {
     const { engine } = setup(onlyRule('unresolvedIncidentAging', { maxAgeDays: 1 }), { now: T0 + DAY });
-    expect(causes(await engine.evaluate([open('i1', T0)]))).toEqual(['i1']);
+    expect(causes(await engine.evaluateAndCommit([open('i1', T0)]))).toEqual(['i1']);
   });
 });
 
@@ -484,7 +490,7 @@ describe('Module: monitors — engine', () => {
 
   it('runs every enabled rule with Sumo defaults and gives each alert a stable id of rule and cause', async () => {
     const { engine } = setup({});
-    const alerts = await engine.evaluate(batch());
+    const alerts = await engine.evaluateAndCommit(batch());
     expect(rules(alerts).sort()).toEqual(
       [
         'cynicHighRiskThreat',
@@ -501,9 +507,9 @@ describe('Module: monitors — engine', () => {
 
   it('does not alert again when the same batch is evaluated again by a new engine (crash before checkpoint)', async () => {
     const { engine, make } = setup({});
-    const first = await engine.evaluate(batch());
+    const first = await engine.evaluateAndCommit(batch());
     expect(first.length).toBeGreaterThan(0);
-    expect(await make().evaluate(batch())).toEqual([]);
+    expect(await make().evaluateAndCommit(batch())).toEqual([]);
   });
 
   it('reports nothing and keeps nothing when the state cannot be saved, so the retry alerts', async () => {
@@ -512,14 +518,14 @@ describe('Module: monitors — engine', () => {
     store.saveState = async () => {
       throw new Error('table unavailable');
     };
-    await expect(engine.evaluate(batch())).rejects.toThrow('table unavailable');
+    await expect(engine.evaluateAndCommit(batch())).rejects.toThrow('table unavailable');
     store.saveState = save;
-    expect((await make().evaluate(batch())).length).toBe(5);
+    expect((await make().evaluateAndCommit(batch())).length).toBe(5);
   });
 
   it('builds an ECS alert document in dataset alert', async () => {
     const { engine, clock } = setup(onlyRule('sandboxMaliciousFile', { severity: 'high' }));
-    const [a] = (await engine.evaluate(batch())) as [Alert];
+    const [a] = (await engine.evaluateAndCommit(batch())) as [Alert];
     expect(a.doc).toMatchObject({ id: a.id, dataset: 'alert', timestamp: new Date(clock.t).toISOString() });
     expect(a.doc.doc).toMatchObject({
       '@timestamp': new Date(clock.t).toISOString(),
@@ -543,7 +549,7 @@ describe('Module: monitors — engine', () => {
       ...onlyRule('sandboxMaliciousFile'),
       consoleBaseUrl: 'https://sep.securitycloud.symantec.eu',
     });
-    const alerts = await engine.evaluate(batch().slice(1));
+    const alerts = await engine.evaluateAndCommit(batch().slice(1));
     expect(alerts[0]?.url).toBe(
       'https://sep.securitycloud.symantec.eu/v2/incidents/incidentListing/i1/details',
     );
@@ -551,11 +557,11 @@ describe('Module: monitors — engine', () => {
 
   it('forgets fired ids after dedupRetentionDays without a sighting', async () => {
     const { engine, clock } = setup({ ...onlyRule('highPriorityOrSeverityIncident'), dedupRetentionDays: 2 });
-    expect(await engine.evaluate(batch())).toHaveLength(1);
+    expect(await engine.evaluateAndCommit(batch())).toHaveLength(1);
     clock.t += DAY;
-    expect(await engine.evaluate(batch())).toEqual([]); // seen again: retention restarts
+    expect(await engine.evaluateAndCommit(batch())).toEqual([]); // seen again: retention restarts
     clock.t += 2 * DAY + 1;
-    await engine.evaluate([incidentDoc({ uid: 'unrelated' })]);
-    expect(await engine.evaluate(batch())).toHaveLength(1);
+    await engine.evaluateAndCommit([incidentDoc({ uid: 'unrelated' })]);
+    expect(await engine.evaluateAndCommit(batch())).toHaveLength(1);
   });
 });

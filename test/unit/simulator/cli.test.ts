@@ -69,6 +69,14 @@ describe('CLI: ses-connector simulator', () => {
       '--fault-rate',
       '--filter-on',
       '--history-days',
+      '--personality',
+      '--versions',
+      '--order',
+      '--result-cap',
+      '--late-index-minutes',
+      '--scan-update-rate',
+      '--clock-rate',
+      '--update-incidents',
     ]) {
       expect(out).toContain(flag);
     }
@@ -85,5 +93,78 @@ describe('CLI: ses-connector simulator', () => {
     ]) {
       expect(out).toContain(fault);
     }
+  }, 30_000);
+
+  it('shows a personality chosen by flags: descending order, capped total', async () => {
+    // Prepare
+    child = spawn(
+      process.execPath,
+      [
+        'bin/ses-connector.js',
+        'simulator',
+        '--port',
+        '0',
+        '--incidents',
+        '30',
+        '--personality',
+        'desc-time',
+        '--result-cap',
+        '7',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const stderr: string[] = [];
+    child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    const [firstLine] = (await Promise.race([
+      once(lines, 'line'),
+      once(child, 'exit').then(() => {
+        throw new Error(`simulator exited early: ${stderr.join('')}`);
+      }),
+    ])) as [string];
+    const first = JSON.parse(firstLine) as { url: string; client_id: string; client_secret: string };
+    const tokenResponse = await fetch(`${first.url}/v1/oauth2/tokens`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${first.client_id}:${first.client_secret}`).toString('base64')}`,
+      },
+    });
+    const { access_token } = (await tokenResponse.json()) as { access_token: string };
+    // Act
+    const answer = await fetch(`${first.url}/v1/incidents`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${access_token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        start_date: new Date(Date.now() - 86_400_000).toISOString(),
+        end_date: new Date().toISOString(),
+        limit: 100,
+      }),
+    });
+    const body = (await answer.json()) as { total: number; incidents: { time: number }[] };
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    // Assess
+    const times = body.incidents.map((i) => i.time);
+    expect(body.total).toBe(7);
+    expect(times).toHaveLength(7);
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect(stderr.join('')).toContain('order=time-desc,cap=7');
+  }, 30_000);
+
+  it('rejects an unknown personality naming the accepted forms', async () => {
+    child = spawn(
+      process.execPath,
+      ['bin/ses-connector.js', 'simulator', '--personality', 'order=sideways'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let err = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).not.toBe(0);
+    expect(err).toContain('personality orderBy: use time, modified or created');
   }, 30_000);
 });

@@ -49,6 +49,22 @@ describe('Module: TeeSink', () => {
     expect(error).toBeInstanceOf(SinkError);
     expect(error.message).toContain('1 of 2 destinations failed');
     expect(error.message).toContain('firehose:os: 2 of 2 records were not accepted');
-    expect(error.details).toEqual({ failed: ['firehose:os'] });
+    expect(error.details).toEqual({ failed: ['firehose:os'], failedCount: 1 });
+  });
+
+  it('keeps failedCount with two delivery streams (SinkFailedRecords counts what each refused)', async () => {
+    const refused = new SinkError('3 records refused', { details: { failedCount: 3 } });
+    const s3 = new MemorySink('firehose:s3', refused);
+    const os = new MemorySink('firehose:os', { written: 2, quarantined: 0, retries: 0 });
+    const error = await new TeeSink([s3, os]).write(docs).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SinkError);
+    expect((error as SinkError).details?.['failedCount']).toBe(3);
+
+    const both = new TeeSink([
+      s3,
+      new MemorySink('firehose:os', new SinkError('2 refused', { details: { failedCount: 2 } })),
+    ]);
+    const error2 = await both.write(docs).catch((e: unknown) => e);
+    expect((error2 as SinkError).details?.['failedCount']).toBe(5);
   });
 });

@@ -1,0 +1,104 @@
+/**
+ * The collector alone, in its own process, for bench/e2e.bench.ts: one run of the real collector
+ * (composeCollector + collect, file checkpoint, no detection rules) against the stand-in API, into the
+ * local gzip sink or a FirehoseSink on the stand-in's PutRecordBatch endpoint. Prints one JSON line:
+ * its CPU time, wall time, peak RSS, the run summary counts, checkpoint writes and the Firehose stats.
+ *
+ * `node --import tsx bench/collector-worker.ts <apiUrl> local|firehose|firehose-single <dir> [firehoseUrl]`
+ */
+import { join } from 'node:path';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { FileCheckpointStore } from '../shared/checkpoint/file.ts';
+import { collect } from '../shared/collector/collect.ts';
+import { composeCollector } from '../shared/collector/compose.ts';
+import { parseSettings } from '../shared/config/load.ts';
+import type { CheckpointStore } from '../shared/ports/checkpoint-store.ts';
+import { systemClock } from '../shared/ports/clock.ts';
+import { MemoryMetrics, silentLogger } from '../shared/ports/logger.ts';
+import type { Sink } from '../shared/ports/sink.ts';
+import { FirehoseSink } from '../shared/sink/firehose.ts';
+import { LocalSink } from '../shared/sink/local.ts';
+
+const [apiUrl, mode, dir, firehoseUrl] = process.argv.slice(2);
+if (!apiUrl || !mode || !dir) throw new Error('usage: collector-worker <apiUrl> <mode> <dir> [firehoseUrl]');
+
+const settings = parseSettings({
+  apiUrl,
+  // One window over the stand-in's data (it serves the same pages whatever the dates).
+  initialLookbackMinutes: 24 * 60,
+  maxWindowMinutes: 24 * 60,
+  openSweepMinutes: 0,
+  pageSize: 1000,
+});
+
+let firehose: FirehoseSink | undefined;
+let sink: Sink;
+if (mode === 'local') {
+  sink = new LocalSink({ dir: join(dir, 'out') });
+} else {
+  firehose = new FirehoseSink({
+    streamName: 'bench-s3',
+    aggregate: mode === 'firehose',
+    client: new FirehoseClient({
+      region: 'us-east-1',
+      endpoint: firehoseUrl,
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    }),
+  });
+  sink = firehose;
+}
+
+// Count checkpoint-store writes (DynamoDB writes in the Lambda) and their sizes.
+const file = new FileCheckpointStore({ path: join(dir, 'checkpoint.json') });
+const writes = { count: 0, bytes: 0 };
+const store = new Proxy(file, {
+  get(target, prop, receiver) {
+    const value = Reflect.get(target, prop, receiver) as unknown;
+    if (typeof value !== 'function') return value;
+    return (...args: unknown[]) => {
+      if (typeof prop === 'string' && !prop.startsWith('load') && !prop.startsWith('read')) {
+        writes.count++;
+        writes.bytes += JSON.stringify(args.slice(1)).length;
+      }
+      return (value as (...a: unknown[]) => unknown).apply(target, args);
+    };
+  },
+}) as CheckpointStore;
+
+const deps = composeCollector({
+  settings,
+  credentials: { description: 'bench', get: async () => ({ clientId: 'bench', clientSecret: 'bench' }) },
+  store,
+  sink,
+  clock: systemClock,
+  logger: silentLogger,
+  metrics: new MemoryMetrics(),
+});
+
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+const summary = await collect(deps, {
+  settings,
+  owner: `bench-${process.pid}`,
+  deadline: Date.now() + 3_600_000,
+});
+await sink.close();
+const wall = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+if (summary.status !== 'complete') {
+  process.stderr.write(`collector run ${summary.status}: ${JSON.stringify(summary)}\n`);
+  process.exit(1);
+}
+process.stdout.write(
+  `${JSON.stringify({
+    cpu_s: (cpu.user + cpu.system) / 1e6,
+    wall_s: wall,
+    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    incidents: summary.incidents,
+    events: summary.events,
+    pages: summary.pages,
+    checkpoint_writes: writes.count,
+    checkpoint_write_bytes: writes.bytes,
+    firehose: firehose?.stats,
+  })}\n`,
+);

@@ -1,0 +1,86 @@
+/**
+ * The floor of the collector benchmark, in its own process: the same bytes the stand-in serves, through
+ * `JSON.parse` of the response body → `JSON.stringify` of our output documents (normalized beforehand,
+ * untimed) → the sink's compression (gzip for the local sink; none for Firehose). CPU seconds of each
+ * step over the template pages, scaled to `<versions>`; also the output bytes per dataset, for the cost.
+ *
+ * `node --import tsx bench/floor-worker.ts <pageFile> <versions>`
+ */
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { normalizeIncident } from '../shared/normalize/index.ts';
+import type { OutputDocument } from '../shared/ports/document.ts';
+import { billedBytes } from '../shared/sink/firehose.ts';
+
+const [pageFile, versionsArg] = process.argv.slice(2);
+const texts = readFileSync(pageFile!, 'utf8').trim().split('\n');
+const bodies = texts.map((t, i) => `{"next":${(i + 1) * 1000},"total":1,"incidents":${t}}`);
+const versions = Number(versionsArg);
+const scale = versions / (texts.length * 1000);
+const options = { keepOriginal: false, namespace: 'default', ingestedAt: new Date().toISOString() };
+const docs: OutputDocument[][] = bodies.map((b) =>
+  (JSON.parse(b) as { incidents: unknown[] }).incidents.flatMap((r) => normalizeIncident(r, options)),
+);
+
+const cpu = (fn: () => void): number => {
+  const c = process.cpuUsage();
+  fn();
+  const d = process.cpuUsage(c);
+  return (d.user + d.system) / 1e6;
+};
+let sink = 0;
+const best = (fn: () => void): number => {
+  let b = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < 3; r++) b = Math.min(b, cpu(fn));
+  return b;
+};
+const gc = (globalThis as { gc?: () => void }).gc;
+gc?.();
+const parse = best(() => {
+  for (const b of bodies) sink += (JSON.parse(b) as { incidents: unknown[] }).incidents.length;
+});
+const ndjson: string[] = [];
+const stringify = best(() => {
+  ndjson.length = 0;
+  for (const list of docs) {
+    let text = '';
+    for (const d of list) text += `${JSON.stringify(d.doc)}\n`;
+    ndjson.push(text);
+  }
+});
+const gzip = best(() => {
+  for (const t of ndjson) sink += gzipSync(t).length;
+});
+
+const bytes: Record<string, { docs: number; bytes: number; billed_single: number }> = {};
+let gzBytes = 0;
+for (const list of docs) {
+  for (const d of list) {
+    const n = Buffer.byteLength(`${JSON.stringify(d.doc)}\n`);
+    const e = bytes[d.dataset] ?? { docs: 0, bytes: 0, billed_single: 0 };
+    bytes[d.dataset] = e;
+    e.docs++;
+    e.bytes += n;
+    e.billed_single += billedBytes(n);
+  }
+}
+for (const t of ndjson) gzBytes += gzipSync(t).length;
+const scaled = (n: number) => Math.round(n * scale);
+process.stdout.write(
+  `${JSON.stringify({
+    parse_s: parse * scale,
+    stringify_s: stringify * scale,
+    gzip_s: gzip * scale,
+    floor_local_s: (parse + stringify + gzip) * scale,
+    floor_firehose_s: (parse + stringify) * scale,
+    input_bytes: scaled(bodies.reduce((n, b) => n + Buffer.byteLength(b), 0)),
+    gzip_bytes: scaled(gzBytes),
+    datasets: Object.fromEntries(
+      Object.entries(bytes).map(([k, v]) => [
+        k,
+        { docs: scaled(v.docs), bytes: scaled(v.bytes), billed_single: scaled(v.billed_single) },
+      ]),
+    ),
+  })}\n`,
+);
+if (sink === 0) process.stderr.write('unreachable\n');

@@ -1,0 +1,110 @@
+import { apiBaseUrl } from '../config/load.ts';
+import type { Settings } from '../config/settings.ts';
+import { ConfigError } from '../errors.ts';
+import { quarantineDocument } from '../normalize/index.ts';
+import { normalizeTelemetry } from '../normalize/telemetry/index.ts';
+import type { CheckpointStore } from '../ports/checkpoint-store.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
+import type { Logger, Metrics } from '../ports/logger.ts';
+import type { Sink } from '../ports/sink.ts';
+import { createEventStreamClient } from '../symantec/event-stream.ts';
+import type { StreamCollectOptions, StreamCollectorDeps } from './stream.ts';
+import { TelemetryDelivery } from './telemetry-delivery.ts';
+
+export interface TelemetryDeliveryOptions {
+  settings: Settings;
+  sink: Sink;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** The delivery step of every telemetry source: the telemetry normalizer, quarantine with the origin. */
+export function createTelemetryDelivery(options: TelemetryDeliveryOptions): TelemetryDelivery {
+  const normalizeOptions = {
+    keepOriginal: options.settings.keepOriginal,
+    namespace: options.settings.namespace,
+  };
+  return new TelemetryDelivery({
+    sink: options.sink,
+    metrics: options.metrics,
+    logger: options.logger,
+    normalize: (raw, origin) => normalizeTelemetry(raw, { ...normalizeOptions, origin: origin.where }),
+    quarantine: (raw, reason, origin) =>
+      quarantineDocument(raw, reason, normalizeOptions, {
+        source: 'telemetry',
+        origin: origin.where,
+        errorType: 'invalid_json',
+      }),
+  });
+}
+
+export interface StreamComposeOptions {
+  settings: Settings;
+  credentials: CredentialsSource;
+  store: CheckpointStore;
+  delivery: TelemetryDelivery;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  /** Share a token source with the incidents client (same tenant, one token). */
+  tokenSource?: TokenSource;
+  fetch?: typeof fetch;
+}
+
+/** The one composition of the stream collector's ports, shared by the CLI and the Lambda handler. */
+export function composeStreamCollector(options: StreamComposeOptions): StreamCollectorDeps {
+  const { settings } = options;
+  const client = createEventStreamClient({
+    baseUrl: apiBaseUrl(settings),
+    credentials: options.credentials,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    maxAttempts: settings.maxAttempts,
+    clock: options.clock,
+    logger: options.logger,
+    ...(options.tokenSource ? { tokenSource: options.tokenSource } : {}),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  return {
+    client,
+    store: options.store,
+    delivery: options.delivery,
+    clock: options.clock,
+    logger: options.logger,
+    metrics: options.metrics,
+  };
+}
+
+/**
+ * Run options from the settings: every channel unless `channel` names the one this invocation owns
+ * (the stack fans out one invocation per channel).
+ */
+export function streamRunOptions(
+  settings: Settings,
+  run: { owner: string; deadline: number; channel?: number | undefined },
+): StreamCollectOptions {
+  const streamId = settings.eventStreamId;
+  if (!streamId) {
+    throw new ConfigError('No Event Stream id is set', {
+      action:
+        'Set SES_EVENT_STREAM_ID (--stream-id, stack parameter EventStreamId) to the GUID of an Event Stream of type API with API State on',
+    });
+  }
+  const all = Array.from({ length: settings.eventStreamChannels }, (_, i) => i);
+  if (run.channel !== undefined && !all.includes(run.channel)) {
+    throw new ConfigError(
+      `Channel ${run.channel} is outside 0..${settings.eventStreamChannels - 1} (SES_EVENT_STREAM_CHANNELS=${settings.eventStreamChannels})`,
+      { action: 'Raise SES_EVENT_STREAM_CHANNELS to the channel count of the stream in the console' },
+    );
+  }
+  return {
+    tenant: settings.tenant,
+    streamId,
+    channels: run.channel === undefined ? all : [run.channel],
+    owner: run.owner,
+    deadline: run.deadline,
+    connectionTimeout: settings.eventStreamConnectionTimeout,
+    deadlineMarginMs: settings.deadlineMarginSeconds * 1000,
+    maxReadMs: settings.eventStreamReadSeconds * 1000,
+  };
+}

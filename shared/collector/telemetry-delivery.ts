@@ -1,0 +1,101 @@
+import type { OutputDocument } from '../ports/document.ts';
+import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
+import type { AlertSink, MonitorEvaluator } from '../ports/monitors.ts';
+import type { Sink } from '../ports/sink.ts';
+import { Delivery } from './delivery.ts';
+
+/** Where a batch of telemetry came from: kept on quarantine documents and in log lines. */
+export interface TelemetryOrigin {
+  source: 'stream' | 'bucket' | 'search';
+  /** e.g. `stream 3f1c… channel 0 from cursor abc…`, `s3://bucket/key`, `event-search 2026-… → …`. */
+  where: string;
+}
+
+/** One raw telemetry event (an ICD event object) → documents; never throws (the normalizer's contract). */
+export type NormalizeTelemetryFn = (raw: unknown, origin: TelemetryOrigin) => OutputDocument[];
+/** A quarantine document for input that is not an event at all (a broken NDJSON line). */
+export type QuarantineTelemetryFn = (raw: unknown, reason: string, origin: TelemetryOrigin) => OutputDocument;
+
+export interface TelemetryDeliveryDeps {
+  sink: Sink;
+  normalize: NormalizeTelemetryFn;
+  quarantine: QuarantineTelemetryFn;
+  metrics: Metrics;
+  logger: Logger;
+  monitors?: MonitorEvaluator;
+  alerts?: AlertSink;
+}
+
+export interface TelemetryCounts {
+  /** Telemetry documents handed to the sink (quarantine documents excluded). */
+  events: number;
+  quarantined: number;
+  duplicatesSkipped: number;
+  alerts: number;
+}
+
+/** Ids remembered to skip an event served twice within a run (the sink's id makes the rest idempotent). */
+const DEDUP_MEMORY = 100_000;
+
+/** A record as handed to the core Delivery: the raw event with the origin its normalizer needs. */
+interface Sourced {
+  raw: unknown;
+  origin: TelemetryOrigin;
+}
+
+/**
+ * The telemetry sources' use of the shared delivery step (shared/collector/delivery.ts: normalize →
+ * dedup by document id → sink → detections → counters), with the origin of each batch carried to the
+ * normalizer and the quarantine documents. Safe for concurrent batches (stream channels): the origin
+ * travels with each record, not in shared state. `deliver` resolves only once the sink acknowledged
+ * every document, so a caller saves its progress (cursor, object marker) only after it returns.
+ */
+export class TelemetryDelivery {
+  readonly totals: TelemetryCounts = { events: 0, quarantined: 0, duplicatesSkipped: 0, alerts: 0 };
+  private readonly delivery: Delivery;
+
+  constructor(private readonly deps: TelemetryDeliveryDeps) {
+    this.delivery = new Delivery(
+      {
+        sink: deps.sink,
+        metrics: deps.metrics,
+        logger: deps.logger,
+        normalize: (record) => {
+          const r = record as Sourced;
+          return deps.normalize(r.raw, r.origin);
+        },
+        quarantine: (record, reason) => {
+          const r = record as Sourced;
+          return deps.quarantine(r.raw, reason, r.origin);
+        },
+        ...(deps.monitors ? { monitors: deps.monitors } : {}),
+        ...(deps.alerts ? { alerts: deps.alerts } : {}),
+      },
+      DEDUP_MEMORY,
+    );
+  }
+
+  async deliver(
+    events: readonly unknown[],
+    origin: TelemetryOrigin,
+    invalid: readonly { raw: unknown; reason: string }[] = [],
+  ): Promise<TelemetryCounts> {
+    const c = await this.delivery.deliver({
+      records: events.map((raw): Sourced => ({ raw, origin })),
+      invalid: invalid.map((bad) => ({
+        raw: { raw: bad.raw, origin } satisfies Sourced,
+        reason: bad.reason,
+      })),
+    });
+    const counts: TelemetryCounts = {
+      // Quarantined = the batch's quarantine documents plus those the sink replaced (too large).
+      events: Math.max(0, c.documents - c.quarantined),
+      quarantined: c.quarantined,
+      duplicatesSkipped: c.duplicatesSkipped,
+      alerts: c.alerts,
+    };
+    this.deps.metrics.add(MetricNames.telemetryEvents, counts.events);
+    for (const k of Object.keys(counts) as (keyof TelemetryCounts)[]) this.totals[k] += counts[k];
+    return counts;
+  }
+}

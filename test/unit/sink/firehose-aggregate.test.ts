@@ -1,0 +1,156 @@
+import {
+  FirehoseClient,
+  PutRecordBatchCommand,
+  type PutRecordBatchCommandInput,
+} from '@aws-sdk/client-firehose';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SinkError } from '../../../shared/errors.ts';
+import type { Clock } from '../../../shared/ports/clock.ts';
+import type { OutputDocument } from '../../../shared/ports/document.ts';
+import { FIREHOSE_BILLING_UNIT_BYTES, FIREHOSE_LIMITS, FirehoseSink } from '../../../shared/sink/firehose.ts';
+
+const firehose = mockClient(FirehoseClient);
+const clock: Clock = { now: () => Date.parse('2024-06-01T12:00:00.000Z'), sleep: async () => {} };
+
+function doc(id: string, message = 'm'): OutputDocument {
+  return {
+    id,
+    dataset: 'event',
+    timestamp: '2024-05-01T00:00:00.000Z',
+    doc: { '@timestamp': '2024-05-01T00:00:00.000Z', message, symantec_edr_cloud: { doc_id: id } },
+  };
+}
+const docs = (n: number, message?: string) => Array.from({ length: n }, (_, i) => doc(`d${i}`, message));
+
+/** The data of every record of every call, as text. */
+function recordsOf(input: PutRecordBatchCommandInput): string[] {
+  return (input.Records ?? []).map((r) => Buffer.from(r.Data as Uint8Array).toString('utf8'));
+}
+const calls = () => firehose.commandCalls(PutRecordBatchCommand).map((c) => c.args[0].input);
+/** Document ids in one record, as the stream's de-aggregation splits it (on "\n"). */
+const idsIn = (record: string) =>
+  record
+    .split('\n')
+    .filter((line) => line !== '') // an unaggregated record ends with its line's "\n"
+    .map((line) => JSON.parse(line).symantec_edr_cloud.doc_id as string);
+
+/** Accept every record except those holding a document whose id is in `refuse` (refused once). */
+function refuseOnce(refuse: Set<string>) {
+  return (input: PutRecordBatchCommandInput) => {
+    const responses = recordsOf(input).map((r, i) =>
+      idsIn(r).some((id) => refuse.has(id))
+        ? { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' }
+        : { RecordId: `r${i}` },
+    );
+    refuse.clear();
+    return { FailedPutCount: responses.filter((r) => 'ErrorCode' in r).length, RequestResponses: responses };
+  };
+}
+
+function sink(options: Partial<ConstructorParameters<typeof FirehoseSink>[0]> = {}) {
+  return new FirehoseSink({
+    streamName: 'ses-s3',
+    client: new FirehoseClient({ region: 'us-east-1' }),
+    clock,
+    random: () => 0.5,
+    aggregate: true,
+    ...options,
+  });
+}
+
+beforeEach(() => firehose.reset());
+afterEach(() => firehose.reset());
+
+describe('Module: FirehoseSink with record aggregation', () => {
+  it('packs up to 500 documents into one record: lines joined by "\\n", none at the end, in order', async () => {
+    firehose.on(PutRecordBatchCommand).callsFake(refuseOnce(new Set()));
+    const input = docs(1200);
+
+    const result = await sink().write(input);
+
+    expect(result).toEqual({ written: 1200, quarantined: 0, retries: 0 });
+    expect(calls()).toHaveLength(1);
+    const records = recordsOf(calls()[0]!);
+    expect(records.map((r) => idsIn(r).length)).toEqual([500, 500, 200]);
+    expect(records.flatMap(idsIn)).toEqual(input.map((d) => d.id));
+    // Split and given back their "\n", the records are exactly the unaggregated lines.
+    expect(records.flatMap((r) => r.split('\n').map((l) => `${l}\n`))).toEqual(
+      input.map((d) => `${JSON.stringify(d.doc)}\n`),
+    );
+    for (const r of records) expect(r.endsWith('\n')).toBe(false);
+  });
+
+  it('keeps every record within 1,000 KiB and every call within 4 MiB and 500 records', async () => {
+    firehose.on(PutRecordBatchCommand).callsFake(refuseOnce(new Set()));
+    // ~300 KB documents: 3 fit in a record (900 KB), a 4th would pass 1,000 KiB.
+    const input = docs(20, 'x'.repeat(300_000));
+
+    await sink().write(input);
+
+    const all = calls().flatMap(recordsOf);
+    expect(all.map((r) => idsIn(r).length)).toEqual([3, 3, 3, 3, 3, 3, 2]);
+    for (const r of all) expect(Buffer.byteLength(r)).toBeLessThanOrEqual(FIREHOSE_LIMITS.bytesPerRecord);
+    for (const c of calls()) {
+      const bytes = recordsOf(c).reduce((n, r) => n + Buffer.byteLength(r), 0);
+      expect(bytes).toBeLessThanOrEqual(FIREHOSE_LIMITS.bytesPerCall);
+      expect(c.Records!.length).toBeLessThanOrEqual(FIREHOSE_LIMITS.recordsPerCall);
+    }
+    expect(all.flatMap(idsIn)).toEqual(input.map((d) => d.id));
+  });
+
+  it('re-sends exactly the documents of a refused aggregated record, once each', async () => {
+    firehose.on(PutRecordBatchCommand).callsFake(refuseOnce(new Set(['d700'])));
+    const input = docs(1200);
+
+    const result = await sink().write(input);
+
+    expect(calls()).toHaveLength(2);
+    const resent = recordsOf(calls()[1]!);
+    expect(resent).toHaveLength(1);
+    expect(idsIn(resent[0]!)).toEqual(input.slice(500, 1000).map((d) => d.id));
+    expect(result).toEqual({ written: 1200, quarantined: 0, retries: 1 });
+    // Accepted records hold every document exactly once.
+    const accepted = [...recordsOf(calls()[0]!).filter((_, i) => i !== 1), ...resent].flatMap(idsIn);
+    expect(accepted.sort()).toEqual(input.map((d) => d.id).sort());
+  });
+
+  it('names every document of the records still refused after the last attempt', async () => {
+    firehose.on(PutRecordBatchCommand).callsFake((input: PutRecordBatchCommandInput) => ({
+      FailedPutCount: 1,
+      RequestResponses: recordsOf(input).map((r, i) =>
+        idsIn(r).includes('d3')
+          ? { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'x' }
+          : { RecordId: `${i}` },
+      ),
+    }));
+
+    const error = await sink({ maxAttempts: 2 })
+      .write(docs(600))
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SinkError);
+    expect((error as SinkError).message).toContain('500 of 600 documents (in 1 of 2 aggregated records)');
+    const details = (error as SinkError).details as { failedDocIds: string[]; failedCount: number };
+    expect(details.failedCount).toBe(500);
+    expect(details.failedDocIds).toEqual(docs(500).map((d) => d.id));
+  });
+
+  it('bills one 5 KB-rounded unit set per record: about the bytes sent when aggregated, far more when not', async () => {
+    firehose.on(PutRecordBatchCommand).callsFake(refuseOnce(new Set()));
+    const input = docs(2000, 'y'.repeat(1500)); // ~1.6 KB documents, as the connector's events
+
+    const packed = sink();
+    await packed.write(input);
+    const single = sink({ aggregate: false });
+    await single.write(input);
+
+    const lineBytes = input.reduce((n, d) => n + Buffer.byteLength(`${JSON.stringify(d.doc)}\n`), 0);
+    expect(single.stats).toMatchObject({ records: 2000, documents: 2000, bytes: lineBytes });
+    expect(single.stats.billedBytes).toBe(2000 * FIREHOSE_BILLING_UNIT_BYTES);
+    expect(packed.stats.documents).toBe(2000);
+    expect(packed.stats.records).toBe(4);
+    expect(packed.stats.billedBytes / packed.stats.bytes).toBeLessThanOrEqual(1.15);
+    expect(packed.stats.billedBytes).toBeLessThan(single.stats.billedBytes / 2);
+  });
+});
