@@ -381,7 +381,7 @@ describe('Stack: inventory', () => {
       'AWS::Events::EventBus': 1,
       'AWS::Events::Rule': 1,
       'AWS::Glue::Database': 1,
-      'AWS::Glue::Table': 3 + OCSF_CLASSES.length, // + one OCSF table per class (issue 15)
+      'AWS::Glue::Table': 4 + OCSF_CLASSES.length, // incident, event, quarantine, telemetry + one OCSF table per class (issue 15)
       'AWS::IAM::Policy': 4,
       'AWS::IAM::Role': 3,
       'AWS::KMS::Key': 2,
