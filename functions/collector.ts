@@ -20,6 +20,8 @@ import { PowertoolsLoggerAdapter, PowertoolsMetricsAdapter } from '../shared/log
 import { redactor } from '../shared/logging/redact.ts';
 import { createMonitorEngine, loadMonitorsConfig } from '../shared/monitors/index.ts';
 import { publishersFromEnv } from '../shared/monitors/publishers.ts';
+import { attachOcsf, incidentOcsfQuarantine } from '../shared/ocsf/compose.ts';
+import { OcsfFirehoseSink, parseOcsfStreams } from '../shared/ocsf/firehose.ts';
 import { type Clock, systemClock } from '../shared/ports/clock.ts';
 import { METRICS_NAMESPACE, MetricNames, SERVICE_NAME } from '../shared/ports/logger.ts';
 import type { AlertSink, MonitorEvaluator } from '../shared/ports/monitors.ts';
@@ -38,6 +40,7 @@ interface Wiring {
   sink: TeeSink;
   monitorsConfig: ReturnType<typeof loadMonitorsConfig>;
   alerts: AlertSink | undefined;
+  ocsf: OcsfFirehoseSink | undefined;
 }
 
 /** Built once per container: warm invocations reuse clients, the cached secret and the token. */
@@ -61,6 +64,9 @@ function wire(source: NodeJS.ProcessEnv, clock: Clock): Wiring {
     monitorsConfig: loadMonitorsConfig({ env: source }),
     // SNS and/or EventBridge; with both, MultiAlertPublisher delivers to each even if one fails.
     alerts: publishersFromEnv(env),
+    ocsf: env.OCSF_STREAMS
+      ? new OcsfFirehoseSink(parseOcsfStreams(env.OCSF_STREAMS), { clock, logger: containerLogger })
+      : undefined,
   };
 }
 
@@ -104,7 +110,7 @@ export function createRun(overrides: RunOverrides = {}): LambdaRun {
       clock,
       saveIntervalMs: MONITOR_STATE_SAVE_MS,
     });
-    const deps = composeCollector({
+    const composed = composeCollector({
       settings: w.settings,
       credentials: w.credentials,
       store: w.store,
@@ -115,6 +121,14 @@ export function createRun(overrides: RunOverrides = {}): LambdaRun {
       monitors,
       ...(w.alerts ? { alerts: w.alerts } : {}),
     });
+    // OCSF for Security Lake (OcsfOutput=true): the same records again, per class, to Parquet streams.
+    const deps = w.ocsf
+      ? attachOcsf(
+          composed,
+          w.ocsf,
+          incidentOcsfQuarantine({ keepOriginal: w.settings.keepOriginal, namespace: w.settings.namespace }),
+        ).deps
+      : composed;
     const summary = await collect(deps, { settings: w.settings, owner: context.awsRequestId, deadline });
     metrics.flushInto();
     logger.info(`run ${summary.status}`, { summary });

@@ -10,6 +10,7 @@ import { Delivery } from './constructs/delivery.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { ConnectorParameters } from './constructs/parameters.ts';
 import { Query } from './constructs/query.ts';
+import { SecurityLakeOutput } from './constructs/security-lake.ts';
 
 /** Props of {@link ConnectorStack}. */
 export interface ConnectorStackProps extends StackProps {
@@ -38,6 +39,7 @@ export class ConnectorStack extends Stack {
   readonly collector: CollectorFunction;
   readonly query: Query;
   readonly monitoring: Monitoring;
+  readonly securityLake: SecurityLakeOutput;
 
   constructor(scope: Construct, id: string, props: ConnectorStackProps = {}) {
     super(scope, id, {
@@ -121,6 +123,11 @@ export class ConnectorStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
+    // OCSF 1.1.0 Parquet for Amazon Security Lake (issue 15): only when OcsfOutput=true.
+    this.securityLake = new SecurityLakeOutput(this, 'SecurityLake', {
+      databaseName: p.glueDatabaseName.valueAsString,
+    });
+
     this.collector = new CollectorFunction(this, 'Collector', {
       schedule: events.Schedule.expression(p.schedule.valueAsString),
       timeout: Duration.seconds(p.timeoutSeconds.valueAsNumber),
@@ -130,9 +137,11 @@ export class ConnectorStack extends Stack {
       environment: {
         ...p.settingsEnvironment(),
         DELIVERY_STREAMS: this.delivery.streamNames,
+        OCSF_STREAMS: this.securityLake.streamsEnvironment,
         ...this.alerts.environment,
       },
     });
+    this.securityLake.grantPutRecords(this.collector.function);
     this.delivery.grantPutRecords(this.collector.function);
     this.alerts.grantPublish(this.collector.function);
     Validations.of(this.collector.role).acknowledge({
@@ -147,6 +156,7 @@ export class ConnectorStack extends Stack {
       databaseName: p.glueDatabaseName.valueAsString,
       bytesScannedCutoffPerQuery: p.athenaBytesScannedCutoff.valueAsNumber,
     });
+    for (const table of this.securityLake.tables) table.node.addDependency(this.query.database);
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       collector: this.collector.function,

@@ -14,6 +14,9 @@ export const runtimeEnvSchema = z.object({
   ALERT_TOPIC_ARN: z.optional(z.string().check(z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:.+$/))),
   ALERT_BUS_NAME: z.optional(z.string().check(z.minLength(1))),
   MONITORS_CONFIG: z.optional(z.string()),
+  OCSF_STREAMS: z.optional(
+    z.string().check(z.regex(/^\d{1,6}=[a-zA-Z0-9_.-]{1,64}(,\d{1,6}=[a-zA-Z0-9_.-]{1,64})*$/)),
+  ),
 });
 
 export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
@@ -25,6 +28,7 @@ const HINTS: Record<string, string> = {
   ALERT_TOPIC_ARN: 'the SNS topic ARN for alerts',
   ALERT_BUS_NAME: 'the EventBridge bus name for alerts',
   MONITORS_CONFIG: 'the monitors JSON configuration',
+  OCSF_STREAMS: 'the OCSF Firehose streams, <class_uid>=<stream>,... (set by the stack when OcsfOutput=true)',
 };
 
 export function runtimeEnvFrom(env: NodeJS.ProcessEnv = process.env): RuntimeEnv {

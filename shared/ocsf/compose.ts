@@ -10,7 +10,7 @@ import { SinkError } from '../errors.ts';
 import { type NormalizeOptions, quarantineDocument } from '../normalize/index.ts';
 import type { OutputDocument } from '../ports/document.ts';
 import type { Sink, SinkWriteResult } from '../ports/sink.ts';
-import { mapIncident, type OcsfOutcome, type OcsfRecord } from './index.ts';
+import { mapEvent, mapIncident, type OcsfOutcome, type OcsfRecord } from './index.ts';
 import type { OcsfSink } from './sink.ts';
 
 export type Normalize = (raw: unknown) => OutputDocument[];
@@ -29,6 +29,22 @@ export const INCIDENT_MAPPING: OcsfMapping = {
   anchor: (docs) => docs.find((d) => d.dataset === 'incident'),
   map: mapIncident,
 };
+
+/**
+ * Telemetry (Event Stream, Data Bucket, Event Search): the record's one non-quarantine document (its
+ * ECS telemetry document) anchors its OCSF record. For the `stream`/`ingest` paths: `attachOcsf(deps,
+ * writer, telemetryOcsfQuarantine(options), TELEMETRY_MAPPING)`.
+ */
+export const TELEMETRY_MAPPING: OcsfMapping = {
+  anchor: (docs) => docs.find((d) => d.dataset !== 'quarantine'),
+  map: mapEvent,
+};
+
+/** Quarantine of a telemetry event whose OCSF copy is invalid (source `event`, not the ECS `telemetry` one). */
+export function telemetryOcsfQuarantine(normalizeOptions: NormalizeOptions): OcsfQuarantine {
+  return (raw, reason) =>
+    quarantineDocument(raw, reason, normalizeOptions, { source: 'event', errorType: 'invalid_field' });
+}
 
 /** Counters of one composition (for the run summary and tests). */
 export interface OcsfStats {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS, settingsSchema } from '../../shared/config/settings.ts';
+import { OCSF_CLASSES } from '../../shared/ocsf/index.ts';
 import { MetricNames } from '../../shared/ports/logger.ts';
 import { buildStack } from './helpers.ts';
 
@@ -120,7 +121,10 @@ describe('Stack: collector function', () => {
     expect(vars.CHECKPOINT_TABLE).toEqual({ Ref: logicalIdOf('AWS::DynamoDB::Table', () => true) });
     const s3Stream = logicalIdOf(
       'AWS::KinesisFirehose::DeliveryStream',
-      (p) => 'ExtendedS3DestinationConfiguration' in p,
+      // The OCSF streams (issue 15) also write to S3, converting to Parquet.
+      (p) =>
+        'ExtendedS3DestinationConfiguration' in p &&
+        !('DataFormatConversionConfiguration' in (p.ExtendedS3DestinationConfiguration as object)),
     );
     const osStream = logicalIdOf(
       'AWS::KinesisFirehose::DeliveryStream',
@@ -188,7 +192,7 @@ describe('Stack: collector function', () => {
 
   it('writes logs to its own log group with retention', () => {
     const groups = ofType('AWS::Logs::LogGroup');
-    expect(groups.length).toBe(2);
+    expect(groups.length).toBe(3); // collector, Firehose, OCSF Firehose streams
     for (const [, g] of groups) expect(g.Properties!.RetentionInDays).toBe(30);
   });
 });
@@ -331,6 +335,7 @@ describe('Stack: IAM least privilege', () => {
         'dynamodb:UpdateItem',
         'events:PutEvents',
         'firehose:PutRecordBatch',
+        'firehose:PutRecordBatch', // the OCSF streams (issue 15), a statement of their own
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         'kms:Decrypt',
@@ -376,16 +381,16 @@ describe('Stack: inventory', () => {
       'AWS::Events::EventBus': 1,
       'AWS::Events::Rule': 1,
       'AWS::Glue::Database': 1,
-      'AWS::Glue::Table': 4, // incident, event, quarantine, telemetry
-      'AWS::IAM::Policy': 3,
-      'AWS::IAM::Role': 2,
+      'AWS::Glue::Table': 4 + OCSF_CLASSES.length, // incident, event, quarantine, telemetry + one OCSF table per class (issue 15)
+      'AWS::IAM::Policy': 4,
+      'AWS::IAM::Role': 3,
       'AWS::KMS::Key': 2,
-      'AWS::KinesisFirehose::DeliveryStream': 2,
+      'AWS::KinesisFirehose::DeliveryStream': 2 + OCSF_CLASSES.length,
       'AWS::Lambda::EventInvokeConfig': 1,
       'AWS::Lambda::Function': 1,
       'AWS::Lambda::Permission': 1,
-      'AWS::Logs::LogGroup': 2,
-      'AWS::Logs::LogStream': 2,
+      'AWS::Logs::LogGroup': 3,
+      'AWS::Logs::LogStream': 2 + OCSF_CLASSES.length,
       'AWS::S3::Bucket': 3,
       'AWS::S3::BucketPolicy': 3,
       'AWS::SNS::Subscription': 1,

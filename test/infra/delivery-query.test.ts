@@ -69,8 +69,11 @@ describe('Delivery: Firehose to S3', () => {
   });
 
   it('configures the S3 stream: dynamic partitioning by JQ, GZIP, .json.gz, error prefix, buffering parameters', () => {
+    // The OCSF streams (issue 15) also write to S3, converting to Parquet: not this stream.
     const streams = ofType('AWS::KinesisFirehose::DeliveryStream').filter(
-      ([, r]) => r.Properties.ExtendedS3DestinationConfiguration,
+      ([, r]) =>
+        r.Properties.ExtendedS3DestinationConfiguration &&
+        !r.Properties.ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration,
     );
     expect(streams).toHaveLength(1);
     const [, stream] = streams[0]!;

@@ -215,3 +215,43 @@ describe('Telemetry events → OCSF classes', () => {
     expect(valid).toBeGreaterThan(100);
   });
 });
+
+describe('Telemetry composition with the ECS telemetry normalizer and the generator', () => {
+  it('gives every generated event a schema-valid OCSF record whose metadata.uid is its ECS document id', async () => {
+    const { generateTelemetry } = await import('../../../shared/simulator/telemetry-generator.ts');
+    const { normalizeTelemetry } = await import('../../../shared/normalize/telemetry/index.ts');
+    const { composeOcsf, TELEMETRY_MAPPING, telemetryOcsfQuarantine } = await import(
+      '../../../shared/ocsf/compose.ts'
+    );
+    const { MemorySink } = await import('../../helpers/fakes.ts');
+    const options = { keepOriginal: false, namespace: 'default', ingestedAt: '2024-05-01T00:00:00.000Z' };
+    const records: Array<{ uid: string; record: Obj }> = [];
+    const c = composeOcsf({
+      normalize: (raw) => normalizeTelemetry(raw, options),
+      sink: new MemorySink(),
+      ocsf: {
+        description: 'memory',
+        write: async (rs) => {
+          records.push(...rs);
+          return { written: rs.length };
+        },
+        close: async () => {},
+      },
+      quarantine: telemetryOcsfQuarantine(options),
+      mapping: TELEMETRY_MAPPING,
+    });
+    const { events } = generateTelemetry({
+      seed: 3,
+      count: 400,
+      from: 1_764_000_000_000,
+      to: 1_764_086_400_000,
+    });
+    const docs = events.flatMap((e) => c.normalize(e));
+    await c.sink.write(docs);
+    const anchors = docs.filter((d) => d.dataset !== 'quarantine');
+    expect(records.map((r) => r.uid).sort()).toEqual(anchors.map((d) => d.id).sort());
+    for (const r of records) expect(referenceErrors(r.record)).toEqual([]);
+    expect(c.stats.quarantined).toBe(0);
+    expect(records.length).toBeGreaterThan(350);
+  });
+});
