@@ -1,4 +1,3 @@
-import { ChunkedState } from '../checkpoint/chunked-state.ts';
 import type { Settings } from '../config/settings.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -7,13 +6,13 @@ import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
 import type { CheckpointWriter } from './checkpoint-writer.ts';
 import type { RunDeadline } from './deadline.ts';
 import type { Delivery } from './delivery.ts';
+import type { OpenSet } from './open-set.ts';
 import { overlappingPages } from './overlap-pager.ts';
 import { PageStream } from './page-stream.ts';
 
 /** Lucene query for incidents not yet resolved or closed (states 0-3). */
 export const OPEN_INCIDENTS_QUERY = 'state_id: [0 TO 3]';
-/** Aux state: the incident uids found open by the last completed re-read. */
-export const OPEN_SET_STATE = 'open-incidents';
+export { OPEN_SET_STATE } from './open-set.ts';
 
 export interface OpenReReadDeps {
   source: IncidentSource;
@@ -25,6 +24,8 @@ export interface OpenReReadDeps {
   checkpoint: CheckpointWriter;
   deadline: RunDeadline;
   settings: Settings;
+  /** Incidents last seen open, kept up to date by the windows too. */
+  openSet: OpenSet;
 }
 
 export interface OpenReReadResult {
@@ -39,7 +40,7 @@ export interface OpenReReadResult {
  * before its interval.
  */
 export async function reReadOpenIncidents(deps: OpenReReadDeps): Promise<OpenReReadResult> {
-  const { clock, source, logger, metrics, store, checkpoint, deadline, delivery, settings: s } = deps;
+  const { clock, source, logger, metrics, checkpoint, deadline, delivery, settings: s, openSet } = deps;
   const now = clock.now();
   const lastSweep = checkpoint.checkpoint?.lastOpenSweep;
   const last = lastSweep ? Date.parse(lastSweep) : undefined;
@@ -47,12 +48,6 @@ export async function reReadOpenIncidents(deps: OpenReReadDeps): Promise<OpenReR
     return { status: 'not-due', refetched: 0 };
   const horizon = now - s.historyDays * 86_400_000 + s.historyMarginMinutes * 60_000;
   const end = now - s.settleSeconds * 1000;
-  // A large tenant has many open incidents: the set is stored gzipped in parts when it is big.
-  const openSet = new ChunkedState<string[]>(store, checkpoint.tenantKey, OPEN_SET_STATE, {
-    empty: () => [],
-    normalize: (raw) => (Array.isArray(raw) ? raw.map(String) : []),
-    corruptAction: `Delete the state item "${OPEN_SET_STATE}" of this tenant; it is rebuilt at the next re-read`,
-  });
   const openBefore = new Set(await openSet.load());
   const openNow = new Set<string>();
   const query = {
@@ -127,7 +122,7 @@ export async function reReadOpenIncidents(deps: OpenReReadDeps): Promise<OpenReR
       retries: one.retries,
     });
   }
-  await openSet.save([...openNow, ...left]);
+  await openSet.replace([...openNow, ...left]);
   await checkpoint.save({ ...checkpoint.state(), lastOpenSweep: new Date(now).toISOString() });
   return { status: stoppedByDeadline ? 'incomplete' : 'done', refetched };
 }

@@ -7,6 +7,7 @@ import { RunDeadline } from './deadline.ts';
 import { Delivery } from './delivery.ts';
 import { RunLease } from './lease.ts';
 import { reReadOpenIncidents } from './open-reread.ts';
+import { OpenSet } from './open-set.ts';
 import { overlappingPages } from './overlap-pager.ts';
 import { PageStream } from './page-stream.ts';
 import {
@@ -38,6 +39,8 @@ export class CollectorRun {
   private readonly checkpoint: CheckpointWriter;
   private readonly delivery: Delivery;
   private readonly deadline: RunDeadline;
+  /** Open incidents seen by windows and the re-read (only when the re-read is enabled). */
+  private readonly openSet: OpenSet | undefined;
 
   constructor(
     private readonly deps: CollectorDeps,
@@ -58,6 +61,8 @@ export class CollectorRun {
     this.checkpoint = new CheckpointWriter(deps.store, this.tenantKey);
     this.delivery = new Delivery(deps);
     this.deadline = new RunDeadline(deps.clock, options.deadline, this.s.deadlineMarginSeconds * 1000);
+    this.openSet =
+      this.summary.openSweep === 'disabled' ? undefined : new OpenSet(deps.store, this.tenantKey);
   }
 
   async run(): Promise<RunSummary> {
@@ -105,6 +110,7 @@ export class CollectorRun {
           checkpoint: this.checkpoint,
           deadline: this.deadline,
           settings: this.s,
+          openSet: this.openSet ?? new OpenSet(store, this.tenantKey),
         });
         this.summary.openSweep = result.status;
         this.summary.refetched += result.refetched;
@@ -258,6 +264,9 @@ export class CollectorRun {
           requests: page.requests,
           retries: page.retries,
         });
+        // The open set is saved before the checkpoint passes this page, so no closure can be missed.
+        await this.openSet?.note(page.incidents);
+        await this.openSet?.flush();
         offset = page.next ?? page.offset + page.incidents.length + page.invalid.length;
         const next: WindowCursor = { start: cursor.start, end: cursor.end, offset };
         if (page.lastUid !== undefined) next.lastUid = page.lastUid;
