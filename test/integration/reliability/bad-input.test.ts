@@ -124,7 +124,7 @@ describe('Module: bad input', () => {
     [
       'SES_INCLUDE_EVENTS',
       'maybe',
-      'Invalid configuration: SES_INCLUDE_EVENTS: Invalid input (got "maybe") — expected: Ask the API for each incident\'s events (include_events) and emit event documents. Fix the value(s) named above; see docs/configuration.md for each setting',
+      'Invalid configuration: SES_INCLUDE_EVENTS: must be one of true, false, 1, 0, yes, no, on, off (got "maybe") — expected: Ask the API for each incident\'s events (include_events) and emit event documents. Fix the value(s) named above; see docs/configuration.md for each setting',
     ],
     [
       'SECRET_ARN',
