@@ -1,18 +1,19 @@
-import { redactor as defaultRedactor, type Redactor } from '../logging/redact.ts';
-import { type Clock, systemClock } from '../ports/clock.ts';
+import type { Redactor } from '../logging/redact.ts';
+import type { Clock } from '../ports/clock.ts';
 import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
 import type { IncidentPage, IncidentQuery, IncidentSource } from '../ports/incident-source.ts';
-import { type Logger, silentLogger } from '../ports/logger.ts';
+import type { Logger } from '../ports/logger.ts';
+import { callContext, newTokenSource } from './call-context.ts';
 import { AttemptError, errorBodyMessage, SymantecApiError } from './errors.ts';
 import { commonFailure, type HttpResult, send } from './http.ts';
-import { type RequestCounters, type RetryPolicy, withRetry } from './retry.ts';
+import { type RequestCounters, withRetry } from './retry.ts';
 import {
   describeZodIssues,
   type IncidentsResponse,
   incidentsResponseSchema,
   validateIncidents,
 } from './schemas.ts';
-import { apiUrl, OAuthTokenSource } from './token-source.ts';
+import { apiUrl } from './token-source.ts';
 
 export const INCIDENTS_PATH = 'v1/incidents';
 /** API maximum for `limit`. */
@@ -82,32 +83,9 @@ const AUTH_TEXT =
  * }
  */
 export function createSymantecClient(options: SymantecClientOptions): SymantecClient {
-  const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? silentLogger;
-  const fetchFn = options.fetch ?? globalThis.fetch;
-  const redactor = options.redactor ?? defaultRedactor;
-  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-  const policy: RetryPolicy = {
-    maxAttempts: Math.max(1, options.maxAttempts ?? 6),
-    baseMs: options.backoffBaseMs ?? 500,
-    maxMs: options.backoffMaxMs ?? 30_000,
-    clock,
-    random: options.random,
-    logger,
-  };
-  const tokenSource = new OAuthTokenSource({
-    baseUrl: options.baseUrl,
-    credentials: options.credentials,
-    fetch: fetchFn,
-    clock,
-    logger,
-    requestTimeoutMs,
-    maxAttempts: policy.maxAttempts,
-    backoffBaseMs: policy.baseMs,
-    backoffMaxMs: policy.maxMs,
-    random: options.random,
-    redactor,
-  });
+  const ctx = callContext(options);
+  const { clock, logger, fetchFn, redactor, requestTimeoutMs, policy } = ctx;
+  const tokenSource = newTokenSource(options, ctx);
   const totals: RequestCounters = { requests: 0, retries: 0 };
   const url = apiUrl(options.baseUrl, INCIDENTS_PATH);
 

@@ -1,11 +1,12 @@
-import { redactor as defaultRedactor, type Redactor } from '../logging/redact.ts';
-import { type Clock, systemClock } from '../ports/clock.ts';
+import type { Redactor } from '../logging/redact.ts';
+import type { Clock } from '../ports/clock.ts';
 import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
-import { type Logger, silentLogger } from '../ports/logger.ts';
+import type { Logger } from '../ports/logger.ts';
+import { callContext, newTokenSource } from './call-context.ts';
 import { AttemptError, errorBodyMessage } from './errors.ts';
 import { commonFailure, type HttpResult, send } from './http.ts';
-import { type RequestCounters, type RetryPolicy, withRetry } from './retry.ts';
-import { apiUrl, OAuthTokenSource } from './token-source.ts';
+import { type RequestCounters, withRetry } from './retry.ts';
+import { apiUrl } from './token-source.ts';
 
 export const EVENT_SEARCH_PATH = 'v1/event-search';
 /** API limits (reference §1.2): page size, results reachable per query, requests per hour. */
@@ -70,32 +71,9 @@ export function eventSearchBody(q: EventSearchQuery): Record<string, unknown> {
 
 /** `POST /v1/event-search`: offset paging with `{total, next, events}`; retries and a token refresh like every call. */
 export function createEventSearchClient(options: EventSearchClientOptions): EventSearchClient {
-  const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? silentLogger;
-  const fetchFn = options.fetch ?? globalThis.fetch;
-  const redactor = options.redactor ?? defaultRedactor;
-  const timeoutMs = options.requestTimeoutMs ?? 30_000;
-  const policy: RetryPolicy = {
-    maxAttempts: Math.max(1, options.maxAttempts ?? 6),
-    baseMs: options.backoffBaseMs ?? 500,
-    maxMs: options.backoffMaxMs ?? 30_000,
-    clock,
-    random: options.random,
-    logger,
-  };
-  const tokenSource =
-    options.tokenSource ??
-    new OAuthTokenSource({
-      baseUrl: options.baseUrl,
-      credentials: options.credentials,
-      fetch: fetchFn,
-      clock,
-      logger,
-      requestTimeoutMs: timeoutMs,
-      maxAttempts: policy.maxAttempts,
-      random: options.random,
-      redactor,
-    });
+  const ctx = callContext(options);
+  const { clock, fetchFn, redactor, requestTimeoutMs: timeoutMs, policy } = ctx;
+  const tokenSource = options.tokenSource ?? newTokenSource(options, ctx);
   const url = apiUrl(options.baseUrl, EVENT_SEARCH_PATH);
 
   return {

@@ -1,13 +1,14 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { LineTooLongError, readNdjsonLines } from '../io/ndjson-lines.ts';
-import { redactor as defaultRedactor, type Redactor } from '../logging/redact.ts';
-import { type Clock, systemClock } from '../ports/clock.ts';
+import type { Redactor } from '../logging/redact.ts';
+import type { Clock } from '../ports/clock.ts';
 import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
-import { type Logger, silentLogger } from '../ports/logger.ts';
+import type { Logger } from '../ports/logger.ts';
+import { callContext, newTokenSource } from './call-context.ts';
 import { AttemptError, errorBodyMessage } from './errors.ts';
 import { commonFailure, type HttpResult } from './http.ts';
-import { type RequestCounters, type RetryPolicy, withRetry } from './retry.ts';
+import { type RequestCounters, withRetry } from './retry.ts';
 import { apiUrl, OAuthTokenSource } from './token-source.ts';
 
 export const EVENT_STREAM_PATH = 'v1/event-export/stream';
@@ -115,34 +116,9 @@ export function streamUrl(baseUrl: URL, streamId: string, channel: number, conne
  * so far stand and the caller resumes from the last complete line's `next`.
  */
 export function createEventStreamClient(options: EventStreamClientOptions): EventStreamClient {
-  const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? silentLogger;
-  const fetchFn = options.fetch ?? globalThis.fetch;
-  const redactor = options.redactor ?? defaultRedactor;
-  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-  const policy: RetryPolicy = {
-    maxAttempts: Math.max(1, options.maxAttempts ?? 6),
-    baseMs: options.backoffBaseMs ?? 500,
-    maxMs: options.backoffMaxMs ?? 30_000,
-    clock,
-    random: options.random,
-    logger,
-  };
-  const tokenSource =
-    options.tokenSource ??
-    new OAuthTokenSource({
-      baseUrl: options.baseUrl,
-      credentials: options.credentials,
-      fetch: fetchFn,
-      clock,
-      logger,
-      requestTimeoutMs,
-      maxAttempts: policy.maxAttempts,
-      backoffBaseMs: policy.baseMs,
-      backoffMaxMs: policy.maxMs,
-      random: options.random,
-      redactor,
-    });
+  const ctx = callContext(options);
+  const { clock, logger, fetchFn, redactor, requestTimeoutMs, policy } = ctx;
+  const tokenSource = options.tokenSource ?? newTokenSource(options, ctx);
 
   async function open(request: EventStreamRequest): Promise<StreamResponse> {
     const { streamId, channel } = request;
