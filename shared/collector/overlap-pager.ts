@@ -36,10 +36,18 @@ export async function* overlappingPages(
   signal?: AbortSignal,
 ): AsyncGenerator<AnchoredPage> {
   const { metrics, logger } = options;
+  const tooMany = (why: string) =>
+    new Error(
+      `paging ${query.startDate.toISOString()} → ${query.endDate.toISOString()} took more than ${options.maxPages} pages (${why}); the checkpoint stays at the last delivered page`,
+    );
   if (options.overlap <= 0) {
-    // Plain offset paging through the source's own iterator (no check of moved records).
-    for await (const page of source.pages(query, signal ? { signal } : {}))
+    // Plain offset paging through the source's own iterator (no check of moved records), capped too:
+    // an API whose `next` never ends must not hold the run until its deadline.
+    let pages = 0;
+    for await (const page of source.pages(query, signal ? { signal } : {})) {
+      if (++pages > options.maxPages) throw tooMany("the API's next never ends");
       yield { ...page, lastUid: page.incidents.at(-1)?.incident_uid };
+    }
     return;
   }
   const maxRestarts = options.maxRestarts ?? 3;
@@ -49,11 +57,7 @@ export async function* overlappingPages(
   let lastTotal: number | undefined;
   let restarts = 0;
   for (let pages = 0; ; pages++) {
-    if (pages >= options.maxPages) {
-      throw new Error(
-        `paging ${query.startDate.toISOString()} → ${query.endDate.toISOString()} took more than ${options.maxPages} pages (records keep moving); the checkpoint stays at the last delivered page`,
-      );
-    }
+    if (pages >= options.maxPages) throw tooMany("records keep moving, or the API's next never ends");
     const back = anchor !== undefined && k > 0 ? Math.min(k, offset) : 0;
     const requested = offset - back;
     const page = await firstPage(source, { ...query, offset: requested }, signal);
@@ -77,8 +81,12 @@ export async function* overlappingPages(
       k = Math.min(k * 4 || 4, 1000);
       logger.warn(`records keep moving while paging; page overlap widened to ${k}`);
     }
+    // Each page is a request of its own here, so the source cannot see the previous total: records
+    // past the overlap on a page the previous total said was beyond the end are flagged here.
+    const beyondTotal =
+      page.beyondTotal === true || (lastTotal !== undefined && offset >= lastTotal && uids.length > back);
     lastTotal = page.total;
-    yield { ...page, lastUid: uids.at(-1) ?? anchor };
+    yield { ...page, lastUid: uids.at(-1) ?? anchor, ...(beyondTotal ? { beyondTotal: true } : {}) };
     if (page.next === undefined) return;
     anchor = uids.at(-1) ?? anchor;
     offset = page.next;

@@ -145,16 +145,17 @@ describe('Security review: response bodies are size-capped', () => {
   const init = { method: 'POST' };
 
   it('refuses a declared Content-Length over the cap without reading the body', async () => {
-    // Prepare: a body that never ends; reading it would never finish.
+    // Prepare: a body far longer than the cap (finite, so a client without the cap fails, not hangs).
     let pulled = 0;
-    const endless = new ReadableStream<Uint8Array>({
+    const body = new ReadableStream<Uint8Array>({
       pull(controller) {
         pulled++;
-        controller.enqueue(new Uint8Array(64 * 1024));
+        if (pulled > 64) controller.close();
+        else controller.enqueue(new Uint8Array(64 * 1024));
       },
     });
     const fetchFn = (async () =>
-      new Response(endless, {
+      new Response(body, {
         status: 200,
         headers: { 'content-length': String(400 * 1024 * 1024) },
       })) as typeof fetch;
@@ -162,26 +163,27 @@ describe('Security review: response bodies are size-capped', () => {
     const error = await send(fetchFn, url, init, 5_000, undefined, 1024 * 1024).catch((e: unknown) => e);
     // Assess
     expect((error as { failure?: { kind: string; reason: string } }).failure?.kind).toBe('invalid_response');
-    expect((error as { failure: { reason: string } }).failure.reason).toContain(
+    expect((error as { failure?: { reason: string } }).failure?.reason).toContain(
       '419430400 bytes (Content-Length)',
     );
     expect(pulled).toBeLessThanOrEqual(2);
   });
 
   it('stops reading a streamed body without Content-Length once it passes the cap', async () => {
-    // Prepare
+    // Prepare: 8 MiB with no Content-Length, against a 1 MiB cap (finite: no cap means a result, not a hang).
     let sent = 0;
-    const endless = new ReadableStream<Uint8Array>({
+    const body = new ReadableStream<Uint8Array>({
       pull(controller) {
+        if (sent >= 8 * 1024 * 1024) return controller.close();
         sent += 64 * 1024;
         controller.enqueue(new Uint8Array(64 * 1024));
       },
     });
-    const fetchFn = (async () => new Response(endless, { status: 200 })) as typeof fetch;
+    const fetchFn = (async () => new Response(body, { status: 200 })) as typeof fetch;
     // Act
     const error = await send(fetchFn, url, init, 5_000, undefined, 1024 * 1024).catch((e: unknown) => e);
     // Assess
-    expect((error as { failure: { kind: string; reason: string } }).failure.reason).toContain(
+    expect((error as { failure?: { reason: string } }).failure?.reason).toContain(
       `more than ${1024 * 1024} bytes (streamed)`,
     );
     expect(sent).toBeLessThan(2 * 1024 * 1024);
