@@ -59,6 +59,14 @@ describe('Security review: CLI error messages and exit codes', () => {
     expect(r.code).toBe(2);
   });
 
+  it('a configuration error found during the run (unreadable credentials file) also exits 2', async () => {
+    sim = await startSimulator({ seed: 3, incidents: 5 });
+    const missing = join(dir, 'no-such-credentials.json');
+    const r = await cli(['run', '--api-url', sim.url, '--credentials-file', missing, ...paths()]);
+    expect(r.stdout + r.stderr).toContain(`config error: Cannot read`);
+    expect(r.code).toBe(2);
+  });
+
   it('an unknown flag also exits 2', async () => {
     const r = await cli(['run', '--no-such-flag']);
     expect(r.code).toBe(2);
