@@ -3,6 +3,7 @@ import { type ConnectorError, isConnectorError } from '../../../shared/errors.ts
 import { Redactor } from '../../../shared/logging/redact.ts';
 import type { IncidentPage, IncidentQuery } from '../../../shared/ports/incident-source.ts';
 import type { Logger } from '../../../shared/ports/logger.ts';
+import { errorBodyMessage } from '../../../shared/symantec/errors.ts';
 import { send } from '../../../shared/symantec/http.ts';
 import { createSymantecClient, OAuthTokenSource } from '../../../shared/symantec/index.ts';
 import { tokenLifetimeSeconds } from '../../../shared/symantec/token-source.ts';
@@ -113,6 +114,36 @@ describe('Security review: echoed tokens are redacted before the error text is c
       expect(error.kind).toBe('auth');
       expect(error.message).not.toContain(secret.slice(0, 16));
     }
+  });
+
+  it('redacts before cutting: a token straddling the 300-character cut leaves none of its characters', async () => {
+    // Prepare: the token starts at character 292, so cutting first would leave its first 8 characters,
+    // too short for any piece or prefix rule to recognise.
+    for (const length of [40, 120, 600]) {
+      const token = tokenOf(length);
+      const { api } = client(
+        [jsonResponse(400, { message: `${', '.repeat(146)}${token}` })],
+        [tokenResponse(token)],
+      );
+      // Act
+      const error = await failure(api.incidents.pages(query));
+      // Assess
+      expect(error.message, `token of ${length}`).not.toContain(token.slice(0, 8));
+    }
+  });
+
+  it('errorBodyMessage hands the whole text to the redactor, then cuts', () => {
+    // An exact-match redactor (no piece rules) only works when it sees the whole token.
+    const token = tokenOf(600);
+    const seen: string[] = [];
+    const exact = (t: string) => {
+      seen.push(t);
+      return t.split(token).join('[REDACTED]');
+    };
+    const message = errorBodyMessage(JSON.stringify({ message: `bad token ${token} given` }), exact);
+    expect(seen).toEqual([`bad token ${token} given`]);
+    expect(message).toBe('bad token [REDACTED] given');
+    expect(pieces(String(message), token)).toEqual([]);
   });
 
   it('still cuts a long error text to 300 characters after redaction', async () => {
