@@ -62,6 +62,11 @@ function sink(options: Partial<ConstructorParameters<typeof FirehoseSink>[0]> = 
 beforeEach(() => firehose.reset());
 afterEach(() => firehose.reset());
 
+/**
+ * Stays on the client mock: moto's Firehose concatenates raw records into its S3 object and does not run
+ * the stream's processors (record de-aggregation, delimiter), so an aggregated record cannot be read
+ * back split there; refusals of one aggregated record are injected, which moto cannot do either.
+ */
 describe('Module: FirehoseSink with record aggregation', () => {
   it('packs up to 500 documents into one record: lines joined by "\\n", none at the end, in order', async () => {
     firehose.on(PutRecordBatchCommand).callsFake(refuseOnce(new Set()));
