@@ -163,8 +163,11 @@ export async function drainQueue(aws: MotoAws, url: string): Promise<Message[]> 
   return out;
 }
 
-/** A topic with a raw-delivery SQS subscription: what is published can be read back as sent. */
-export async function createTopicWithQueue(aws: MotoAws, name: string) {
+/**
+ * A topic with an SQS subscription. By default the queue receives SNS's notification envelope
+ * (Message, Subject, MessageAttributes); `raw` delivers the message body alone.
+ */
+export async function createTopicWithQueue(aws: MotoAws, name: string, options: { raw?: boolean } = {}) {
   const { TopicArn } = await aws.sns.send(new CreateTopicCommand({ Name: name }));
   const queue = await createQueue(aws, `${name}-sub`);
   await aws.sns.send(
@@ -172,7 +175,7 @@ export async function createTopicWithQueue(aws: MotoAws, name: string) {
       TopicArn,
       Protocol: 'sqs',
       Endpoint: queue.arn,
-      Attributes: { RawMessageDelivery: 'true' },
+      Attributes: { RawMessageDelivery: options.raw ? 'true' : 'false' },
     }),
   );
   return { topicArn: String(TopicArn), queue };

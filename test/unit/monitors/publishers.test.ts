@@ -10,8 +10,6 @@ import { buildAlert } from '../../../shared/monitors/alert.ts';
 import {
   type Alert,
   alertMessage,
-  DEFAULT_DETAIL_TYPE,
-  DEFAULT_EVENT_SOURCE,
   EventBridgeAlertPublisher,
   FileAlertPublisher,
   publishersFromEnv,
@@ -19,6 +17,12 @@ import {
 } from '../../../shared/monitors/index.ts';
 import { FakeClock } from '../../helpers/fakes.ts';
 
+/**
+ * The SNS and EventBridge publishers on client mocks only for the answers moto cannot give: a refused
+ * entry, a sender fault, entries failing until maxAttempts. What reaches the topic or bus (batches of
+ * at most 10, the alert JSON, subject, attributes, source, detail-type) is tested against moto in
+ * test/integration/monitors/publishers.moto.test.ts.
+ */
 const sns = mockClient(SNSClient);
 const eb = mockClient(EventBridgeClient);
 afterEach(() => {
@@ -46,30 +50,6 @@ function alerts(n: number): Alert[] {
 }
 
 describe('Module: monitors — SnsAlertPublisher', () => {
-  it('publishes in batches of at most 10 with the alert JSON, subject and filterable attributes', async () => {
-    const calls: PublishBatchRequestEntry[][] = [];
-    sns.on(PublishBatchCommand).callsFake((input) => {
-      calls.push(input.PublishBatchRequestEntries);
-      return {
-        Successful: input.PublishBatchRequestEntries.map((e: PublishBatchRequestEntry) => ({ Id: e.Id })),
-      };
-    });
-    const list = alerts(23);
-    await new SnsAlertPublisher({
-      topicArn: TOPIC,
-      client: new SNSClient({}),
-      clock: new FakeClock(0),
-    }).publish(list);
-    expect(calls.map((c) => c.length)).toEqual([10, 10, 3]);
-    const first = calls[0]?.[0];
-    expect(JSON.parse(first?.Message ?? '')).toEqual(
-      JSON.parse(JSON.stringify(alertMessage(list[0] as Alert))),
-    );
-    expect(first?.Subject).toBe('[CRITICAL] High Priority or Severity Incidents Detected');
-    expect(first?.MessageAttributes?.['rule']?.StringValue).toBe('highPriorityOrSeverityIncident');
-    expect(first?.MessageAttributes?.['severity']?.StringValue).toBe('critical');
-  });
-
   it('retries only the entries that failed with a service fault', async () => {
     const calls: string[][] = [];
     sns.on(PublishBatchCommand).callsFake((input) => {
@@ -109,31 +89,6 @@ describe('Module: monitors — SnsAlertPublisher', () => {
 });
 
 describe('Module: monitors — EventBridgeAlertPublisher', () => {
-  it('puts at most 10 entries per call on the bus, with source, detail-type and the alert as detail', async () => {
-    const calls: PutEventsRequestEntry[][] = [];
-    eb.on(PutEventsCommand).callsFake((input) => {
-      calls.push(input.Entries);
-      return {
-        FailedEntryCount: 0,
-        Entries: input.Entries.map((_: unknown, i: number) => ({ EventId: `e${i}` })),
-      };
-    });
-    const list = alerts(12);
-    await new EventBridgeAlertPublisher({
-      busName: 'ses-alerts',
-      client: new EventBridgeClient({}),
-      clock: new FakeClock(0),
-    }).publish(list);
-    expect(calls.map((c) => c.length)).toEqual([10, 2]);
-    const entry = calls[1]?.[1];
-    expect(entry).toMatchObject({
-      EventBusName: 'ses-alerts',
-      Source: DEFAULT_EVENT_SOURCE,
-      DetailType: DEFAULT_DETAIL_TYPE,
-    });
-    expect(JSON.parse(entry?.Detail ?? '').id).toBe(list[11]?.id);
-  });
-
   it('retries only the failed entries until they pass', async () => {
     const calls: string[][] = [];
     eb.on(PutEventsCommand).callsFake((input) => {
