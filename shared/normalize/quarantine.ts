@@ -2,6 +2,7 @@
  * Quarantine documents: the record that could not be normalized, with the reason, so nothing is
  * ever dropped silently. `event.original` is always kept since it is the only copy.
  */
+import { redactor } from '../logging/redact.ts';
 import type { OutputDocument } from '../ports/document.ts';
 import { canonicalJson, safeStringify, sha256Hex } from './convert.ts';
 import { dataStream, ECS_VERSION, type NormalizeOptions, type RunContext, runContext } from './options.ts';
@@ -104,10 +105,12 @@ export function buildQuarantine(
       kind: 'pipeline_error',
       dataset: DATASET,
       ingested: ctx.ingested,
-      original: original ?? originalText(raw),
+      // A record can carry what the API echoed of our own secrets (an access token, say): the
+      // quarantine document is output like a log line, so known secrets are masked in it too.
+      original: redactor.redact(original ?? originalText(raw)),
     },
     error: {
-      message: reason === '' ? 'rejected without a reason' : reason,
+      message: reason === '' ? 'rejected without a reason' : redactor.redact(reason),
       type: qctx.errorType ?? 'rejected',
     },
     tags: TAGS.slice(),
