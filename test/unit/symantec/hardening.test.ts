@@ -214,6 +214,9 @@ describe('Security review: response bodies are size-capped', () => {
     // Act
     const error = await send(fetchFn, url, init, 5_000, undefined, 1024 * 1024).catch((e: unknown) => e);
     // Assess
+    expect((error as { failure?: { kind?: string } }).failure?.kind, 'a body over the cap is refused').toBe(
+      'invalid_response',
+    );
     expect((error as { failure?: { reason: string } }).failure?.reason).toContain(
       `more than ${1024 * 1024} bytes (streamed)`,
     );
