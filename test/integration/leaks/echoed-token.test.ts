@@ -8,6 +8,7 @@ import { inspect } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../shared/cli/main.ts';
+import { RIG_CLIENT_SECRET } from '../../helpers/lambda-rig.ts';
 import { motoReady } from '../../helpers/moto-aws.ts';
 import { type MotoLambda, startMotoLambda } from '../../helpers/moto-lambda.ts';
 
@@ -48,13 +49,21 @@ function pieces(text: string, secret: string): string[] {
   return found;
 }
 
+/** The client secret echoed whole, cut short and as its tail. */
+const secretEchoes = (secret: string): Array<[string, string]> => [
+  ['whole', secret],
+  ['first 20 characters', secret.slice(0, 20)],
+  ['last 18 characters', secret.slice(-18)],
+];
+
 /**
- * A stand-in Symantec API: issues `state.token`, then answers every incidents request either with a
+ * A stand-in Symantec API: issues `state.token` (or, in `token-error` mode, refuses the client with a
+ * 401 echoing `state.echo`), then answers every incidents request either with a
  * 400 whose message echoes `state.echo`, or with a page holding one invalid record that carries it.
  */
 interface EchoApi {
   url: string;
-  state: { token: string; echo: string; mode: 'error' | 'record' };
+  state: { token: string; echo: string; mode: 'error' | 'record' | 'token-error' };
   close(): Promise<void>;
 }
 async function startEchoApi(): Promise<EchoApi> {
@@ -66,8 +75,14 @@ async function startEchoApi(): Promise<EchoApi> {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
-      if (req.url?.endsWith('/v1/oauth2/tokens'))
+      if (req.url?.endsWith('/v1/oauth2/tokens')) {
+        if (state.mode === 'token-error')
+          return json(401, {
+            error: 'invalid_client',
+            error_description: `client secret ${state.echo} unknown`,
+          });
         return json(200, { access_token: state.token, token_type: 'Bearer', expires_in: 3600 });
+      }
       if (req.url?.endsWith('/v1/incidents')) {
         if (state.mode === 'error')
           return json(400, { message: `Bad request for bearer ${state.echo} (rejected)` });
@@ -184,6 +199,21 @@ describe('Security review: an echoed token reaches no exit path of the CLI', () 
       }
     }
   });
+  it('the client secret echoed by the token endpoint: not in stderr, the summary or ./out', async () => {
+    const secret = 'echo-test-client-secret-0123';
+    for (const [label, echo] of secretEchoes(secret)) {
+      api.state.echo = echo;
+      api.state.mode = 'token-error';
+      const run = join(dir, `secret-${label.replace(/\W+/g, '-')}`);
+      const r = await cli(
+        ['run', '--api-url', api.url, '--out', join(run, 'out'), '--checkpoint', join(run, 'cp.json')],
+        { SES_CLIENT_ID: 'O2ID.echo-test', SES_CLIENT_SECRET: secret },
+      );
+      expect(r.code, label).toBe(1);
+      expect(r.stderr, label).toContain('auth error');
+      expect(pieces(`${r.stderr}\n${r.stdout}\n${filesText(run)}`, secret), label).toEqual([]);
+    }
+  });
 });
 
 describe.skipIf(!motoReady)('Security review: an echoed token reaches no exit path of the Lambda', () => {
@@ -246,6 +276,25 @@ describe.skipIf(!motoReady)('Security review: an echoed token reaches no exit pa
         expect(quarantine.length, label).toBeGreaterThan(0);
         expect(pieces(JSON.stringify(stored), token), `${length}: ${label}`).toEqual([]);
       }
+    }
+  });
+
+  it('the client secret echoed by the token endpoint: not in the thrown reason, logs or metrics', async () => {
+    for (const [label, echo] of secretEchoes(RIG_CLIENT_SECRET)) {
+      api.state.echo = echo;
+      api.state.mode = 'token-error';
+      rig.clock.advance(5 * 60_000); // a new window, so the run needs a token
+      const logsBefore = rig.capture.text.length;
+      const o = await rig.invoke(rig.container({ SES_API_URL: api.url }));
+      expect(o.error?.message, `${label}: ${JSON.stringify(o.summary)}`).toMatch(/^auth error: /);
+      const everything = [
+        o.error?.message,
+        o.error?.stack,
+        inspect(o.error, { depth: 8 }),
+        rig.capture.text.slice(logsBefore),
+        JSON.stringify(rig.metrics),
+      ].join('\n');
+      expect(pieces(everything, RIG_CLIENT_SECRET), label).toEqual([]);
     }
   });
 });
