@@ -37,9 +37,10 @@ import {
   settingsFrom,
   wantsSimulator,
 } from './collect.ts';
+import { SIMULATED_STREAM_ID } from './simulator-telemetry.ts';
 
 /** Stream GUID of the built-in simulator's Event Stream. */
-export const SIMULATOR_STREAM_ID = '00000000-5e5e-4c0d-9e00-000000000001';
+export const SIMULATOR_STREAM_ID = SIMULATED_STREAM_ID;
 const HOUR = 3_600_000;
 
 interface TelemetryFlags extends CommonFlags {
