@@ -321,7 +321,7 @@ export async function runEventBackfill(flags: CommonFlags, since: Date, until: D
         [
           `event backfill ${summary.status}${summary.reason ? `: ${summary.reason}` : ''}`,
           `  windows ${summary.windows} (split ${summary.splits})  pages ${summary.pages}  events ${summary.events}  quarantined ${summary.quarantined}  duplicates skipped ${summary.duplicatesSkipped}`,
-          `  requests ${summary.requests}  budget ${summary.budgetUsed}/${summary.budgetPerHour} per hour used${summary.budgetWaitMs ? `, waited ${Math.round(summary.budgetWaitMs / 1000)} s` : ''}${summary.unreachable ? `  UNREACHABLE ${summary.unreachable} (over 10 000 in a 1 s window)` : ''}`,
+          `  requests ${summary.requests}  budget ${summary.budgetUsed}/${summary.budgetPerHour} per hour used${summary.budgetWaitMs ? `, waited ${Math.round(summary.budgetWaitMs / 1000)} s` : ''}${summary.rateLimited ? `, the API answered 429 ${summary.rateLimited} time(s) (honoured: waited or stopped)` : ''}${summary.unreachable ? `  UNREACHABLE ${summary.unreachable} (over 10 000 in a 1 s window)` : ''}`,
           `output: ${rel}/telemetry/ (gzip NDJSON)`,
         ].join('\n') + '\n',
       );
