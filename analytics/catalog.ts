@@ -120,3 +120,22 @@ export function parameterValues(definition: QueryDefinition, filters: Filters = 
     return value === undefined || value === '' ? '*' : value;
   });
 }
+
+/** The view the Events Overview queries read when they run on telemetry. */
+export const TELEMETRY_OVERVIEW_VIEW = 'telemetry_overview';
+
+/**
+ * An Events Overview query run on endpoint telemetry: the same text reading `telemetry_overview` (the
+ * telemetry with event_latest's columns) instead of `event_latest`. Name suffixed `_telemetry`.
+ */
+export function onTelemetry(definition: QueryDefinition): QueryDefinition {
+  if (definition.dashboard !== 'events' || !/\bFROM event_latest\b/.test(definition.sql)) {
+    throw new Error(`${definition.file}: only Events Overview queries reading event_latest run on telemetry`);
+  }
+  return {
+    ...definition,
+    name: `${definition.name}_telemetry`,
+    title: `${definition.title} (telemetry)`,
+    sql: definition.sql.replace(/\bFROM event_latest\b/g, `FROM ${TELEMETRY_OVERVIEW_VIEW}`),
+  };
+}

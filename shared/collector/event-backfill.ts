@@ -60,6 +60,12 @@ export interface EventBackfillSummary {
   budgetUsed: number;
   budgetPerHour: number;
   budgetWaitMs: number;
+  /**
+   * Requests the API still answered 429 after their retries (its quota is per tenant: another client
+   * spent it): the budget is then treated as spent for the hour (or the Retry-After) and the run
+   * waits, or stops partial, like when our own count runs out.
+   */
+  rateLimited: number;
   /** Events beyond the 10 000 reachable in a window that could not be split further. */
   unreachable: number;
   watermark?: string;
@@ -101,6 +107,7 @@ export async function backfillEvents(
     budgetUsed: 0,
     budgetPerHour: budget.perHour,
     budgetWaitMs: 0,
+    rateLimited: 0,
     unreachable: 0,
     durationMs: 0,
   };
@@ -136,34 +143,44 @@ export async function backfillEvents(
       state = next;
     };
     const near = () => options.deadline - clock.now() < options.deadlineMarginMs;
-    /** One request through the budget; false when the budget (or the deadline) stops the run. */
+    /** One request through the budget; undefined when the budget (or the deadline) stops the run. */
     const fetchPage = async (cursor: WindowCursor) => {
-      let wait = budget.waitMs();
-      if (wait > 0) {
-        if (
-          options.waitForBudget === false ||
-          clock.now() + wait > options.deadline - options.deadlineMarginMs
-        ) {
-          summary.status = 'partial';
-          summary.reason = `the hourly Event Search budget (${budget.perHour} requests) is spent; the backfill resumes from its checkpoint after ${new Date(clock.now() + wait).toISOString()}`;
-          return undefined;
+      for (;;) {
+        const wait = budget.waitMs();
+        if (wait > 0) {
+          if (
+            options.waitForBudget === false ||
+            clock.now() + wait > options.deadline - options.deadlineMarginMs
+          ) {
+            summary.status = 'partial';
+            summary.reason = `the hourly Event Search budget (${budget.perHour} requests${summary.rateLimited ? `; the API answered 429 ${summary.rateLimited} time(s)` : ''}) is spent; the backfill resumes from its checkpoint after ${new Date(clock.now() + wait).toISOString()}`;
+            return undefined;
+          }
+          logger.info(`Event Search budget spent: waiting ${Math.round(wait / 1000)} s`);
+          summary.budgetWaitMs += wait;
+          await abortableSleep(clock, wait, hardStop.signal);
         }
-        logger.info(`Event Search budget spent: waiting ${Math.round(wait / 1000)} s`);
-        summary.budgetWaitMs += wait;
-        await abortableSleep(clock, wait, hardStop.signal);
-        wait = budget.waitMs();
+        try {
+          const page = await search.search({
+            startDate: new Date(cursor.start),
+            endDate: new Date(cursor.end),
+            offset: cursor.offset,
+            limit: Math.min(pageSize, EVENT_SEARCH_MAX_RESULTS - cursor.offset),
+            ...(options.query ? { query: options.query } : {}),
+            signal: hardStop.signal,
+          });
+          budget.record(page.requests);
+          summary.requests += page.requests;
+          return page;
+        } catch (error) {
+          if (!isConnectorError(error) || error.kind !== 'rate_limit' || hardStop.signal.aborted) throw error;
+          // The tenant's quota is spent (by us or another client): honour it, then retry this page.
+          summary.rateLimited++;
+          const retryAfter = error.details?.['retryAfterMs'];
+          budget.blockFor(typeof retryAfter === 'number' && retryAfter > 0 ? retryAfter : 3_600_000);
+          logger.warn(`Event Search answered 429 after retries: ${error.message}`);
+        }
       }
-      const page = await search.search({
-        startDate: new Date(cursor.start),
-        endDate: new Date(cursor.end),
-        offset: cursor.offset,
-        limit: Math.min(pageSize, EVENT_SEARCH_MAX_RESULTS - cursor.offset),
-        ...(options.query ? { query: options.query } : {}),
-        signal: hardStop.signal,
-      });
-      budget.record(page.requests);
-      summary.requests += page.requests;
-      return page;
     };
     for (let guard = 0; guard < 1_000_000; guard++) {
       const watermark = Date.parse(state.watermark ?? options.since.toISOString());

@@ -32,6 +32,12 @@ export interface StreamCollectOptions {
   maxReadMs?: number;
   /** Deliver (and save the cursor) every this many events at most (default 5000). */
   batchEvents?: number;
+  /**
+   * …or once the lines read since the last delivery reach this many bytes (default 2 MiB): the
+   * parsed events of a batch are several times their text, so this bounds memory while a 100 MB
+   * response streams in, whatever the event sizes.
+   */
+  batchBytes?: number;
   /** Stop after this many reads per channel even if more data follows (default unlimited). */
   maxReads?: number;
   onProgress?: (channel: number, events: number) => void;
@@ -83,6 +89,9 @@ export interface StreamRunSummary {
   durationMs: number;
   output: string;
 }
+
+/** Line bytes read before a delivery at the latest (see `batchBytes`). */
+export const DEFAULT_BATCH_BYTES = 2 * 1024 * 1024;
 
 /** Consecutive reads that were cut before a single line arrived: stop instead of spinning. */
 const MAX_EMPTY_CUTS = 3;
@@ -325,6 +334,8 @@ class ChannelRun {
     from: string | undefined,
   ): Promise<number> {
     const batchEvents = Math.max(1, this.options.batchEvents ?? 5000);
+    const batchBytes = Math.max(1, this.options.batchBytes ?? DEFAULT_BATCH_BYTES);
+    let pendingBytes = 0;
     const { streamId } = this.options;
     let events: unknown[] = [];
     let invalid: { raw: unknown; reason: string }[] = [];
@@ -351,11 +362,13 @@ class ChannelRun {
       events = [];
       invalid = [];
       next = undefined;
+      pendingBytes = 0;
     };
     for await (const item of response.lines()) {
       lines++;
       this.summary.lines++;
       this.summary.bytes += item.bytes;
+      pendingBytes += item.bytes;
       if (item.kind === 'invalid') {
         invalid.push({
           raw: item.text,
@@ -372,7 +385,7 @@ class ChannelRun {
         events.push(e);
       }
       if (item.next !== undefined) next = item.next;
-      if (events.length >= batchEvents) await flush();
+      if (events.length >= batchEvents || pendingBytes >= batchBytes) await flush();
     }
     await flush();
     return lines;

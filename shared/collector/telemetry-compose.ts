@@ -3,6 +3,8 @@ import type { Settings } from '../config/settings.ts';
 import { ConfigError } from '../errors.ts';
 import { quarantineDocument } from '../normalize/index.ts';
 import { normalizeTelemetry } from '../normalize/telemetry/index.ts';
+import { composeOcsf, TELEMETRY_MAPPING, telemetryOcsfQuarantine } from '../ocsf/compose.ts';
+import type { OcsfSink } from '../ocsf/sink.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
@@ -10,13 +12,24 @@ import type { Logger, Metrics } from '../ports/logger.ts';
 import type { Sink } from '../ports/sink.ts';
 import { createEventStreamClient } from '../symantec/event-stream.ts';
 import type { StreamCollectOptions, StreamCollectorDeps } from './stream.ts';
-import { TelemetryDelivery } from './telemetry-delivery.ts';
+import { type NormalizeTelemetryFn, TelemetryDelivery, type TelemetryOrigin } from './telemetry-delivery.ts';
 
 export interface TelemetryDeliveryOptions {
   settings: Settings;
   sink: Sink;
   metrics: Metrics;
   logger: Logger;
+  /**
+   * Also deliver each event as OCSF (`--ocsf`: the Parquet writer in the Security Lake layout; in AWS
+   * the per-class Firehose sink): a batch counts as delivered only once both outputs acknowledged it.
+   */
+  ocsf?: OcsfSink;
+}
+
+/** A raw event with its origin, as the OCSF composition sees it (it passes records through as is). */
+interface Sourced {
+  raw: unknown;
+  origin: TelemetryOrigin;
 }
 
 /** The delivery step of every telemetry source: the telemetry normalizer, quarantine with the origin. */
@@ -25,17 +38,39 @@ export function createTelemetryDelivery(options: TelemetryDeliveryOptions): Tele
     keepOriginal: options.settings.keepOriginal,
     namespace: options.settings.namespace,
   };
+  const ecs: NormalizeTelemetryFn = (raw, origin) =>
+    normalizeTelemetry(raw, { ...normalizeOptions, origin: origin.where });
+  let normalize = ecs;
+  let sink = options.sink;
+  let ocsfStats: TelemetryDelivery['ocsfStats'];
+  if (options.ocsf) {
+    const quarantine = telemetryOcsfQuarantine(normalizeOptions);
+    const composed = composeOcsf({
+      normalize: (record) => ecs((record as Sourced).raw, (record as Sourced).origin),
+      sink: options.sink,
+      ocsf: options.ocsf,
+      quarantine: (record, reason, anchor) => quarantine((record as Sourced).raw, reason, anchor),
+      mapping: {
+        anchor: TELEMETRY_MAPPING.anchor,
+        map: (record, uid) => TELEMETRY_MAPPING.map((record as Sourced).raw, uid),
+      },
+    });
+    normalize = (raw, origin) => composed.normalize({ raw, origin } satisfies Sourced);
+    sink = composed.sink;
+    ocsfStats = composed.stats;
+  }
   return new TelemetryDelivery({
-    sink: options.sink,
+    sink,
     metrics: options.metrics,
     logger: options.logger,
-    normalize: (raw, origin) => normalizeTelemetry(raw, { ...normalizeOptions, origin: origin.where }),
+    normalize,
     quarantine: (raw, reason, origin) =>
       quarantineDocument(raw, reason, normalizeOptions, {
         source: 'telemetry',
         origin: origin.where,
         errorType: 'invalid_json',
       }),
+    ...(ocsfStats ? { ocsfStats } : {}),
   });
 }
 

@@ -1,3 +1,4 @@
+import type { OcsfStats } from '../ocsf/compose.ts';
 import type { OutputDocument } from '../ports/document.ts';
 import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
 import type { AlertSink, MonitorEvaluator } from '../ports/monitors.ts';
@@ -24,6 +25,8 @@ export interface TelemetryDeliveryDeps {
   logger: Logger;
   monitors?: MonitorEvaluator;
   alerts?: AlertSink;
+  /** Counters of the OCSF output when `sink` also writes OCSF (createTelemetryDelivery with `ocsf`). */
+  ocsfStats?: OcsfStats;
 }
 
 export interface TelemetryCounts {
@@ -52,9 +55,12 @@ interface Sourced {
  */
 export class TelemetryDelivery {
   readonly totals: TelemetryCounts = { events: 0, quarantined: 0, duplicatesSkipped: 0, alerts: 0 };
+  /** OCSF records written, by class, when the sink also writes OCSF. */
+  readonly ocsfStats: OcsfStats | undefined;
   private readonly delivery: Delivery;
 
   constructor(private readonly deps: TelemetryDeliveryDeps) {
+    this.ocsfStats = deps.ocsfStats;
     this.delivery = new Delivery(
       {
         sink: deps.sink,
@@ -73,6 +79,11 @@ export class TelemetryDelivery {
       },
       DEDUP_MEMORY,
     );
+  }
+
+  /** Flush and close the sink (both outputs when OCSF is on). */
+  close(): Promise<void> {
+    return this.deps.sink.close();
   }
 
   async deliver(

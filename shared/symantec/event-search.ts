@@ -163,6 +163,7 @@ export function createEventSearchClient(options: EventSearchClientOptions): Even
  */
 export class RequestBudget {
   private readonly times: number[] = [];
+  private blockedUntil = 0;
   constructor(
     readonly perHour: number,
     private readonly clock: Clock,
@@ -171,8 +172,13 @@ export class RequestBudget {
   waitMs(): number {
     const now = this.clock.now();
     while (this.times.length > 0 && (this.times[0] as number) <= now - 3_600_000) this.times.shift();
-    if (this.times.length < this.perHour) return 0;
-    return (this.times[0] as number) + 3_600_000 - now;
+    const blocked = Math.max(0, this.blockedUntil - now);
+    if (this.times.length < this.perHour) return blocked;
+    return Math.max(blocked, (this.times[0] as number) + 3_600_000 - now);
+  }
+  /** The API said 429: no request before `ms` from now, whatever our own count says. */
+  blockFor(ms: number): void {
+    this.blockedUntil = Math.max(this.blockedUntil, this.clock.now() + ms);
   }
   record(count = 1): void {
     for (let i = 0; i < count; i++) this.times.push(this.clock.now());

@@ -168,7 +168,7 @@ function exitCodeFor(summary: RunSummary): number {
 }
 
 /** `--ocsf [dir]` and its layout flags, checked (the source names must stay within 20 characters). */
-function ocsfLocation(flags: CommonFlags): LakeLocation & { dir: string } {
+export function ocsfLocation(flags: CommonFlags): LakeLocation & { dir: string } {
   const dir = typeof flags.ocsf === 'string' ? flags.ocsf : DEFAULT_OCSF_OUT;
   const location = {
     sourcePrefix: String(flags['ocsfSourcePrefix']),

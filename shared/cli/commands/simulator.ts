@@ -10,6 +10,7 @@ import {
   type VersionsMode,
 } from '../../simulator/personality.ts';
 import { SIMULATOR_CLIENT_ID, SIMULATOR_CLIENT_SECRET, startSimulator } from '../../simulator/server.ts';
+import { addTelemetryOptions, simulatedTelemetry, type TelemetryFlags } from './simulator-telemetry.ts';
 
 const FAULT_KINDS: FaultKind[] = [
   'rate_limit',
@@ -74,7 +75,7 @@ function collectPinned(value: string, previous: [number, Fault][] = []): [number
   }
 }
 
-interface SimulatorFlags {
+interface SimulatorFlags extends TelemetryFlags {
   port: number;
   host: string;
   seed: number;
@@ -111,7 +112,7 @@ interface SimulatorFlags {
 
 /** `ses-connector simulator`: run the built-in API simulator until SIGINT/SIGTERM. */
 export function registerSimulator(program: Command): void {
-  program
+  const cmd = program
     .command('simulator')
     .description(
       'Run the built-in Symantec API simulator (POST /v1/oauth2/tokens, POST /v1/incidents) on 127.0.0.1.\n' +
@@ -263,76 +264,100 @@ export function registerSimulator(program: Command): void {
         '  ses-connector simulator --fault-rate 0.1 --fault-seed 3\n' +
         '  ses-connector simulator --personality created-latest --order modified-desc --result-cap 10000\n' +
         '  ses-connector simulator --versions latest --scan-update-rate 0.3 --update-incidents 3 --clock-rate 60\n' +
-        'Then: SES_API_URL=<url> SES_CLIENT_ID=<client_id> SES_CLIENT_SECRET=<client_secret> ses-connector run',
-    )
-    .action(async (flags: SimulatorFlags) => {
-      let faultKinds: FaultKind[] | undefined;
-      if (flags.faultKinds) {
-        faultKinds = flags.faultKinds.split(',').map((k) => k.trim()) as FaultKind[];
-        const unknown = faultKinds.filter((k) => !FAULT_KINDS.includes(k));
-        if (unknown.length)
-          throw new InvalidArgumentError(
-            `--fault-kinds: unknown ${unknown.join(', ')}; use ${FAULT_KINDS.join(', ')}`,
-          );
-      }
-      const sim = await startSimulator({
-        port: flags.port,
-        host: flags.host,
-        seed: flags.seed,
-        incidents: flags.incidents,
-        ratePerHour: flags.ratePerHour,
-        spanHours: flags.spanHours,
-        futureHours: flags.futureHours,
-        updateRate: flags.updateRate,
-        clientId: flags.clientId,
-        clientSecret: flags.clientSecret,
-        tokenTtlSeconds: flags.tokenTtl,
-        historyDays: flags.historyDays,
-        maxLimit: flags.maxLimit,
-        personality: {
-          ...flags.personality,
-          ...(flags.filterOn ? { filterOn: flags.filterOn } : {}),
-          ...(flags.versions ? { versions: flags.versions } : {}),
-          ...flags.order,
-          ...(flags.resultCap !== undefined ? { resultCap: flags.resultCap } : {}),
-          ...(flags.resultCapBeyond ? { resultCapBeyond: flags.resultCapBeyond } : {}),
-          ...(flags.lateIndexMinutes !== undefined ? { lateIndexMinutes: flags.lateIndexMinutes } : {}),
-          ...(flags.scanUpdateRate !== undefined ? { scanUpdateRate: flags.scanUpdateRate } : {}),
-          ...(flags.clockRate !== undefined ? { clockRate: flags.clockRate } : {}),
-        },
-        lastPageNext: flags.lastPageNext,
-        faults: flags.fault,
-        faultRate: flags.faultRate,
-        faultSeed: flags.faultSeed,
-        faultKinds,
-        redirectTo: flags.redirectTo,
-        log: flags.verbose ? (line) => process.stderr.write(`simulator: ${line}\n`) : undefined,
-      });
-      for (const [n, fault] of flags.faultAt ?? []) sim.faults.at(n, fault);
+        '  ses-connector simulator --telemetry-events 20000 --export-dir ./bucket --export-every 60\n' +
+        '  AWS_ENDPOINT_URL=http://127.0.0.1:5000 ses-connector simulator --telemetry-events 5000 --export-s3 s3://export/ses --export-once\n' +
+        'Then: SES_API_URL=<url> SES_CLIENT_ID=<client_id> SES_CLIENT_SECRET=<client_secret> ses-connector run\n' +
+        '      (telemetry: ses-connector stream --api-url <url> --stream-id 00000000-5e5e-4c0d-9e00-000000000001; ses-connector ingest ./bucket)',
+    );
+  addTelemetryOptions(cmd).action(async (flags: SimulatorFlags) => {
+    let faultKinds: FaultKind[] | undefined;
+    if (flags.faultKinds) {
+      faultKinds = flags.faultKinds.split(',').map((k) => k.trim()) as FaultKind[];
+      const unknown = faultKinds.filter((k) => !FAULT_KINDS.includes(k));
+      if (unknown.length)
+        throw new InvalidArgumentError(
+          `--fault-kinds: unknown ${unknown.join(', ')}; use ${FAULT_KINDS.join(', ')}`,
+        );
+    }
+    const telemetry = simulatedTelemetry(flags);
+    const log = (line: string) => process.stderr.write(`simulator: ${line}\n`);
+    if (flags.exportOnce) {
+      if (!telemetry?.exporter)
+        throw new InvalidArgumentError('--export-once needs --export-dir or --export-s3');
+      await telemetry.startExport(log);
+      const t = telemetry.exporter.groundTruth;
       process.stdout.write(
-        `${JSON.stringify({ url: sim.url, client_id: sim.clientId, client_secret: sim.clientSecret })}\n`,
+        `${JSON.stringify({ objects: t.objects.length, exported: t.exported().length, pending: t.pending() })}\n`,
       );
-      // Updates between runs: the collector's runs see incidents move forward as time passes.
-      const updates = flags.updateIncidents ?? sim.personality.betweenRunUpdates;
-      const rate = sim.personality.clockRate > 0 ? sim.personality.clockRate : 1;
-      const timer =
-        updates > 0
-          ? setInterval(() => sim.updateIncidents(updates), (flags.updateEveryMinutes * 60_000) / rate)
-          : undefined;
-      timer?.unref();
-      process.stderr.write(`simulator: ${describePersonality(sim.personality)}\n`);
-      process.stderr.write(
-        `simulator: ${sim.groundTruth.versions.length} incident records (${sim.groundTruth.incidentUids().size} incidents) on ${sim.url}; Ctrl-C to stop\n`,
-      );
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          if (timer) clearInterval(timer);
-          void sim.close().then(resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      return;
+    }
+    const sim = await startSimulator({
+      ...(telemetry ? { telemetry: telemetry.api } : {}),
+      port: flags.port,
+      host: flags.host,
+      seed: flags.seed,
+      incidents: flags.incidents,
+      ratePerHour: flags.ratePerHour,
+      spanHours: flags.spanHours,
+      futureHours: flags.futureHours,
+      updateRate: flags.updateRate,
+      clientId: flags.clientId,
+      clientSecret: flags.clientSecret,
+      tokenTtlSeconds: flags.tokenTtl,
+      historyDays: flags.historyDays,
+      maxLimit: flags.maxLimit,
+      personality: {
+        ...flags.personality,
+        ...(flags.filterOn ? { filterOn: flags.filterOn } : {}),
+        ...(flags.versions ? { versions: flags.versions } : {}),
+        ...flags.order,
+        ...(flags.resultCap !== undefined ? { resultCap: flags.resultCap } : {}),
+        ...(flags.resultCapBeyond ? { resultCapBeyond: flags.resultCapBeyond } : {}),
+        ...(flags.lateIndexMinutes !== undefined ? { lateIndexMinutes: flags.lateIndexMinutes } : {}),
+        ...(flags.scanUpdateRate !== undefined ? { scanUpdateRate: flags.scanUpdateRate } : {}),
+        ...(flags.clockRate !== undefined ? { clockRate: flags.clockRate } : {}),
+      },
+      lastPageNext: flags.lastPageNext,
+      faults: flags.fault,
+      faultRate: flags.faultRate,
+      faultSeed: flags.faultSeed,
+      faultKinds,
+      redirectTo: flags.redirectTo,
+      log: flags.verbose ? (line) => process.stderr.write(`simulator: ${line}\n`) : undefined,
     });
+    for (const [n, fault] of flags.faultAt ?? []) sim.faults.at(n, fault);
+    process.stdout.write(
+      `${JSON.stringify({ url: sim.url, client_id: sim.clientId, client_secret: sim.clientSecret })}\n`,
+    );
+    // Updates between runs: the collector's runs see incidents move forward as time passes.
+    const updates = flags.updateIncidents ?? sim.personality.betweenRunUpdates;
+    const rate = sim.personality.clockRate > 0 ? sim.personality.clockRate : 1;
+    const timer =
+      updates > 0
+        ? setInterval(() => sim.updateIncidents(updates), (flags.updateEveryMinutes * 60_000) / rate)
+        : undefined;
+    timer?.unref();
+    process.stderr.write(`simulator: ${describePersonality(sim.personality)}\n`);
+    if (telemetry) {
+      log(
+        `${telemetry.data.events.length} telemetry events on the Event Stream 00000000-5e5e-4c0d-9e00-000000000001 (${flags.streamChannels} channel(s)) and Event Search`,
+      );
+      await telemetry.startExport(log);
+    }
+    process.stderr.write(
+      `simulator: ${sim.groundTruth.versions.length} incident records (${sim.groundTruth.incidentUids().size} incidents) on ${sim.url}; Ctrl-C to stop\n`,
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        if (timer) clearInterval(timer);
+        void Promise.resolve(telemetry?.exporter?.stop())
+          .then(() => sim.close())
+          .then(resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  });
 }

@@ -16,6 +16,8 @@ import { apiBaseUrl } from '../../config/load.ts';
 import type { Settings } from '../../config/settings.ts';
 import { localCredentials } from '../../credentials/local.ts';
 import { ConsoleLogger, type LogLevel } from '../../logging/console-logger.ts';
+import type { OcsfStats } from '../../ocsf/compose.ts';
+import { OcsfParquetWriter } from '../../ocsf/parquet.ts';
 import { systemClock } from '../../ports/clock.ts';
 import type { CredentialsSource } from '../../ports/credentials.ts';
 import { MemoryMetrics } from '../../ports/logger.ts';
@@ -27,10 +29,18 @@ import {
   EVENT_SEARCH_REQUESTS_PER_HOUR,
   RequestBudget,
 } from '../../symantec/event-search.ts';
-import { addSettingOptions, type CommonFlags, positiveInt, settingsFrom, wantsSimulator } from './collect.ts';
+import {
+  addSettingOptions,
+  type CommonFlags,
+  ocsfLocation,
+  positiveInt,
+  settingsFrom,
+  wantsSimulator,
+} from './collect.ts';
+import { SIMULATED_STREAM_ID } from './simulator-telemetry.ts';
 
 /** Stream GUID of the built-in simulator's Event Stream. */
-export const SIMULATOR_STREAM_ID = '00000000-5e5e-4c0d-9e00-000000000001';
+export const SIMULATOR_STREAM_ID = SIMULATED_STREAM_ID;
 const HOUR = 3_600_000;
 
 interface TelemetryFlags extends CommonFlags {
@@ -89,6 +99,24 @@ function apiSettings(
   };
 }
 
+/** `--ocsf [dir]`: the OCSF Parquet writer in the Security Lake layout, as for `run --ocsf`. */
+function ocsfWriter(flags: CommonFlags): (OcsfParquetWriter & { dir: string }) | undefined {
+  if (!flags.ocsf) return undefined;
+  const location = ocsfLocation(flags);
+  const dir = resolve(location.dir);
+  return Object.assign(new OcsfParquetWriter({ ...location, dir }), { dir });
+}
+
+function ocsfLine(stats: OcsfStats | undefined, writer: { dir: string } | undefined): string[] {
+  if (!stats || !writer) return [];
+  const byClass = Object.entries(stats.byClass)
+    .map(([uid, n]) => `${uid}: ${n}`)
+    .join(', ');
+  return [
+    `ocsf:   ${stats.written} OCSF records (${byClass || 'none'}; ${stats.quarantined} quarantined) as Parquet under ${relative(process.cwd(), writer.dir) || '.'}/ext/`,
+  ];
+}
+
 function telemetryOptions(cmd: Command): Command {
   return addSettingOptions(cmd).option(
     '--simulator-events <n>',
@@ -97,9 +125,15 @@ function telemetryOptions(cmd: Command): Command {
   );
 }
 
-function printStream(s: StreamRunSummary, out: string, json: boolean): void {
+function printStream(
+  s: StreamRunSummary,
+  out: string,
+  json: boolean,
+  ocsf: string[] = [],
+  stats?: OcsfStats,
+): void {
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ...s, outDir: out })}\n`);
+    process.stdout.write(`${JSON.stringify({ ...s, outDir: out, ...(stats ? { ocsf: stats } : {}) })}\n`);
     return;
   }
   const rel = relative(process.cwd(), out) || '.';
@@ -112,6 +146,7 @@ function printStream(s: StreamRunSummary, out: string, json: boolean): void {
       (l) => `  LOST (410) channel ${l.channel}: log_time ${l.from ?? 'start'} → ${l.to ?? 'unknown'}`,
     ),
     `output: ${rel}/  (gzip NDJSON: ${rel}/telemetry/year=YYYY/month=MM/day=DD/*.json.gz)`,
+    ...ocsf,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -134,7 +169,14 @@ export function registerStream(program: Command): void {
       const store = new FileCheckpointStore({ path: resolve(flags.checkpoint) });
       const sink = new LocalSink({ dir: out });
       const metrics = new MemoryMetrics();
-      const delivery = createTelemetryDelivery({ settings, sink, metrics, logger });
+      const ocsf = ocsfWriter(flags);
+      const delivery = createTelemetryDelivery({
+        settings,
+        sink,
+        metrics,
+        logger,
+        ...(ocsf ? { ocsf } : {}),
+      });
       const deps = composeStreamCollector({
         settings,
         credentials,
@@ -151,8 +193,8 @@ export function registerStream(program: Command): void {
         channel: flags.channel === undefined ? undefined : positiveInt('--channel', flags.channel),
       });
       const summary = await collectStream(deps, options, out);
-      await sink.close();
-      printStream(summary, out, Boolean(flags.json));
+      await delivery.close();
+      printStream(summary, out, Boolean(flags.json), ocsfLine(delivery.ocsfStats, ocsf), delivery.ocsfStats);
       process.exitCode = summary.status === 'complete' ? 0 : summary.status === 'failed' ? 1 : 3;
     } finally {
       await sim?.close();
@@ -173,7 +215,14 @@ export function registerIngest(program: Command): void {
     const out = resolve(flags.out);
     const store = new FileCheckpointStore({ path: resolve(flags.checkpoint) });
     const sink = new LocalSink({ dir: out });
-    const delivery = createTelemetryDelivery({ settings, sink, metrics: new MemoryMetrics(), logger });
+    const ocsf = ocsfWriter(flags);
+    const delivery = createTelemetryDelivery({
+      settings,
+      sink,
+      metrics: new MemoryMetrics(),
+      logger,
+      ...(ocsf ? { ocsf } : {}),
+    });
     const s3url = parseS3Url(source);
     const objects: AsyncIterable<EventObject> = s3url
       ? s3EventObjects(
@@ -208,12 +257,20 @@ export function registerIngest(program: Command): void {
         process.stderr.write(`POISON ${error.message}\n`);
       }
     }
-    await sink.close();
+    await delivery.close();
     const rel = relative(process.cwd(), out) || '.';
-    if (flags.json) process.stdout.write(`${JSON.stringify({ ...totals, outDir: out })}\n`);
+    const stats = delivery.ocsfStats;
+    if (flags.json)
+      process.stdout.write(
+        `${JSON.stringify({ ...totals, outDir: out, ...(stats ? { ocsf: stats } : {}) })}\n`,
+      );
     else
       process.stdout.write(
-        `ingest: ${totals.objects} objects (${totals.duplicates} already ingested, ${totals.poisoned} unreadable), ${totals.lines} lines, ${totals.events} events, ${totals.quarantined} quarantined\noutput: ${rel}/telemetry/ (gzip NDJSON)\n`,
+        [
+          `ingest: ${totals.objects} objects (${totals.duplicates} already ingested, ${totals.poisoned} unreadable), ${totals.lines} lines, ${totals.events} events, ${totals.quarantined} quarantined`,
+          `output: ${rel}/telemetry/ (gzip NDJSON)`,
+          ...ocsfLine(stats, ocsf),
+        ].join('\n') + '\n',
       );
     process.exitCode = totals.poisoned > 0 ? 1 : 0;
   });
@@ -264,7 +321,7 @@ export async function runEventBackfill(flags: CommonFlags, since: Date, until: D
         [
           `event backfill ${summary.status}${summary.reason ? `: ${summary.reason}` : ''}`,
           `  windows ${summary.windows} (split ${summary.splits})  pages ${summary.pages}  events ${summary.events}  quarantined ${summary.quarantined}  duplicates skipped ${summary.duplicatesSkipped}`,
-          `  requests ${summary.requests}  budget ${summary.budgetUsed}/${summary.budgetPerHour} per hour used${summary.budgetWaitMs ? `, waited ${Math.round(summary.budgetWaitMs / 1000)} s` : ''}${summary.unreachable ? `  UNREACHABLE ${summary.unreachable} (over 10 000 in a 1 s window)` : ''}`,
+          `  requests ${summary.requests}  budget ${summary.budgetUsed}/${summary.budgetPerHour} per hour used${summary.budgetWaitMs ? `, waited ${Math.round(summary.budgetWaitMs / 1000)} s` : ''}${summary.rateLimited ? `, the API answered 429 ${summary.rateLimited} time(s) (honoured: waited or stopped)` : ''}${summary.unreachable ? `  UNREACHABLE ${summary.unreachable} (over 10 000 in a 1 s window)` : ''}`,
           `output: ${rel}/telemetry/ (gzip NDJSON)`,
         ].join('\n') + '\n',
       );

@@ -67,6 +67,27 @@ describe('Event Stream collector', () => {
     expect(sinkUuids(sink)).toHaveLength(123);
   });
 
+  it('delivers once the lines read reach batchBytes, whatever batchEvents says, so a 100 MB response is never held as one batch', async () => {
+    const { run, sink, store } = await setup({
+      events: craftedEvents(60),
+      eventsPerLine: 10,
+      linesPerResponse: 6,
+    });
+    const writes: number[] = [];
+    const write = sink.write.bind(sink);
+    sink.write = async (docs) => {
+      writes.push(docs.length);
+      return write(docs);
+    };
+    // One line of 10 crafted events is well over 1 KB: every line is its own delivery and save.
+    const summary = await run({ batchEvents: 1000, batchBytes: 1024 });
+    expect(summary.status).toBe('complete');
+    expect(writes).toEqual([10, 10, 10, 10, 10, 10]);
+    expect(sinkUuids(sink)).toHaveLength(60);
+    const saved = await store.load(streamCheckpointKey('default', STREAM_ID, 0));
+    expect(saved?.version).toBe(6);
+  });
+
   it('saves the cursor only after the sink acknowledged the line: a failed write leaves it and the next run re-delivers', async () => {
     const { run, sink, store } = await setup({ events: craftedEvents(30), eventsPerLine: 10 });
     sink.failOnWrite = 2;

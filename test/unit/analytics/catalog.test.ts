@@ -1,17 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadCatalog, parameterValues, parseQueryFile } from '../../../analytics/catalog.ts';
+import { loadCatalog, onTelemetry, parameterValues, parseQueryFile } from '../../../analytics/catalog.ts';
 
 describe('Module: analytics query catalogue', () => {
   const catalog = loadCatalog();
 
-  it('lists the three latest views first, then the dashboard and hunting queries', () => {
-    expect(catalog.slice(0, 3).map((d) => [d.name, d.kind])).toEqual([
+  it('lists the views first (the three latest views, then telemetry_overview over telemetry_latest), then the dashboard and hunting queries', () => {
+    expect(catalog.slice(0, 4).map((d) => [d.name, d.kind])).toEqual([
       ['event_latest', 'view'],
       ['incident_latest', 'view'],
       ['telemetry_latest', 'view'],
+      ['telemetry_overview', 'view'],
     ]);
-    expect(catalog.slice(3).every((d) => d.kind === 'query')).toBe(true);
+    expect(catalog.slice(4).every((d) => d.kind === 'query')).toBe(true);
+  });
+
+  it('runs an Events Overview query on telemetry by reading telemetry_overview, and refuses any other query', () => {
+    const def = catalog.find((d) => d.name === 'events_by_severity')!;
+    const t = onTelemetry(def);
+    expect(t.name).toBe('events_by_severity_telemetry');
+    expect(t.sql).toContain('FROM telemetry_overview');
+    expect(t.sql).not.toContain('event_latest');
+    expect(t.params).toEqual(def.params);
+    expect(() => onTelemetry(catalog.find((d) => d.name === 'incidents_by_severity')!)).toThrow(
+      /only Events Overview queries/,
+    );
   });
 
   it('covers the three Sumo sample queries and both dashboards', () => {
