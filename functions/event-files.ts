@@ -39,6 +39,7 @@ import {
 import type { Sink } from '../shared/ports/sink.ts';
 import { FirehoseSink } from '../shared/sink/firehose.ts';
 import { TeeSink } from '../shared/sink/tee.ts';
+import { lazyTracing } from './tracing.ts';
 
 const powertoolsLogger = new Logger({ serviceName: SERVICE_NAME });
 const powertoolsMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
@@ -218,4 +219,5 @@ export async function run(event: SQSEvent, context: Context): Promise<SQSBatchRe
 
 export const handler = middy(run)
   .use(injectLambdaContext(powertoolsLogger))
-  .use(logMetrics(powertoolsMetrics, { captureColdStartMetric: true }));
+  .use(logMetrics(powertoolsMetrics, { captureColdStartMetric: true }))
+  .use(lazyTracing());

@@ -37,6 +37,12 @@ export interface CollectorFunctionProps {
   readonly entry?: string;
   /** Days the function's logs are kept. Default: one month. */
   readonly logRetention?: logs.RetentionDays;
+  /** One schedule target per input (≤ 5, e.g. `{"channel": n}` per stream channel). Default: one, no input. */
+  readonly targetInputs?: Record<string, unknown>[];
+  /** Reserved concurrency (default 1: runs of the same checkpoint never overlap). */
+  readonly reservedConcurrency?: number;
+  /** What the schedule runs (rule description). */
+  readonly description?: string;
 }
 
 /**
@@ -115,7 +121,7 @@ export class CollectorFunction extends Construct {
       // detection rules' state; Lambda's CPU share also grows with memory.
       memorySize: 1024,
       timeout: props.timeout,
-      reservedConcurrentExecutions: 1,
+      reservedConcurrentExecutions: props.reservedConcurrency ?? 1,
       role: this.role,
       logGroup: this.logGroup,
       // The next scheduled run is the retry; failures go straight to the DLQ so they are visible.
@@ -145,14 +151,17 @@ export class CollectorFunction extends Construct {
 
     this.rule = new events.Rule(this, 'Schedule', {
       schedule: props.schedule,
-      description: 'Runs the Symantec SES collector',
+      description: props.description ?? 'Runs the Symantec SES collector',
     });
-    this.rule.addTarget(
-      new targets.LambdaFunction(this.function, {
-        deadLetterQueue: this.deadLetterQueue,
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(1),
-      }),
-    );
+    for (const input of props.targetInputs ?? [undefined]) {
+      this.rule.addTarget(
+        new targets.LambdaFunction(this.function, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+          ...(input ? { event: events.RuleTargetInput.fromObject(input) } : {}),
+        }),
+      );
+    }
   }
 }

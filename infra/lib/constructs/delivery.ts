@@ -67,6 +67,11 @@ export interface DeliveryProps {
   readonly noncurrentVersionDays?: number;
   /** Firehose buffering interval in seconds (token allowed). */
   readonly bufferIntervalSeconds: number;
+  /**
+   * S3 Object Lock (GOVERNANCE) on the data bucket: default retention days of each new object version,
+   * applied only under the condition (parameter DataBucketObjectLockDays).
+   */
+  readonly objectLock?: { days: number; condition: CfnCondition };
   /** Firehose buffer size in MiB (token allowed; >= 64 with dynamic partitioning). */
   readonly bufferSizeMiB: number;
   readonly openSearch?: OpenSearchDestinationProps;
@@ -114,6 +119,19 @@ export class Delivery extends Construct {
         },
       ],
     });
+
+    if (props.objectLock) {
+      // Governance mode: users with s3:BypassGovernanceRetention can still delete (a mistake is
+      // recoverable by an administrator); everyone else, Firehose and the lifecycle rule included, waits
+      // out the retention. Only ObjectLockConfiguration (updatable in place), never the create-time flag,
+      // so switching it on later does not replace the bucket.
+      const lock = props.objectLock;
+      (this.bucket.node.defaultChild as s3.CfnBucket).objectLockConfiguration = Fn.conditionIf(
+        lock.condition.logicalId,
+        { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: lock.days } } },
+        Aws.NO_VALUE,
+      );
+    }
 
     this.logGroup = new logs.LogGroup(this, 'FirehoseLogs', {
       retention: logs.RetentionDays.ONE_MONTH,

@@ -1,0 +1,42 @@
+/**
+ * Optional X-Ray tracing for the Lambda entry points (stack parameter XRayTracing, default off). The
+ * stack sets POWERTOOLS_TRACE_ENABLED: with anything but 'true' the middleware is empty and the
+ * Powertools tracer (and the X-Ray SDK under it) is never loaded or evaluated; with 'true' it is
+ * imported on the first invocation and wraps every invocation in a `## handler` subsegment
+ * (cold-start and service annotations) under the segment Lambda's active tracing opens.
+ */
+import type { MiddlewareObj, Request } from '@middy/core';
+import { SERVICE_NAME } from '../shared/ports/logger.ts';
+
+type Phase = 'before' | 'after' | 'onError';
+
+/** Tracing on? Only the exact value the stack writes counts, so a typo leaves it off (never half on). */
+export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.POWERTOOLS_TRACE_ENABLED === 'true';
+}
+
+/** Loads the tracer middleware at most once per container. */
+export type TracerLoader = () => Promise<MiddlewareObj>;
+
+const loadPowertoolsTracer: TracerLoader = async () => {
+  const [{ Tracer }, { captureLambdaHandler }] = await Promise.all([
+    import('@aws-lambda-powertools/tracer'),
+    import('@aws-lambda-powertools/tracer/middleware'),
+  ]);
+  // The response is not attached as metadata: run summaries are large and already in the log.
+  return captureLambdaHandler(new Tracer({ serviceName: SERVICE_NAME }), { captureResponse: false });
+};
+
+/** A middy middleware that traces only when enabled, importing the tracer lazily. */
+export function lazyTracing(
+  env: NodeJS.ProcessEnv = process.env,
+  load: TracerLoader = loadPowertoolsTracer,
+): MiddlewareObj {
+  if (!tracingEnabled(env)) return {};
+  let loaded: Promise<MiddlewareObj> | undefined;
+  const phase = (name: Phase) => async (request: Request) => {
+    loaded ??= load();
+    await (await loaded)[name]?.(request);
+  };
+  return { before: phase('before'), after: phase('after'), onError: phase('onError') };
+}
