@@ -27,16 +27,24 @@ const loadPowertoolsTracer: TracerLoader = async () => {
   return captureLambdaHandler(new Tracer({ serviceName: SERVICE_NAME }), { captureResponse: false });
 };
 
-/** A middy middleware that traces only when enabled, importing the tracer lazily. */
-export function lazyTracing(
-  env: NodeJS.ProcessEnv = process.env,
-  load: TracerLoader = loadPowertoolsTracer,
-): MiddlewareObj {
-  if (!tracingEnabled(env)) return {};
+/**
+ * The tracer middleware, importing the tracer lazily on the first invocation. Only for an enabled
+ * environment: middy refuses an empty middleware, so {@link withTracing} leaves it out when off.
+ */
+export function lazyTracing(load: TracerLoader = loadPowertoolsTracer): MiddlewareObj {
   let loaded: Promise<MiddlewareObj> | undefined;
   const phase = (name: Phase) => async (request: Request) => {
     loaded ??= load();
     await (await loaded)[name]?.(request);
   };
   return { before: phase('before'), after: phase('after'), onError: phase('onError') };
+}
+
+/** The handler with the tracer middleware when tracing is enabled, else the handler unchanged. */
+export function withTracing<H extends { use(middleware: MiddlewareObj): H }>(
+  handler: H,
+  env: NodeJS.ProcessEnv = process.env,
+  load: TracerLoader = loadPowertoolsTracer,
+): H {
+  return tracingEnabled(env) ? handler.use(lazyTracing(load)) : handler;
 }

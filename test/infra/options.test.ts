@@ -1,6 +1,6 @@
-import type { MiddlewareObj, Request } from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { lazyTracing, tracingEnabled } from '../../functions/tracing.ts';
+import { tracingEnabled, withTracing } from '../../functions/tracing.ts';
 import { TRACE_ENABLED_ENV } from '../../infra/lib/constructs/tracing.ts';
 import { buildStack } from './helpers.ts';
 
@@ -55,23 +55,29 @@ describe('Stack option: X-Ray tracing (XRayTracing, default off)', () => {
 });
 
 describe('Lambda tracing middleware (functions/tracing.ts)', () => {
-  const request = () =>
-    ({ event: {}, context: {}, response: undefined, error: undefined, internal: {} }) as unknown as Request;
+  const context = { getRemainingTimeInMillis: () => 1000 } as never;
 
-  it('is empty and never loads the tracer unless POWERTOOLS_TRACE_ENABLED is exactly "true"', () => {
+  it('leaves the handler untouched and never loads the tracer unless POWERTOOLS_TRACE_ENABLED is exactly "true"', async () => {
     for (const value of [undefined, 'false', 'TRUE', '1', '']) {
+      // Prepare
       let loads = 0;
-      const mw = lazyTracing({ POWERTOOLS_TRACE_ENABLED: value }, async () => {
+      const base = middy(async () => 'ok');
+
+      // Act: the way functions/*.ts build their handler (middy refuses an empty middleware object).
+      const handler = withTracing(base, { POWERTOOLS_TRACE_ENABLED: value }, async () => {
         loads++;
         return {};
       });
-      expect(mw, String(value)).toEqual({});
+
+      // Assess
       expect(tracingEnabled({ POWERTOOLS_TRACE_ENABLED: value })).toBe(false);
-      expect(loads).toBe(0);
+      expect(handler).toBe(base);
+      await expect(handler({}, context)).resolves.toBe('ok');
+      expect(loads, String(value)).toBe(0);
     }
   });
 
-  it('loads the tracer once, on the first invocation, and forwards every phase to it', async () => {
+  it('loads the tracer once, on the first invocation, and runs its phases around each invocation', async () => {
     // Prepare
     const calls: string[] = [];
     let loads = 0;
@@ -80,28 +86,38 @@ describe('Lambda tracing middleware (functions/tracing.ts)', () => {
       after: () => void calls.push('after'),
       onError: () => void calls.push('onError'),
     };
-    const mw = lazyTracing({ POWERTOOLS_TRACE_ENABLED: 'true' }, async () => {
-      loads++;
-      return inner;
-    });
+    let fail = false;
+    const handler = withTracing(
+      middy(async () => {
+        calls.push('handler');
+        if (fail) throw new Error('boom');
+        return 'ok';
+      }),
+      { POWERTOOLS_TRACE_ENABLED: 'true' },
+      async () => {
+        loads++;
+        return inner;
+      },
+    );
     expect(loads).toBe(0); // nothing at module load (cold start)
 
     // Act
-    await mw.before!(request());
-    await mw.after!(request());
-    await mw.before!(request());
-    await mw.onError!(request());
+    await handler({}, context);
+    fail = true;
+    await expect(handler({}, context)).rejects.toThrow('boom');
 
     // Assess
     expect(loads).toBe(1);
-    expect(calls).toEqual(['before', 'after', 'before', 'onError']);
+    expect(calls).toEqual(['before', 'handler', 'after', 'before', 'handler', 'onError']);
   });
 
-  it('loads the real Powertools tracer middleware when on', async () => {
-    const mw = lazyTracing({ POWERTOOLS_TRACE_ENABLED: 'true' });
-    // Outside Lambda the tracer disables itself, so the phases run and do nothing.
-    await expect(mw.before!(request())).resolves.toBeUndefined();
-    await expect(mw.after!(request())).resolves.toBeUndefined();
+  it('runs with the real Powertools tracer middleware when on', async () => {
+    // Outside Lambda the tracer disables itself, so its phases run and record nothing.
+    const handler = withTracing(
+      middy(async () => 'ok'),
+      { POWERTOOLS_TRACE_ENABLED: 'true' },
+    );
+    await expect(handler({}, context)).resolves.toBe('ok');
   });
 });
 
