@@ -263,8 +263,9 @@ export class Telemetry extends Construct {
     );
     role.addToPolicy(
       new iam.PolicyStatement({
+        // Read and write "object ingested" markers; never deletes (the deploy rehearsal checks it).
         sid: 'IngestedMarkers',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         resources: [props.table.tableArn],
       }),
     );
