@@ -17,7 +17,10 @@ beforeAll(() => {
   const template = assembly.getStackByName(stack.stackName).template as {
     Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }>;
   };
-  const fn = Object.values(template.Resources).find((r) => r.Type === 'AWS::Lambda::Function')!;
+  // The incident collector's function (the telemetry functions are bundled the same way).
+  const fn = Object.entries(template.Resources).find(
+    ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('CollectorFunction'),
+  )![1];
   const hash = fn.Properties.Code!.S3Key!.replace(/\.zip$/, '');
   bundle = readFileSync(join(outdir, `asset.${hash}`, 'index.js'), 'utf8');
 });

@@ -159,6 +159,7 @@ describe('Stack: Data Bucket consumer', () => {
       FunctionName: { Ref: fnId },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 5 },
     });
     expect(queue.Properties.RedrivePolicy).toEqual({
       deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] },

@@ -310,9 +310,10 @@ export class Telemetry extends Construct {
         externalModules: ['@aws-sdk/*'],
       },
     });
-    // Partial batch responses: a failed object is retried alone.
+    // Partial batch responses: a failed object is retried alone. At most 5 concurrent consumers: an
+    // export burst is absorbed by the queue instead of by Firehose's per-stream throughput limit.
     this.consumer.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }),
+      new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
     );
     props.grantPutRecords(this.consumer);
     props.tracing?.trace(this.consumer, role);
