@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { ConnectorStack } from '../../infra/lib/connector-stack.ts';
 // The one test file that bundles the real entry with the local esbuild (the slow part of synth).
 let outdir: string;
 let bundle: string;
+/** Bundle file of each function, by logical id prefix. */
+const bundles: Record<string, string> = {};
 
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'ses-cdk-'));
@@ -23,6 +26,11 @@ beforeAll(() => {
   )![1];
   const hash = fn.Properties.Code!.S3Key!.replace(/\.zip$/, '');
   bundle = readFileSync(join(outdir, `asset.${hash}`, 'index.js'), 'utf8');
+  for (const [id, r] of Object.entries(template.Resources)) {
+    if (r.Type !== 'AWS::Lambda::Function') continue;
+    const key = r.Properties.Code!.S3Key!.replace(/\.zip$/, '');
+    bundles[id.replace(/[0-9A-F]{8}$/, '')] = join(outdir, `asset.${key}`, 'index.js');
+  }
 });
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -36,5 +44,44 @@ describe('Collector bundle (local esbuild, no Docker)', () => {
   it('leaves the AWS SDK to the Lambda runtime', () => {
     expect(bundle).toMatch(/require\("@aws-sdk\/client-dynamodb"\)/);
     expect(bundle).not.toContain('class DynamoDBClient');
+  });
+});
+
+describe('Tracing inside the bundles (XRayTracing=true sets POWERTOOLS_TRACE_ENABLED)', () => {
+  /** Invoke a bundle's handler in a fresh Node process (no function environment: a config error). */
+  const invoke = (file: string, traceEnabled: string) => {
+    const script = `
+      const { handler } = require(${JSON.stringify(file)});
+      handler({}, { awsRequestId: 'r1', functionName: 'f', getRemainingTimeInMillis: () => 1000 })
+        .then(() => console.log('RESULT ok'), (e) => console.log('RESULT ' + e.name + ': ' + e.message));`;
+    const r = spawnSync(process.execPath, ['-e', script], {
+      cwd: tmpdir(),
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_PATH: join(process.cwd(), 'node_modules'),
+        POWERTOOLS_TRACE_ENABLED: traceEnabled,
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    return `${r.stdout}\n${r.stderr}`;
+  };
+
+  it('loads the lazily imported tracer from the bundle itself and then runs the handler', () => {
+    expect(Object.keys(bundles).sort()).toEqual([
+      'CollectorFunction',
+      'TelemetryEventFilesFunction',
+      'TelemetryStreamCollectorFunction',
+    ]);
+    for (const [id, file] of Object.entries(bundles)) {
+      for (const on of ['true', 'false']) {
+        const out = invoke(file, on);
+        // The handler ran past the middleware (tracer loaded or left out) to the environment check.
+        expect(out, `${id} tracing ${on}`).toMatch(
+          /RESULT \w*Error: .*(environment|SECRET_ARN|CHECKPOINT_TABLE)/i,
+        );
+        expect(out, `${id} tracing ${on}`).not.toMatch(/Cannot find module|Middleware must be an object/);
+      }
+    }
   });
 });
