@@ -19,10 +19,8 @@ export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
 export type TracerLoader = () => Promise<MiddlewareObj>;
 
 const loadPowertoolsTracer: TracerLoader = async () => {
-  const [{ Tracer }, { captureLambdaHandler }] = await Promise.all([
-    import('@aws-lambda-powertools/tracer'),
-    import('@aws-lambda-powertools/tracer/middleware'),
-  ]);
+  // './tracer.js' stays a separate file in the deployed asset (external to the handler bundle).
+  const { Tracer, captureLambdaHandler } = await import('./tracer.js');
   // The response is not attached as metadata: run summaries are large and already in the log.
   return captureLambdaHandler(new Tracer({ serviceName: SERVICE_NAME }), { captureResponse: false });
 };

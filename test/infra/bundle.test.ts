@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorStack } from '../../infra/lib/connector-stack.ts';
@@ -67,7 +67,37 @@ describe('Tracing inside the bundles (XRayTracing=true sets POWERTOOLS_TRACE_ENA
     return `${r.stdout}\n${r.stderr}`;
   };
 
-  it('loads the lazily imported tracer from the bundle itself and then runs the handler', () => {
+  it('never reads tracer.js unless tracing is on (the asset without it still runs with tracing off)', () => {
+    // Prepare: the stream collector's asset without tracer.js
+    const dir = mkdtempSync(join(tmpdir(), 'ses-no-tracer-'));
+    try {
+      const file = bundles.TelemetryStreamCollectorFunction!;
+      cpSync(dirname(file), dir, { recursive: true });
+      rmSync(join(dir, 'tracer.js'));
+
+      // Act
+      const off = invoke(join(dir, 'index.js'), 'false');
+      const on = invoke(join(dir, 'index.js'), 'true');
+
+      // Assess: off reaches the handler's environment check; on needs the file.
+      expect(off).toMatch(/RESULT \w*Error: .*CHECKPOINT_TABLE/);
+      expect(on).toMatch(/RESULT .*Cannot find module .*tracer\.js/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ships the tracer (and the X-Ray SDK) as tracer.js beside each handler bundle, not inside it', () => {
+    for (const [id, file] of Object.entries(bundles)) {
+      const handlerCode = readFileSync(file, 'utf8');
+      const tracerCode = readFileSync(join(dirname(file), 'tracer.js'), 'utf8');
+      expect(handlerCode, id).not.toContain('AWS_XRAY_DAEMON_ADDRESS');
+      expect(handlerCode, id).toContain('import("./tracer.js")');
+      expect(tracerCode, id).toContain('AWS_XRAY_DAEMON_ADDRESS');
+    }
+  });
+
+  it('loads tracer.js when tracing is on and then runs the handler; off, it runs without it', () => {
     expect(Object.keys(bundles).sort()).toEqual([
       'CollectorFunction',
       'TelemetryEventFilesFunction',

@@ -15,6 +15,38 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../shared/ports/logger.ts
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/** The Powertools tracer's own file in every function asset (functions/tracer.ts, loaded only with tracing on). */
+export const TRACER_FILE = 'tracer.js';
+
+/**
+ * How every function of the stack is bundled: local esbuild (no Docker), minified CommonJS for Node.js
+ * 24 with source maps, the AWS SDK left to the runtime, and the Powertools tracer (with the X-Ray SDK,
+ * ~125 KB) cut out of the handler bundle into its own `tracer.js` beside it, which the handler imports
+ * only when XRayTracing is on.
+ */
+export function lambdaBundling(): nodejs.BundlingOptions {
+  const esbuild = path.join(REPO_ROOT, 'node_modules/.bin/esbuild');
+  const tracerEntry = path.join(REPO_ROOT, 'functions/tracer.ts');
+  return {
+    forceDockerBundling: false,
+    minify: true,
+    sourceMap: true,
+    sourcesContent: false,
+    target: 'node24',
+    // CommonJS: the runtime's AWS SDK loads ~3x faster through its CJS build than through its many ESM
+    // files (cold start; see bench/bundle.bench.ts).
+    format: nodejs.OutputFormat.CJS,
+    externalModules: ['@aws-sdk/*', `./${TRACER_FILE}`],
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir: string, outputDir: string) => [
+        `"${esbuild}" "${tracerEntry}" --bundle --minify --platform=node --target=node24 --format=cjs --external:@aws-sdk/* --log-level=warning --outfile="${path.join(outputDir, TRACER_FILE)}"`,
+      ],
+    },
+  };
+}
+
 /** Powertools metrics namespace and `service` dimension (the alarms depend on both); defined once in shared/. */
 export { METRICS_NAMESPACE, SERVICE_NAME };
 
@@ -136,17 +168,7 @@ export class CollectorFunction extends Construct {
         SECRET_ARN: props.secretArn,
         CHECKPOINT_TABLE: props.table.tableName,
       },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
-        // CommonJS: the runtime's AWS SDK loads ~3x faster through its CJS build than through its many ESM
-        // files (cold start; see bench/bundle.bench.ts).
-        format: nodejs.OutputFormat.CJS,
-        externalModules: ['@aws-sdk/*'],
-      },
+      bundling: lambdaBundling(),
     });
 
     this.rule = new events.Rule(this, 'Schedule', {

@@ -24,7 +24,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, MetricNames, SERVICE_NAME } from '../../../shared/ports/logger.ts';
-import { CollectorFunction } from './collector-function.ts';
+import { CollectorFunction, lambdaBundling } from './collector-function.ts';
 import type { Tracing } from './tracing.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -300,15 +300,7 @@ export class Telemetry extends Construct {
         CHECKPOINT_TABLE: props.table.tableName,
         POISON_QUEUE_URL: this.deadLetterQueue.queueUrl,
       },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
-        format: nodejs.OutputFormat.CJS,
-        externalModules: ['@aws-sdk/*'],
-      },
+      bundling: lambdaBundling(),
     });
     // Partial batch responses: a failed object is retried alone. At most 5 concurrent consumers: an
     // export burst is absorbed by the queue instead of by Firehose's per-stream throughput limit.
