@@ -119,6 +119,29 @@ describe('Stack: Data Bucket consumer', () => {
     expect(json.Outputs.EventFilesBucket!.Value).toEqual(BUCKET_NAME);
   });
 
+  it('lets the export bucket log into the access-log bucket without naming the conditional bucket there', () => {
+    // The access-log bucket policy always exists: a Ref/GetAtt of the conditional bucket in it would not
+    // resolve with EventFilesBucketName set (cfn-lint W1001). The ARN is built from the Fn::If name.
+    const [, policy] = one(json, 'AWS::S3::BucketPolicy', 'AccessLogBucketPolicy');
+    const statement = policy.Properties.PolicyDocument.Statement.find(
+      (s: { Sid?: string }) => s.Sid === 'EventFilesBucketAccessLogs',
+    );
+    expect(statement.Condition.ArnLike['aws:SourceArn']).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', BUCKET_NAME]],
+    });
+    const outsideIf = JSON.stringify(policy.Properties.PolicyDocument).replace(
+      JSON.stringify({
+        'Fn::If': [
+          'CreateEventFilesBucket',
+          { Ref: 'TelemetryEventFilesBucket55FEFFFC' },
+          { Ref: 'EventFilesBucketName' },
+        ],
+      }),
+      '',
+    );
+    expect(outsideIf).not.toContain('TelemetryEventFilesBucket');
+  });
+
   it('reads only the export bucket (the created one or EventFilesBucketName), and writes only its DLQ', () => {
     const [roleId] = one(json, 'AWS::IAM::Role', 'TelemetryEventFilesRole');
     const [dlqId] = one(json, 'AWS::SQS::Queue', 'TelemetryEventFilesDeadLetterQueue');
