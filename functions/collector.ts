@@ -27,6 +27,7 @@ import { METRICS_NAMESPACE, MetricNames, SERVICE_NAME } from '../shared/ports/lo
 import type { AlertSink, MonitorEvaluator } from '../shared/ports/monitors.ts';
 import { FirehoseSink } from '../shared/sink/firehose.ts';
 import { TeeSink } from '../shared/sink/tee.ts';
+import { withTracing } from './tracing.ts';
 
 const powertoolsLogger = new Logger({ serviceName: SERVICE_NAME });
 const powertoolsMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
@@ -146,6 +147,8 @@ export function createRun(overrides: RunOverrides = {}): LambdaRun {
 
 export const run: LambdaRun = createRun();
 
-export const handler = middy(run)
-  .use(injectLambdaContext(powertoolsLogger))
-  .use(logMetrics(powertoolsMetrics, { captureColdStartMetric: true }));
+export const handler = withTracing(
+  middy(run)
+    .use(injectLambdaContext(powertoolsLogger))
+    .use(logMetrics(powertoolsMetrics, { captureColdStartMetric: true })),
+);

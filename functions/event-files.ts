@@ -39,6 +39,7 @@ import {
 import type { Sink } from '../shared/ports/sink.ts';
 import { FirehoseSink } from '../shared/sink/firehose.ts';
 import { TeeSink } from '../shared/sink/tee.ts';
+import { withTracing } from './tracing.ts';
 
 const powertoolsLogger = new Logger({ serviceName: SERVICE_NAME });
 const powertoolsMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
@@ -216,6 +217,8 @@ export async function run(event: SQSEvent, context: Context): Promise<SQSBatchRe
   return response;
 }
 
-export const handler = middy(run)
-  .use(injectLambdaContext(powertoolsLogger))
-  .use(logMetrics(powertoolsMetrics, { captureColdStartMetric: true }));
+export const handler = withTracing(
+  middy(run)
+    .use(injectLambdaContext(powertoolsLogger))
+    .use(logMetrics(powertoolsMetrics, { captureColdStartMetric: true })),
+);

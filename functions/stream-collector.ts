@@ -29,6 +29,7 @@ import { METRICS_NAMESPACE, MetricNames, SERVICE_NAME } from '../shared/ports/lo
 import type { Sink } from '../shared/ports/sink.ts';
 import { FirehoseSink } from '../shared/sink/firehose.ts';
 import { TeeSink } from '../shared/sink/tee.ts';
+import { withTracing } from './tracing.ts';
 
 const powertoolsLogger = new Logger({ serviceName: SERVICE_NAME });
 const powertoolsMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
@@ -133,6 +134,8 @@ export function createStreamRun(
 
 export const run: StreamLambdaRun = createStreamRun();
 
-export const handler = middy(run)
-  .use(injectLambdaContext(powertoolsLogger))
-  .use(logMetrics(powertoolsMetrics, { captureColdStartMetric: true }));
+export const handler = withTracing(
+  middy(run)
+    .use(injectLambdaContext(powertoolsLogger))
+    .use(logMetrics(powertoolsMetrics, { captureColdStartMetric: true })),
+);

@@ -11,6 +11,8 @@ import { Monitoring } from './constructs/monitoring.ts';
 import { ConnectorParameters } from './constructs/parameters.ts';
 import { Query } from './constructs/query.ts';
 import { SecurityLakeOutput } from './constructs/security-lake.ts';
+import { Telemetry } from './constructs/telemetry.ts';
+import { Tracing } from './constructs/tracing.ts';
 
 /** Props of {@link ConnectorStack}. */
 export interface ConnectorStackProps extends StackProps {
@@ -40,6 +42,8 @@ export class ConnectorStack extends Stack {
   readonly query: Query;
   readonly monitoring: Monitoring;
   readonly securityLake: SecurityLakeOutput;
+  readonly telemetry: Telemetry;
+  readonly tracing: Tracing;
 
   constructor(scope: Construct, id: string, props: ConnectorStackProps = {}) {
     super(scope, id, {
@@ -102,6 +106,7 @@ export class ConnectorStack extends Stack {
       accessLogBucket: this.accessLogBucket,
       retentionDays: p.retentionDays.valueAsNumber,
       noncurrentVersionDays: p.noncurrentVersionDays.valueAsNumber,
+      objectLock: { days: p.objectLockDays.valueAsNumber, condition: p.hasObjectLock },
       bufferIntervalSeconds: p.bufferIntervalSeconds.valueAsNumber,
       bufferSizeMiB: p.bufferSizeMiB.valueAsNumber,
       openSearch: {
@@ -141,6 +146,8 @@ export class ConnectorStack extends Stack {
         ...this.alerts.environment,
       },
     });
+    this.tracing = new Tracing(this, 'Tracing', p.hasTracing);
+    this.tracing.trace(this.collector.function, this.collector.role);
     this.securityLake.grantPutRecords(this.collector.function);
     this.delivery.grantPutRecords(this.collector.function);
     this.alerts.grantPublish(this.collector.function);
@@ -168,6 +175,25 @@ export class ConnectorStack extends Stack {
       noSuccessAlarmSeconds: p.noSuccessAlarmSeconds.valueAsNumber,
       lagAlarmSeconds: p.lagAlarmSeconds.valueAsNumber,
       alarmEmail: { address: p.alarmEmail.valueAsString, condition: p.hasAlarmEmail },
+    });
+
+    // Telemetry (issue 16): Event Stream collector and Data Bucket consumer; -c streamFanOut=N runs one
+    // invocation per channel (N <= 5), else one invocation reads every channel.
+    this.telemetry = new Telemetry(this, 'Telemetry', {
+      table: this.checkpoint.table,
+      secretArn: this.secretArn,
+      environment: { ...p.settingsEnvironment(), DELIVERY_STREAMS: this.delivery.streamNames },
+      eventStreamId: p.settings['eventStreamId']?.valueAsString ?? '',
+      fanOutChannels: Number(this.node.tryGetContext('streamFanOut') ?? 0),
+      channelsParameter: p.settings['eventStreamChannels'],
+      schedule: events.Schedule.expression(p.streamSchedule.valueAsString),
+      timeout: Duration.seconds(p.timeoutSeconds.valueAsNumber),
+      existingBucketName: p.eventFilesBucketName.valueAsString,
+      accessLogBucket: this.accessLogBucket,
+      noncurrentVersionDays: p.noncurrentVersionDays.valueAsNumber,
+      alarmTopic: this.monitoring.topic,
+      tracing: this.tracing,
+      grantPutRecords: (grantee) => this.delivery.grantPutRecords(grantee),
     });
 
     Validations.of(this).acknowledge({
@@ -207,6 +233,31 @@ export class ConnectorStack extends Stack {
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic receiving the alarms');
     output('DashboardName', this.monitoring.dashboard.dashboardName, 'CloudWatch dashboard of the collector');
     output('DeadLetterQueueUrl', this.collector.deadLetterQueue.queueUrl, 'Failed invocations');
+    output(
+      'StreamCollectorFunctionName',
+      this.telemetry.stream.function.functionName,
+      'The Event Stream collector Lambda',
+    );
+    output(
+      'EventFilesBucket',
+      this.telemetry.bucketName,
+      'Bucket the Data Bucket export writes to (docs/telemetry.md)',
+    );
+    output(
+      'EventFilesQueueArn',
+      this.telemetry.queue.queueArn,
+      'Queue of the Data Bucket notifications (point an existing bucket here)',
+    );
+    output(
+      'EventFilesDeadLetterQueueUrl',
+      this.telemetry.deadLetterQueue.queueUrl,
+      'Unreadable export objects, with the reason',
+    );
+    output(
+      'ExportWriterPolicyArn',
+      this.telemetry.exportWriterPolicy.managedPolicyArn,
+      "Attach to the principal Symantec's export uses",
+    );
   }
 }
 

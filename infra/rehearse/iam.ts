@@ -118,6 +118,42 @@ export function roleStatements(
 const IAM_ACTION_OF: Record<string, string> = { 'sns:PublishBatch': 'sns:Publish' };
 
 /** Map a recorded request to its IAM action and resource ARN. */
+/**
+ * An S3 REST request (path-style, as the SDK sends to an IP endpoint, or virtual-hosted) as the IAM
+ * action that authorizes it: object reads (GET, HEAD: s3:GetObject, or s3:GetObjectVersion with a
+ * versionId), writes (PUT: s3:PutObject), deletes, and bucket listing. Anything else stays unmapped
+ * (and so fails the check until it is mapped here).
+ */
+function s3Call(req: RecordedRequest): AwsCall | undefined {
+  const url = new URL(req.url);
+  const host = (req.headers.Host ?? req.headers.host ?? url.host).split(':')[0] ?? '';
+  const parts = url.pathname.split('/').slice(1).map(decodeURIComponent);
+  // Virtual-hosted style: <bucket>.s3.<region>.amazonaws.com/<key> or <bucket>.localhost/<key>.
+  const virtual = /^(.+?)\.(s3[.-]|localhost)/.exec(host)?.[1];
+  const bucket = virtual ?? parts.shift();
+  const key = parts.join('/');
+  if (!bucket) return undefined;
+  const subresource = [...url.searchParams.keys()].filter((k) => !k.startsWith('x-id'));
+  if (key) {
+    const resource = `arn:aws:s3:::${bucket}/${key}`;
+    const versioned = url.searchParams.has('versionId');
+    if ((req.method === 'GET' || req.method === 'HEAD') && subresource.every((k) => k === 'versionId'))
+      return { action: versioned ? 's3:GetObjectVersion' : 's3:GetObject', resource };
+    if (req.method === 'PUT' && subresource.length === 0) return { action: 's3:PutObject', resource };
+    if (req.method === 'DELETE' && subresource.every((k) => k === 'versionId'))
+      return { action: versioned ? 's3:DeleteObjectVersion' : 's3:DeleteObject', resource };
+    return undefined;
+  }
+  if (
+    req.method === 'GET' &&
+    subresource.every((k) =>
+      ['list-type', 'prefix', 'continuation-token', 'max-keys', 'delimiter'].includes(k),
+    )
+  )
+    return { action: 's3:ListBucket', resource: `arn:aws:s3:::${bucket}` };
+  return undefined;
+}
+
 export function callOf(req: RecordedRequest, region: string, account: string): AwsCall {
   const auth = req.headers.Authorization ?? req.headers.authorization ?? '';
   const scope = auth.match(/Credential=[^/]+\/\d+\/([^/]+)\/([^/]+)\/aws4_request/);
@@ -138,6 +174,10 @@ export function callOf(req: RecordedRequest, region: string, account: string): A
     const form = new URLSearchParams(text);
     action = form.get('Action') ?? 'Unknown';
     body = Object.fromEntries(form.entries());
+  } else if (service === 's3') {
+    const s3 = s3Call(req);
+    if (s3) return s3;
+    action = `${req.method} ${new URL(req.url).pathname}`;
   } else {
     action = `${req.method} ${new URL(req.url).pathname}`;
   }

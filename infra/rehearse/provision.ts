@@ -97,6 +97,22 @@ const CREATORS: Array<[string, Creator]> = [
       };
     },
   ],
+  // Queues before buckets: a bucket's notification configuration names its queue's ARN.
+  [
+    'AWS::SQS::Queue',
+    async (id, props, { t, r }) => {
+      const name = (props.QueueName as string | undefined) ?? physicalName(r.pseudo.stackName, id, 80);
+      const sqs = new SQSClient(clientConfig(t));
+      const out = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+      const attrs = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: out.QueueUrl, AttributeNames: ['QueueArn'] }),
+      );
+      return {
+        ref: String(out.QueueUrl),
+        attrs: { Arn: String(attrs.Attributes?.QueueArn), QueueName: name, QueueUrl: String(out.QueueUrl) },
+      };
+    },
+  ],
   [
     'AWS::S3::Bucket',
     async (id, props, { t, r }) => {
@@ -188,21 +204,6 @@ const CREATORS: Array<[string, Creator]> = [
         new CreateSecretCommand({ Name: name, SecretString: value ?? '{}' }),
       );
       return { ref: String(out.ARN), attrs: { Id: String(out.ARN) } };
-    },
-  ],
-  [
-    'AWS::SQS::Queue',
-    async (id, props, { t, r }) => {
-      const name = (props.QueueName as string | undefined) ?? physicalName(r.pseudo.stackName, id, 80);
-      const sqs = new SQSClient(clientConfig(t));
-      const out = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-      const attrs = await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: out.QueueUrl, AttributeNames: ['QueueArn'] }),
-      );
-      return {
-        ref: String(out.QueueUrl),
-        attrs: { Arn: String(attrs.Attributes?.QueueArn), QueueName: name, QueueUrl: String(out.QueueUrl) },
-      };
     },
   ],
   [

@@ -19,6 +19,12 @@ const onlyOne = (type: string) => {
   expect(found, type).toHaveLength(1);
   return found[0]!;
 };
+/** The incident collector's resources (the telemetry functions have their own, under Telemetry*). */
+const collectorOne = (type: string) => {
+  const found = ofType(type).filter(([id]) => id.startsWith('Collector'));
+  expect(found, type).toHaveLength(1);
+  return found[0]!;
+};
 const logicalIdOf = (type: string, predicate: (props: Record<string, unknown>) => boolean) => {
   const found = ofType(type).filter(([, r]) => predicate(r.Properties ?? {}));
   expect(found, type).toHaveLength(1);
@@ -105,7 +111,7 @@ describe('Stack: parameters', () => {
 
 describe('Stack: collector function', () => {
   it('passes every parameterised setting to the Lambda environment as a Ref to its parameter', () => {
-    const [, fn] = onlyOne('AWS::Lambda::Function');
+    const [, fn] = collectorOne('AWS::Lambda::Function');
     const vars = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
     for (const spec of Object.values(SETTINGS)) {
       if (spec.parameter) expect(vars[spec.env], spec.env).toEqual({ Ref: spec.parameter });
@@ -148,19 +154,20 @@ describe('Stack: collector function', () => {
   });
 
   it('runs Node.js 24 on arm64 with reserved concurrency 1 and the timeout parameter', () => {
-    template.hasResourceProperties('AWS::Lambda::Function', {
+    const [id] = collectorOne('AWS::Lambda::Function');
+    expect(template.findResources('AWS::Lambda::Function')[id]!.Properties).toMatchObject({
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       ReservedConcurrentExecutions: 1,
       MemorySize: 1024,
       Timeout: { Ref: 'CollectorTimeoutSeconds' },
-      LoggingConfig: { LogGroup: { Ref: Match.anyValue() } },
+      LoggingConfig: { LogGroup: { Ref: expect.stringMatching(/^CollectorLogs/) } },
     });
   });
 
   it('sends failed invocations to the encrypted TLS-only dead-letter queue', () => {
-    const [queueId, queue] = onlyOne('AWS::SQS::Queue');
+    const [queueId, queue] = collectorOne('AWS::SQS::Queue');
     expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumRetryAttempts: 0,
@@ -177,12 +184,13 @@ describe('Stack: collector function', () => {
   });
 
   it('is scheduled by the ScheduleExpression parameter with a target DLQ', () => {
-    const [queueId] = onlyOne('AWS::SQS::Queue');
-    template.hasResourceProperties('AWS::Events::Rule', {
+    const [queueId] = collectorOne('AWS::SQS::Queue');
+    const [ruleId] = collectorOne('AWS::Events::Rule');
+    expect(json.Resources[ruleId]!.Properties).toMatchObject({
       ScheduleExpression: { Ref: 'ScheduleExpression' },
       State: 'ENABLED',
       Targets: [
-        Match.objectLike({
+        expect.objectContaining({
           DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
           RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
         }),
@@ -192,7 +200,8 @@ describe('Stack: collector function', () => {
 
   it('writes logs to its own log group with retention', () => {
     const groups = ofType('AWS::Logs::LogGroup');
-    expect(groups.length).toBe(3); // collector, Firehose, OCSF Firehose streams
+    // collector, Firehose, OCSF Firehose streams, stream collector, Data Bucket consumer
+    expect(groups.length).toBe(5);
     for (const [, g] of groups) expect(g.Properties!.RetentionInDays).toBe(30);
   });
 });
@@ -312,16 +321,17 @@ describe('Stack: IAM least privilege', () => {
       // The one exception: Firehose's VPC delivery to OpenSearch needs the EC2 describe/ENI actions,
       // which IAM does not scope to resources (only present when subnets are given).
       if ((s as { Sid?: string }).Sid === 'FirehoseVpcEnis') continue;
+      // Likewise X-Ray's write actions (only present with XRayTracing=true; tested in options.test.ts).
+      if ((s as { Sid?: string }).Sid === 'XRayWrite') continue;
       expect(resources, JSON.stringify(s)).not.toContain('*');
     }
   });
 
   it('gives the collector only log, checkpoint, secret, Firehose and DLQ actions', () => {
-    const [roleId] = ofType('AWS::IAM::Role').find(([, r]) =>
-      JSON.stringify(r.Properties!.AssumeRolePolicyDocument).includes('lambda.amazonaws.com'),
-    )!;
-    const policies = ofType('AWS::IAM::Policy').filter(([, p]) =>
-      JSON.stringify(p.Properties!.Roles).includes(roleId),
+    const [roleId] = collectorOne('AWS::IAM::Role');
+    const policies = ofType('AWS::IAM::Policy').filter(
+      // The X-Ray policy exists only with XRayTracing=true (tested in tracing.test.ts).
+      ([, p]) => JSON.stringify(p.Properties!.Roles).includes(roleId) && !p.Condition,
     );
     const actions = policies
       .flatMap(
@@ -378,41 +388,47 @@ describe('Stack: inventory', () => {
     }
     expect(counts).toEqual({
       'AWS::Athena::WorkGroup': 1,
-      'AWS::CloudWatch::Alarm': 13,
+      'AWS::CloudWatch::Alarm': 13 + 4, // + stream lag, 410 restarts, stream DLQ, event-files DLQ
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::DynamoDB::Table': 1,
       'AWS::Events::EventBus': 1,
-      'AWS::Events::Rule': 1,
+      'AWS::Events::Rule': 2, // the collector's and the stream collector's schedules
+      'AWS::IAM::ManagedPolicy': 1, // the Data Bucket export writer's policy, attached by the operator
+      'AWS::Lambda::EventSourceMapping': 1,
       'AWS::Glue::Database': 1,
       'AWS::Glue::Table': 4 + OCSF_CLASSES.length, // incident, event, quarantine, telemetry + one OCSF table per class (issue 15)
-      'AWS::IAM::Policy': 5,
-      'AWS::IAM::Role': 3,
+      'AWS::IAM::Policy': 5 + 2 + 1, // + the two telemetry roles, + X-Ray (conditional)
+      'AWS::IAM::Role': 3 + 2,
       'AWS::KMS::Key': 2,
       'AWS::KinesisFirehose::DeliveryStream': 2 + OCSF_CLASSES.length,
-      'AWS::Lambda::EventInvokeConfig': 1,
-      'AWS::Lambda::Function': 1,
-      'AWS::Lambda::Permission': 1,
-      'AWS::Logs::LogGroup': 3,
+      'AWS::Lambda::EventInvokeConfig': 2,
+      'AWS::Lambda::Function': 3, // collector, stream collector, Data Bucket consumer
+      'AWS::Lambda::Permission': 2,
+      'AWS::Logs::LogGroup': 5,
       'AWS::Logs::LogStream': 2 + OCSF_CLASSES.length,
-      'AWS::S3::Bucket': 3,
-      'AWS::S3::BucketPolicy': 3,
+      'AWS::S3::Bucket': 4, // + the Data Bucket export bucket (conditional)
+      'AWS::S3::BucketPolicy': 4,
       'AWS::SNS::Subscription': 1,
       'AWS::SNS::Topic': 2,
       'AWS::SNS::TopicPolicy': 2,
-      'AWS::SQS::Queue': 1,
-      'AWS::SQS::QueuePolicy': 1,
+      'AWS::SQS::Queue': 4, // collector DLQ, stream collector DLQ, event-files queue and its DLQ
+      'AWS::SQS::QueuePolicy': 4,
       'AWS::SecretsManager::Secret': 1,
     });
   });
 
-  it('lets only the schedule rule invoke the collector', () => {
-    const [ruleId] = onlyOne('AWS::Events::Rule');
-    const [, permission] = onlyOne('AWS::Lambda::Permission');
-    expect(permission.Properties).toMatchObject({
-      Action: 'lambda:InvokeFunction',
-      Principal: 'events.amazonaws.com',
-      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
-    });
+  it('lets only its own schedule rule invoke each scheduled collector', () => {
+    for (const prefix of ['Collector', 'TelemetryStreamCollector']) {
+      const [ruleId] = ofType('AWS::Events::Rule').find(([id]) => id.startsWith(`${prefix}Schedule`))!;
+      const permissions = ofType('AWS::Lambda::Permission').filter(([id]) => id.startsWith(prefix));
+      expect(permissions, prefix).toHaveLength(1);
+      expect(permissions[0]![1].Properties).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^${prefix}Function`)), 'Arn'] },
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      });
+    }
   });
 
   it('retains the data, logs, results and checkpoint on stack deletion', () => {
@@ -424,7 +440,10 @@ describe('Stack: inventory', () => {
       .sort();
     expect(retained).toEqual([
       'AWS::DynamoDB::Table',
-      'AWS::Logs::LogGroup', // the collector's log group: the run audit trail
+      'AWS::Logs::LogGroup', // the collectors' and the consumer's log groups: the run audit trail
+      'AWS::Logs::LogGroup',
+      'AWS::Logs::LogGroup',
+      'AWS::S3::Bucket',
       'AWS::S3::Bucket',
       'AWS::S3::Bucket',
       'AWS::S3::Bucket',

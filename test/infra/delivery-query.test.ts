@@ -13,6 +13,7 @@ import {
 import { athenaSql } from '../../infra/lib/constructs/query.ts';
 import { COLUMN_RENAMES, glueColumns, glueType } from '../../infra/lib/glue-schema.ts';
 import { FIELDS_BY_DATASET, type FieldType } from '../../shared/normalize/fields.ts';
+import { normalizeTelemetry, normalizeTelemetryLine } from '../../shared/normalize/telemetry/index.ts';
 import { partitionPath } from '../../shared/sink/local.ts';
 import { buildStack } from './helpers.ts';
 
@@ -66,6 +67,28 @@ describe('Delivery: Firehose to S3', () => {
       expect(key).toBe(`${dataset}/${partitionPath(ts, 0)}/`);
     }
     expect(hasJq || S3_PREFIX.startsWith('!{partitionKeyFromQuery:dataset}/year=')).toBe(true);
+  });
+
+  it('puts telemetry documents (and their quarantine documents) where the local sink puts them: telemetry/ and quarantine/', () => {
+    // Prepare: documents from the real telemetry normalizer, one mapped event and one unreadable line
+    if (!hasJq && process.env.CI) throw new Error('jq is not installed: .ci/run installs it with apt-get');
+    if (!hasJq) return;
+    const options = { keepOriginal: false, namespace: 'default', ingestedAt: '2026-03-01T00:00:00.000Z' };
+    const [event] = normalizeTelemetry(
+      { uuid: 'u-1', type_id: 8001, category_id: 5, time: '2026-02-28T23:59:59.000Z', device_name: 'h1' },
+      options,
+    );
+    const [bad] = normalizeTelemetryLine('{"not json', { ...options, origin: 's3://b/k.gz:3' });
+
+    for (const doc of [event!, bad!]) {
+      // Act
+      const key = firehoseKey(doc.doc as Record<string, unknown>);
+
+      // Assess
+      expect(key).toBe(`${doc.dataset}/${partitionPath(doc.timestamp, 0)}/`);
+    }
+    expect(event!.dataset).toBe('telemetry');
+    expect(bad!.dataset).toBe('quarantine');
   });
 
   it('configures the S3 stream: dynamic partitioning by JQ, GZIP, .json.gz, error prefix, buffering parameters', () => {

@@ -7,13 +7,13 @@ import { ConnectorStack } from '../../infra/lib/connector-stack.ts';
  * the template is identical except for the asset hash. `npm run synth` and bundle.test.ts bundle the
  * real entry. `cfnValidation` runs CDK's built-in CloudFormation validation (a few seconds).
  */
-export function buildStack(options: { cfnValidation?: boolean } = {}): {
+export function buildStack(options: { cfnValidation?: boolean; context?: Record<string, unknown> } = {}): {
   app: App;
   stack: ConnectorStack;
   template: Template;
 } {
   const app = new App({
-    context: { 'aws:cdk:bundling-stacks': [] },
+    context: { 'aws:cdk:bundling-stacks': [], ...options.context },
     builtinCloudFormationValidation: options.cfnValidation ?? false,
   });
   const stack = new ConnectorStack(app, 'SesConnector');

@@ -15,6 +15,38 @@ import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../shared/ports/logger.ts
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/** The Powertools tracer's own file in every function asset (functions/tracer.ts, loaded only with tracing on). */
+export const TRACER_FILE = 'tracer.js';
+
+/**
+ * How every function of the stack is bundled: local esbuild (no Docker), minified CommonJS for Node.js
+ * 24 with source maps, the AWS SDK left to the runtime, and the Powertools tracer (with the X-Ray SDK,
+ * ~125 KB) cut out of the handler bundle into its own `tracer.js` beside it, which the handler imports
+ * only when XRayTracing is on.
+ */
+export function lambdaBundling(): nodejs.BundlingOptions {
+  const esbuild = path.join(REPO_ROOT, 'node_modules/.bin/esbuild');
+  const tracerEntry = path.join(REPO_ROOT, 'functions/tracer.ts');
+  return {
+    forceDockerBundling: false,
+    minify: true,
+    sourceMap: true,
+    sourcesContent: false,
+    target: 'node24',
+    // CommonJS: the runtime's AWS SDK loads ~3x faster through its CJS build than through its many ESM
+    // files (cold start; see bench/bundle.bench.ts).
+    format: nodejs.OutputFormat.CJS,
+    externalModules: ['@aws-sdk/*', `./${TRACER_FILE}`],
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (_inputDir: string, outputDir: string) => [
+        `"${esbuild}" "${tracerEntry}" --bundle --minify --platform=node --target=node24 --format=cjs --external:@aws-sdk/* --log-level=warning --outfile="${path.join(outputDir, TRACER_FILE)}"`,
+      ],
+    },
+  };
+}
+
 /** Powertools metrics namespace and `service` dimension (the alarms depend on both); defined once in shared/. */
 export { METRICS_NAMESPACE, SERVICE_NAME };
 
@@ -37,6 +69,12 @@ export interface CollectorFunctionProps {
   readonly entry?: string;
   /** Days the function's logs are kept. Default: one month. */
   readonly logRetention?: logs.RetentionDays;
+  /** One schedule target per input (≤ 5, e.g. `{"channel": n}` per stream channel). Default: one, no input. */
+  readonly targetInputs?: Record<string, unknown>[];
+  /** Reserved concurrency (default 1: runs of the same checkpoint never overlap). */
+  readonly reservedConcurrency?: number;
+  /** What the schedule runs (rule description). */
+  readonly description?: string;
 }
 
 /**
@@ -115,7 +153,7 @@ export class CollectorFunction extends Construct {
       // detection rules' state; Lambda's CPU share also grows with memory.
       memorySize: 1024,
       timeout: props.timeout,
-      reservedConcurrentExecutions: 1,
+      reservedConcurrentExecutions: props.reservedConcurrency ?? 1,
       role: this.role,
       logGroup: this.logGroup,
       // The next scheduled run is the retry; failures go straight to the DLQ so they are visible.
@@ -130,29 +168,22 @@ export class CollectorFunction extends Construct {
         SECRET_ARN: props.secretArn,
         CHECKPOINT_TABLE: props.table.tableName,
       },
-      bundling: {
-        forceDockerBundling: false,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        target: 'node24',
-        // CommonJS: the runtime's AWS SDK loads ~3x faster through its CJS build than through its many ESM
-        // files (cold start; see bench/bundle.bench.ts).
-        format: nodejs.OutputFormat.CJS,
-        externalModules: ['@aws-sdk/*'],
-      },
+      bundling: lambdaBundling(),
     });
 
     this.rule = new events.Rule(this, 'Schedule', {
       schedule: props.schedule,
-      description: 'Runs the Symantec SES collector',
+      description: props.description ?? 'Runs the Symantec SES collector',
     });
-    this.rule.addTarget(
-      new targets.LambdaFunction(this.function, {
-        deadLetterQueue: this.deadLetterQueue,
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(1),
-      }),
-    );
+    for (const input of props.targetInputs ?? [undefined]) {
+      this.rule.addTarget(
+        new targets.LambdaFunction(this.function, {
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+          ...(input ? { event: events.RuleTargetInput.fromObject(input) } : {}),
+        }),
+      );
+    }
   }
 }

@@ -4,18 +4,22 @@ import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { TELEMETRY_DATASET } from '../../../shared/normalize/telemetry/index.ts';
 import { DATASET_PREFIX } from '../../../shared/ports/document.ts';
 
 /** Datasets written by the connector; each is a top-level folder of the data bucket and a Glue table. */
-export const DATASETS = ['incident', 'event', 'quarantine'] as const;
+export const DATASETS = ['incident', 'event', 'quarantine', 'telemetry'] as const;
 export type Dataset = (typeof DATASETS)[number];
 
 /**
  * JQ (Firehose metadata extraction, JQ-1.6) computing the partition keys from the record itself: the
  * short dataset name and the UTC date of `@timestamp` (ISO 8601, so fixed offsets), never arrival time.
+ * Telemetry keeps Elastic's dataset name (`symantec_endpoint_security.event`), which has none of our
+ * prefix: it is mapped to its short name `telemetry` explicitly.
  */
 export const PARTITION_QUERY =
-  `{dataset: (.data_stream.dataset | ltrimstr("${DATASET_PREFIX}")), ` +
+  `{dataset: (.data_stream.dataset | if . == "${TELEMETRY_DATASET}" then "telemetry" ` +
+  `else ltrimstr("${DATASET_PREFIX}") end), ` +
   'year: .["@timestamp"][0:4], month: .["@timestamp"][5:7], day: .["@timestamp"][8:10]}';
 
 /**
@@ -63,6 +67,11 @@ export interface DeliveryProps {
   readonly noncurrentVersionDays?: number;
   /** Firehose buffering interval in seconds (token allowed). */
   readonly bufferIntervalSeconds: number;
+  /**
+   * S3 Object Lock (GOVERNANCE) on the data bucket: default retention days of each new object version,
+   * applied only under the condition (parameter DataBucketObjectLockDays).
+   */
+  readonly objectLock?: { days: number; condition: CfnCondition };
   /** Firehose buffer size in MiB (token allowed; >= 64 with dynamic partitioning). */
   readonly bufferSizeMiB: number;
   readonly openSearch?: OpenSearchDestinationProps;
@@ -110,6 +119,19 @@ export class Delivery extends Construct {
         },
       ],
     });
+
+    if (props.objectLock) {
+      // Governance mode: users with s3:BypassGovernanceRetention can still delete (a mistake is
+      // recoverable by an administrator); everyone else, Firehose and the lifecycle rule included, waits
+      // out the retention. Only ObjectLockConfiguration (updatable in place), never the create-time flag,
+      // so switching it on later does not replace the bucket.
+      const lock = props.objectLock;
+      (this.bucket.node.defaultChild as s3.CfnBucket).objectLockConfiguration = Fn.conditionIf(
+        lock.condition.logicalId,
+        { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: lock.days } } },
+        Aws.NO_VALUE,
+      );
+    }
 
     this.logGroup = new logs.LogGroup(this, 'FirehoseLogs', {
       retention: logs.RetentionDays.ONE_MONTH,

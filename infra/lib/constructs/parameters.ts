@@ -94,12 +94,20 @@ export class ConnectorParameters extends Construct {
   readonly openSearchSecurityGroupIds: CfnParameter;
   readonly glueDatabaseName: CfnParameter;
   readonly athenaBytesScannedCutoff: CfnParameter;
+  /** Telemetry (issue 16): the stream collector's own schedule, and an existing Data Bucket export bucket. */
+  readonly streamSchedule: CfnParameter;
+  readonly eventFilesBucketName: CfnParameter;
+  /** Issue 13 options: X-Ray tracing of the Lambdas, Object Lock (governance) on the data bucket. */
+  readonly xrayTracing: CfnParameter;
+  readonly objectLockDays: CfnParameter;
   /** True when no existing secret ARN was given: the stack creates the secret. */
   readonly createSecret: CfnCondition;
   readonly hasAlarmEmail: CfnCondition;
   readonly hasOpenSearch: CfnCondition;
   /** OpenSearch delivery into a VPC domain: subnets were given. */
   readonly hasOpenSearchVpc: CfnCondition;
+  readonly hasTracing: CfnCondition;
+  readonly hasObjectLock: CfnCondition;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -240,6 +248,35 @@ export class ConnectorParameters extends Construct {
       minValue: 10_485_760,
       description: 'Athena workgroup limit: bytes one query may scan before it is cancelled (cost guard).',
     });
+    this.streamSchedule = param('StreamScheduleExpression', {
+      type: 'String',
+      default: STACK_DEFAULTS.schedule,
+      allowedPattern: '^(rate\\([1-9][0-9]* (minute|minutes|hour|hours|day|days)\\)|cron\\([^)]+\\))$',
+      constraintDescription: 'an EventBridge schedule expression: rate(5 minutes) or cron(...)',
+      description: 'How often the Event Stream collector runs (only when EventStreamId is set).',
+    });
+    this.eventFilesBucketName = param('EventFilesBucketName', {
+      type: 'String',
+      default: '',
+      allowedPattern: '^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+      description:
+        "Existing bucket Symantec's Data Bucket export writes to; empty: the stack creates one (docs/telemetry.md has the notification and policy to set on an existing bucket).",
+    });
+    this.xrayTracing = param('XRayTracing', {
+      type: 'String',
+      default: 'false',
+      allowedValues: ['false', 'true'],
+      description:
+        'Trace the Lambdas with AWS X-Ray (Powertools tracer, loaded only when on). Off by default: X-Ray is billed per trace.',
+    });
+    this.objectLockDays = param('DataBucketObjectLockDays', {
+      type: 'Number',
+      default: 0,
+      minValue: 0,
+      maxValue: 3650,
+      description:
+        'S3 Object Lock in GOVERNANCE mode on the data bucket: days each new object version is protected from deletion and overwrite. 0 (default) = off. Once on, Object Lock cannot be turned off for the bucket (docs/deploy.md).',
+    });
 
     const condition = (name: string, expression: ReturnType<typeof Fn.conditionNot>) => {
       const c = new CfnCondition(stackScope, name, { expression });
@@ -264,6 +301,11 @@ export class ConnectorParameters extends Construct {
         this.hasOpenSearch,
         Fn.conditionNot(Fn.conditionEquals(Fn.join(',', this.openSearchSubnetIds.valueAsList), '')),
       ),
+    );
+    this.hasTracing = condition('HasTracing', Fn.conditionEquals(this.xrayTracing.valueAsString, 'true'));
+    this.hasObjectLock = condition(
+      'HasObjectLock',
+      Fn.conditionNot(Fn.conditionEquals(this.objectLockDays.valueAsString, '0')),
     );
   }
 

@@ -8,11 +8,8 @@ import { FIELDS_BY_DATASET } from '../../../shared/normalize/fields.ts';
 import { COLUMN_RENAMES, glueColumns, serdeMappings } from '../glue-schema.ts';
 import { DATASETS } from './delivery.ts';
 
-/**
- * Datasets with a Glue table: the delivery stream's datasets and `telemetry` (written by the event
- * sources under `telemetry/`), whether or not the delivery list names it yet.
- */
-export const TABLE_DATASETS = [...new Set([...DATASETS, 'telemetry' as const])];
+/** Datasets with a Glue table: every dataset the delivery stream partitions into a folder. */
+export const TABLE_DATASETS = DATASETS;
 export type TableDataset = (typeof TABLE_DATASETS)[number];
 
 /** Partition columns of the S3 layout `<dataset>/year=YYYY/month=MM/day=DD/`. */

@@ -11,7 +11,7 @@ const canRun = motoAvailable() || process.env.CI === 'true';
  * rehearsal (lost data, a secret in output, an AWS call the role does not allow) fails this test.
  */
 describe.skipIf(!canRun)('Deploy rehearsal: the synthesized Lambda asset on moto', () => {
-  it('runs the collector bundle twice plus a credential failure, with every check and IAM call passing', {
+  it('runs every function bundle (collector, stream collector, Data Bucket consumer) with every check and IAM call passing', {
     timeout: 240_000,
   }, async () => {
     // Act
@@ -21,9 +21,15 @@ describe.skipIf(!canRun)('Deploy rehearsal: the synthesized Lambda asset on moto
     console.log(lines.join('\n'));
     expect(report.failures, lines.join('\n')).toEqual([]);
     expect(
-      report.bundles.map((b) => b.handler),
+      report.bundles.map((b) => [b.function.replace(/[0-9A-F]{8}$/, ''), b.handler]),
       lines.join('\n'),
-    ).toEqual(['index.handler']);
+    ).toEqual([
+      ['CollectorFunction', 'index.handler'],
+      ['TelemetryStreamCollectorFunction', 'index.handler'],
+      ['TelemetryEventFilesFunction', 'index.handler'],
+    ]);
+    // The output names each bundle it ran.
+    for (const b of report.bundles) expect(lines.join('\n')).toContain(`bundle ${b.assetDir}/index.js`);
     expect(report.bundles[0]?.assetDir).toMatch(/\/asset\.[0-9a-f]{64}$/);
     const created = report.provisioned.created.map((c) => c.type);
     for (const type of [
@@ -37,6 +43,20 @@ describe.skipIf(!canRun)('Deploy rehearsal: the synthesized Lambda asset on moto
     ]) {
       expect(created, type).toContain(type);
     }
+    const [, stream, files] = report.functions;
+    expect(stream?.invocations).toBe(2);
+    expect(files?.invocations).toBe(3);
+    for (const f of [stream, files]) expect(f?.iam.denied, f?.logicalId).toEqual([]);
+    expect(stream?.iam.calls.map((c) => c.action)).toEqual(
+      expect.arrayContaining([
+        'secretsmanager:GetSecretValue',
+        'dynamodb:UpdateItem',
+        'firehose:PutRecordBatch',
+      ]),
+    );
+    expect(files?.iam.calls.map((c) => c.action)).toEqual(
+      expect.arrayContaining(['s3:GetObject', 'sqs:SendMessage', 'firehose:PutRecordBatch']),
+    );
     const collector = report.functions[0];
     expect(collector?.invocations).toBe(3);
     const actions = collector?.iam.calls.map((c) => c.action);
