@@ -16,8 +16,10 @@ const SETTLE = 60_000;
  * stream are real resources in moto, reached by the handler's default clients through
  * AWS_ENDPOINT_URL; what it delivered is read back from the S3 bucket Firehose wrote, and checked
  * against the API simulator's ground truth (incident documents by incident_uid + time, one per version;
- * event documents by incident_uid + uuid). Firehose refusing records is the one case moto cannot
- * produce: it stays on the client-mock rig in handler.e2e.test.ts.
+ * event documents by incident_uid + uuid). Two cases stay on the client-mock rig in handler.e2e.test.ts:
+ * Firehose refusing records (moto accepts every record) and two concurrent invocations racing for the
+ * lease (moto's DynamoDB condition checks are not atomic across its request threads: both lease writes
+ * succeeded in about one run of seven).
  */
 describe.skipIf(!motoReady)('Module: Lambda handler end to end on moto', () => {
   let rig: MotoLambda | undefined;
@@ -132,19 +134,6 @@ describe.skipIf(!motoReady)('Module: Lambda handler end to end on moto', () => {
     const m = await missing(rig, rig.clock.now() - SETTLE);
     expect(m.lostVersions).toEqual([]);
     expect(m.lostEvents).toEqual([]);
-  });
-
-  it("lets exactly one of two concurrent invocations collect (DynamoDB's conditional lease write)", async () => {
-    rig = await startMotoLambda({ seed: 14, incidents: 50, spanHours: 6, env: { SES_PAGE_SIZE: '20' } });
-    const [a, b] = await Promise.all([rig.invoke(rig.container()), rig.invoke(rig.container())]);
-    expect([a?.summary?.status, b?.summary?.status].sort()).toEqual(['complete', 'skipped']);
-    const skipped = a?.summary?.status === 'skipped' ? a : b;
-    const winner = skipped === a ? b : a;
-    expect(skipped?.summary?.reason).toContain(`another run (${winner?.requestId}) holds the lease`);
-    expect(skipped?.summary?.incidents).toBe(0);
-    const m = await missing(rig, rig.clock.now() - SETTLE);
-    expect(m.lostVersions).toEqual([]);
-    expect(m.audit.duplicates).toBe(0);
   });
 
   it('reports a backlog older than the 30-day history as a gap and delivers the rest', async () => {
