@@ -5,6 +5,7 @@
  */
 import type { Column, OcsfType } from './columns.ts';
 import { type Captions, SEVERITY, type Translated, translate } from './enums.ts';
+import type { JsonSchema } from './json-schema.ts';
 import { compact, type Obj, str } from './objects.ts';
 
 export const OCSF_VERSION = '1.1.0';
@@ -14,6 +15,8 @@ export const DEFAULT_PRODUCT = 'Symantec Endpoint Security';
 /** One OCSF class the connector emits. */
 export interface OcsfClass {
   readonly uid: number;
+  /** The class's OCSF 1.1.0 JSON Schema, `$defs` apart (schema/defs.json holds them once for all). */
+  readonly schema: JsonSchema;
   readonly name: string;
   readonly categoryUid: number;
   readonly categoryName: string;

@@ -17,12 +17,14 @@ import {
   under,
   userOf,
 } from '../objects.ts';
+import schema3002 from '../schema/3002.json' with { type: 'json' };
 import { EVENT_COLUMNS, type EventContext, eventBase, NotThisClass } from './event-common.ts';
 
 const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
 
 export const AUTHENTICATION_CLASS: OcsfClass = {
   uid: 3002,
+  schema: schema3002,
   name: 'Authentication',
   categoryUid: 3,
   categoryName: 'Identity & Access Management',

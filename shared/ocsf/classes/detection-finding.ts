@@ -36,6 +36,7 @@ import {
   str,
   under,
 } from '../objects.ts';
+import schema2004 from '../schema/2004.json' with { type: 'json' };
 import type { MapResult } from './result.ts';
 
 const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
@@ -93,6 +94,7 @@ export const DETECTION_FINDING_COLUMNS: Column[] = [
 
 export const DETECTION_FINDING: OcsfClass = {
   uid: 2004,
+  schema: schema2004,
   name: 'Detection Finding',
   categoryUid: 2,
   categoryName: 'Findings',

@@ -2,10 +2,12 @@
 import type { OcsfClass } from '../base.ts';
 import { FILE_ACTIVITY, FILE_ACTIVITY_CAPTIONS } from '../enums.ts';
 import { FILE_COLUMNS, fileOf, under } from '../objects.ts';
+import schema1001 from '../schema/1001.json' with { type: 'json' };
 import { type EventContext, eventBase, NotThisClass, SYSTEM_COLUMNS, systemParts } from './event-common.ts';
 
 export const FILE_ACTIVITY_CLASS: OcsfClass = {
   uid: 1001,
+  schema: schema1001,
   name: 'File System Activity',
   categoryUid: 1,
   categoryName: 'System Activity',

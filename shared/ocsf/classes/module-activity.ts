@@ -3,6 +3,7 @@ import type { OcsfClass } from '../base.ts';
 import type { Column } from '../columns.ts';
 import { type EnumTable, MODULE_ACTIVITY, MODULE_ACTIVITY_CAPTIONS, translate } from '../enums.ts';
 import { compact, FILE_COLUMNS, fileOf, isObj, str, under } from '../objects.ts';
+import schema1005 from '../schema/1005.json' with { type: 'json' };
 import { type EventContext, eventBase, NotThisClass, SYSTEM_COLUMNS, systemParts } from './event-common.ts';
 
 /** ICD module.load_type_id → OCSF module.load_type_id; only 1 (a standard load) is known. */
@@ -36,6 +37,7 @@ const MODULE_COLUMNS: Column[] = [
 
 export const MODULE_ACTIVITY_CLASS: OcsfClass = {
   uid: 1005,
+  schema: schema1005,
   name: 'Module Activity',
   categoryUid: 1,
   categoryName: 'System Activity',

@@ -14,12 +14,14 @@ import {
   str,
   under,
 } from '../objects.ts';
+import schema4001 from '../schema/4001.json' with { type: 'json' };
 import { EVENT_COLUMNS, type EventContext, eventBase, NotThisClass } from './event-common.ts';
 
 const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
 
 export const NETWORK_ACTIVITY_CLASS: OcsfClass = {
   uid: 4001,
+  schema: schema4001,
   name: 'Network Activity',
   categoryUid: 4,
   categoryName: 'Network Activity',

@@ -2,10 +2,12 @@
 import type { OcsfClass } from '../base.ts';
 import { PROCESS_ACTIVITY, PROCESS_ACTIVITY_CAPTIONS } from '../enums.ts';
 import { PROCESS_COLUMNS, processOf, under } from '../objects.ts';
+import schema1007 from '../schema/1007.json' with { type: 'json' };
 import { type EventContext, eventBase, NotThisClass, SYSTEM_COLUMNS, systemParts } from './event-common.ts';
 
 export const PROCESS_ACTIVITY_CLASS: OcsfClass = {
   uid: 1007,
+  schema: schema1007,
   name: 'Process Activity',
   categoryUid: 1,
   categoryName: 'System Activity',

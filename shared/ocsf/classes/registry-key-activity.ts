@@ -2,6 +2,7 @@
 import type { OcsfClass } from '../base.ts';
 import { REG_KEY_ACTIVITY, REG_KEY_ACTIVITY_CAPTIONS } from '../enums.ts';
 import { isObj, str } from '../objects.ts';
+import schema201001 from '../schema/201001.json' with { type: 'json' };
 import {
   type EventContext,
   eventBase,
@@ -13,6 +14,7 @@ import {
 
 export const REGISTRY_KEY_ACTIVITY_CLASS: OcsfClass = {
   uid: 201001,
+  schema: schema201001,
   name: 'Registry Key Activity',
   categoryUid: 1,
   categoryName: 'System Activity',

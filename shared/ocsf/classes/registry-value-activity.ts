@@ -2,6 +2,7 @@
 import type { OcsfClass } from '../base.ts';
 import { REG_VALUE_ACTIVITY, REG_VALUE_ACTIVITY_CAPTIONS } from '../enums.ts';
 import { compact, isObj, str } from '../objects.ts';
+import schema201002 from '../schema/201002.json' with { type: 'json' };
 import {
   type EventContext,
   eventBase,
@@ -13,6 +14,7 @@ import {
 
 export const REGISTRY_VALUE_ACTIVITY_CLASS: OcsfClass = {
   uid: 201002,
+  schema: schema201002,
   name: 'Registry Value Activity',
   categoryUid: 1,
   categoryName: 'System Activity',
