@@ -95,6 +95,13 @@ describe('The run-time validator (json-schema.ts) against ajv on the reference s
     );
   });
 
+  it('refuses an Incident Finding (2005) without assignee or assignee_group: why incidents are Detection Findings', () => {
+    const { assignee: _a, assignee_group: _g, ...unassigned } = example(2005);
+    expect(ours(2005)(example(2005))).toEqual([]);
+    expect(ours(2005)(unassigned)).toContain('(record) must match a schema in anyOf');
+    expect(ajvErrors(2005, unassigned)).toContain('(record) must match a schema in anyOf');
+  });
+
   it('throws on a keyword it does not implement (a schema update cannot be half-checked)', () => {
     const compiler = new SchemaCompiler({});
     expect(() => compiler.validator({ type: 'string', maxLength: 3 })).toThrow(/maxLength/);
