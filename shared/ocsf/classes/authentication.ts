@@ -4,7 +4,7 @@
  * stringified Windows event). The endpoint logged on to is the device (dst_endpoint).
  */
 import type { OcsfClass } from '../base.ts';
-import type { Column, OcsfType } from '../columns.ts';
+import { col } from '../columns.ts';
 import { AUTH_ACTIVITY, AUTH_ACTIVITY_CAPTIONS, LOGON_TYPE, translate } from '../enums.ts';
 import {
   compact,
@@ -19,8 +19,6 @@ import {
 } from '../objects.ts';
 import schema3002 from '../schema/3002.json' with { type: 'json' };
 import { EVENT_COLUMNS, type EventContext, eventBase, NotThisClass } from './event-common.ts';
-
-const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
 
 export const AUTHENTICATION_CLASS: OcsfClass = {
   uid: 3002,

@@ -5,13 +5,11 @@
  * with the device in observables and the reason in `unmapped.ocsf_fallback`.
  */
 import type { OcsfClass } from '../base.ts';
-import type { Column, OcsfType } from '../columns.ts';
+import { col } from '../columns.ts';
 import { OBSERVABLE_CAPTIONS } from '../enums.ts';
 import { str } from '../objects.ts';
 import schema0 from '../schema/0.json' with { type: 'json' };
 import { EVENT_COLUMNS, type EventContext, eventBase } from './event-common.ts';
-
-const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
 
 export const BASE_EVENT_CLASS: OcsfClass = {
   uid: 0,

@@ -5,7 +5,7 @@
  * first event's device is `device` (host profile) and every distinct device is a resource.
  */
 import { BASE_COLUMNS, baseAttributes, metadataOf, type OcsfClass, unmappedOf } from '../base.ts';
-import type { Column, OcsfType } from '../columns.ts';
+import { type Column, col } from '../columns.ts';
 import {
   ACTION,
   ANALYTIC_TYPE_CAPTIONS,
@@ -38,8 +38,6 @@ import {
 } from '../objects.ts';
 import schema2004 from '../schema/2004.json' with { type: 'json' };
 import type { MapResult } from './result.ts';
-
-const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
 
 /** Incident fields without an OCSF 2004 attribute, kept in `unmapped`. */
 export const INCIDENT_UNMAPPED = [

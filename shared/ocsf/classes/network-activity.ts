@@ -1,6 +1,6 @@
 /** 8007 Host Network Activity → OCSF Network Activity (4001); `connection` gives both endpoints. */
 import type { OcsfClass } from '../base.ts';
-import type { Column, OcsfType } from '../columns.ts';
+import { col } from '../columns.ts';
 import { DIRECTION, NETWORK_ACTIVITY, NETWORK_ACTIVITY_CAPTIONS, translate } from '../enums.ts';
 import {
   ACTOR_COLUMNS,
@@ -16,8 +16,6 @@ import {
 } from '../objects.ts';
 import schema4001 from '../schema/4001.json' with { type: 'json' };
 import { EVENT_COLUMNS, type EventContext, eventBase, NotThisClass } from './event-common.ts';
-
-const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
 
 export const NETWORK_ACTIVITY_CLASS: OcsfClass = {
   uid: 4001,
