@@ -246,7 +246,10 @@ function tryClone(
       const inner: Side = { report: undefined };
       v = tryClone(value, entry.node, schema, path, inner);
       if (v !== undefined) {
-        if (inner.report) (side.report ??= new CopyReport()).merge(inner.report);
+        if (inner.report) {
+          side.report ??= new CopyReport();
+          side.report.merge(inner.report);
+        }
       } else {
         side.report ??= new CopyReport();
         v = copyNode(value, entry.node, schema, side.report, path, undefined);
