@@ -20,7 +20,8 @@ import {
 import schema3002 from '../schema/3002.json' with { type: 'json' };
 import { EVENT_COLUMNS, type EventContext, eventBase, NotThisClass } from './event-common.ts';
 
-export const AUTHENTICATION_CLASS: OcsfClass = {
+// Built inside a pure function so that a bundle that never uses this class leaves it (and its schema) out.
+export const AUTHENTICATION_CLASS: OcsfClass = /* @__PURE__ */ (() => ({
   uid: 3002,
   schema: schema3002,
   name: 'Authentication',
@@ -45,7 +46,7 @@ export const AUTHENTICATION_CLASS: OcsfClass = {
     col('logon_type', 'string_t', 'caption of logon_type_id'),
     col('is_remote', 'boolean_t', 'session.remote'),
   ],
-};
+}))();
 
 /** Windows logon event ids of 8015 records that are authentications. */
 export const WINDOWS_LOGON_EVENTS: Readonly<Record<string, number>> = { '4624': 1, '4634': 2 };

@@ -35,7 +35,8 @@ const MODULE_COLUMNS: Column[] = [
   ...under('file', FILE_COLUMNS),
 ];
 
-export const MODULE_ACTIVITY_CLASS: OcsfClass = {
+// Built inside a pure function so that a bundle that never uses this class leaves it (and its schema) out.
+export const MODULE_ACTIVITY_CLASS: OcsfClass = /* @__PURE__ */ (() => ({
   uid: 1005,
   schema: schema1005,
   name: 'Module Activity',
@@ -45,7 +46,7 @@ export const MODULE_ACTIVITY_CLASS: OcsfClass = {
   securityLakeName: 'MODULE_ACTIVITY',
   activities: MODULE_ACTIVITY_CAPTIONS,
   columns: [...SYSTEM_COLUMNS, ...under('module', MODULE_COLUMNS)],
-};
+}))();
 
 export function moduleActivity(ctx: EventContext): Record<string, unknown> | NotThisClass {
   const parts = systemParts(ctx.raw);

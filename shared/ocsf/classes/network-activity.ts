@@ -17,7 +17,8 @@ import {
 import schema4001 from '../schema/4001.json' with { type: 'json' };
 import { EVENT_COLUMNS, type EventContext, eventBase, NotThisClass } from './event-common.ts';
 
-export const NETWORK_ACTIVITY_CLASS: OcsfClass = {
+// Built inside a pure function so that a bundle that never uses this class leaves it (and its schema) out.
+export const NETWORK_ACTIVITY_CLASS: OcsfClass = /* @__PURE__ */ (() => ({
   uid: 4001,
   schema: schema4001,
   name: 'Network Activity',
@@ -42,7 +43,7 @@ export const NETWORK_ACTIVITY_CLASS: OcsfClass = {
     col('traffic.bytes_out', 'long_t', 'connection.bytes_upload'),
     col('traffic.bytes_in', 'long_t', 'connection.bytes_download'),
   ],
-};
+}))();
 
 function endpoint(ip: unknown, port: unknown, mac: unknown): Obj | undefined {
   const p = int(port);

@@ -12,7 +12,8 @@ import {
   WIN_EXTENSION,
 } from './event-common.ts';
 
-export const REGISTRY_KEY_ACTIVITY_CLASS: OcsfClass = {
+// Built inside a pure function so that a bundle that never uses this class leaves it (and its schema) out.
+export const REGISTRY_KEY_ACTIVITY_CLASS: OcsfClass = /* @__PURE__ */ (() => ({
   uid: 201001,
   schema: schema201001,
   name: 'Registry Key Activity',
@@ -22,7 +23,7 @@ export const REGISTRY_KEY_ACTIVITY_CLASS: OcsfClass = {
   securityLakeName: 'REGISTRY_KEY_ACTIVITY',
   activities: REG_KEY_ACTIVITY_CAPTIONS,
   columns: [...SYSTEM_COLUMNS, { path: 'reg_key.path', type: 'string_t', from: 'reg_key.path' }],
-};
+}))();
 
 export function registryKeyActivity(ctx: EventContext): Record<string, unknown> | NotThisClass {
   const parts = systemParts(ctx.raw);

@@ -12,7 +12,8 @@ import {
   WIN_EXTENSION,
 } from './event-common.ts';
 
-export const REGISTRY_VALUE_ACTIVITY_CLASS: OcsfClass = {
+// Built inside a pure function so that a bundle that never uses this class leaves it (and its schema) out.
+export const REGISTRY_VALUE_ACTIVITY_CLASS: OcsfClass = /* @__PURE__ */ (() => ({
   uid: 201002,
   schema: schema201002,
   name: 'Registry Value Activity',
@@ -27,7 +28,7 @@ export const REGISTRY_VALUE_ACTIVITY_CLASS: OcsfClass = {
     { path: 'reg_value.path', type: 'string_t', from: 'reg_value.path (else reg_key.path + "\\" + name)' },
     { path: 'reg_value.data', type: 'json_t', from: 'reg_value.data (else reg_value_result.data)' },
   ],
-};
+}))();
 
 /**
  * reg_value.type_id is left out: the ICD numbering of value types is not public, so it cannot go
