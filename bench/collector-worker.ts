@@ -87,6 +87,10 @@ const summary = await collect(deps, {
 await sink.close();
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
+// What the collector still holds after the run (its composed state is still referenced): with a full GC
+// first, this is retained memory, not garbage the heap had not collected yet (peak RSS mixes both).
+(globalThis as { gc?: () => void }).gc?.();
+const retainedMb = Math.round(process.memoryUsage().heapUsed / 1024 ** 2);
 if (summary.status !== 'complete') {
   process.stderr.write(`collector run ${summary.status}: ${JSON.stringify(summary)}\n`);
   process.exit(1);
@@ -96,6 +100,7 @@ process.stdout.write(
     cpu_s: (cpu.user + cpu.system) / 1e6,
     wall_s: wall,
     peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    heap_after_gc_mb: retainedMb,
     incidents: summary.incidents,
     events: summary.events,
     pages: summary.pages,
