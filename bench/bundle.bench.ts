@@ -7,24 +7,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { LAMBDA_BUNDLE_OPTIONS } from './lambda-bundle.ts';
 
 // Inside the project so the external @aws-sdk/* packages resolve, as the Lambda runtime provides them.
 mkdirSync(join(process.cwd(), 'node_modules', '.cache'), { recursive: true });
 const dir = mkdtempSync(join(process.cwd(), 'node_modules', '.cache', 'ses-bundle-'));
 try {
   const outfile = join(dir, 'index.cjs');
-  const result = await build({
-    entryPoints: ['functions/collector.ts'],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    outfile,
-    external: ['@aws-sdk/*'],
-    metafile: true,
-    logLevel: 'error',
-  });
+  const result = await build({ ...LAMBDA_BUNDLE_OPTIONS, outfile });
   const bytes = statSync(outfile).size;
   const inputs = Object.entries(
     result.metafile.outputs[Object.keys(result.metafile.outputs)[0] ?? '']?.inputs ?? {},

@@ -88,7 +88,9 @@ async function main(): Promise<void> {
       for (let g = offset; g < end; g++) {
         const page = Math.floor(g / PAGE_SIZE);
         const cycle = Math.floor(page / templatePages);
-        items.push(templates[page % templatePages]![g % PAGE_SIZE]!.join(cycle.toString(16).padStart(4, '0')));
+        items.push(
+          templates[page % templatePages]![g % PAGE_SIZE]!.join(cycle.toString(16).padStart(4, '0')),
+        );
       }
       const next = end < total ? `"next":${end},` : '';
       send(res, 200, `{${next}"total":${total},"incidents":[${items.join(',')}]}`);

@@ -1,23 +1,16 @@
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { LAMBDA_BUNDLE_OPTIONS } from '../../../bench/lambda-bundle.ts';
 import { REPO } from './helpers.ts';
 
 // What the collector Lambda carries of the OCSF output (its size target is in bench/bundle.bench.ts).
 describe('OCSF in the collector Lambda bundle', () => {
   it('carries the finding schema and the shared object definitions, not ajv or the telemetry classes', async () => {
     const result = await build({
+      ...LAMBDA_BUNDLE_OPTIONS,
       absWorkingDir: REPO,
-      entryPoints: ['functions/collector.ts'],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
       write: false,
       outfile: 'out.cjs',
-      external: ['@aws-sdk/*'],
-      metafile: true,
-      logLevel: 'error',
     });
     const inputs = Object.entries(Object.values(result.metafile.outputs)[0]?.inputs ?? {})
       .filter(([, i]) => i.bytesInOutput > 0)
