@@ -6,18 +6,21 @@
 /** us-east-1 on-demand list prices used by the table (USD). */
 export const PRICES = {
   /**
-   * When these list prices were taken. They were not fetched from this machine (it has no network);
-   * check https://aws.amazon.com/firehose/pricing/ and the other pricing pages before quoting them.
+   * When these list prices were taken. They were not fetched live from this machine; check
+   * https://aws.amazon.com/firehose/pricing/, https://aws.amazon.com/lambda/pricing/,
+   * https://aws.amazon.com/dynamodb/pricing/on-demand/ and https://aws.amazon.com/s3/pricing/ before
+   * quoting them. The Lambda Arm rate was cross-checked on 2026-12-01 against stored copies of the
+   * Lambda pricing page and two third-party summaries of it; the others are as noted in 2025-11.
    */
-  asOf: '2025-11 (AWS public price list, us-east-1)',
+  asOf: '2025-11 (AWS public price list, us-east-1; Lambda Arm rate re-checked 2026-12-01)',
   /** Firehose Direct PUT ingestion, first 500 TB/month, per GB of billed (5 KB-rounded) data. */
   firehoseIngestPerGB: 0.029,
   /** Firehose dynamic partitioning, per GB delivered to S3. */
   dynamicPartitioningPerGB: 0.02,
   /** Firehose dynamic partitioning, per 1,000 S3 objects delivered. */
   dynamicPartitioningPer1000Objects: 0.005,
-  /** Lambda x86, per GB-second. */
-  lambdaPerGBSecond: 0.0000166667,
+  /** Lambda on Arm (the stack's collector is arm64), first tier, per GB-second (x86: 0.0000166667). */
+  lambdaPerGBSecond: 0.0000133334,
   /** DynamoDB on-demand, per million write request units. */
   dynamodbPerMillionWrites: 0.625,
   /** S3 Standard PUT, per 1,000 requests (Firehose's object writes). */

@@ -9,7 +9,8 @@
  *   floor with gzip; Firehose: without compression, while the collector pays the SDK's request
  *   serialization on a loopback PutRecordBatch endpoint). `firehose-single` is one document per record
  *   (as before aggregation), `firehose` packs them.
- * - `e2e_rss`: peak RSS of the collector at the smallest and largest size (local sink).
+ * - `e2e_rss`: peak RSS of the collector at the smallest and largest size (local sink), and its heap
+ *   after a full GC at the end of the run (what it retains, as opposed to garbage not yet collected).
  * - `cost`: dollars per million incident versions and per million events, with and without aggregation,
  *   from the Firehose runs' figures (bench/cost.ts has the dated prices).
  *
@@ -70,6 +71,7 @@ interface WorkerResult {
   cpu_s: number;
   wall_s: number;
   peak_rss_mb: number;
+  heap_after_gc_mb: number;
   incidents: number;
   events: number;
   pages: number;
@@ -90,6 +92,7 @@ interface Floor {
 
 const round = (n: number, d = 3) => Number(n.toFixed(d));
 const rss: Record<number, number> = {};
+const retained: Record<number, number> = {};
 const firehoseRuns: Record<string, { w: WorkerResult; floor: Floor }> = {};
 
 function printCost(): void {
@@ -155,8 +158,10 @@ for (const [i, size] of sizes.entries()) {
         throw new Error(`${mode}: delivered ${w.incidents} incident versions of ${standin.versions}`);
       }
       const floorS = mode === 'local' ? floor.floor_local_s : floor.floor_firehose_s;
-      if (mode === 'local') rss[size] = w.peak_rss_mb;
-      else firehoseRuns[mode] = { w, floor };
+      if (mode === 'local') {
+        rss[size] = w.peak_rss_mb;
+        retained[size] = w.heap_after_gc_mb;
+      } else firehoseRuns[mode] = { w, floor };
       process.stdout.write(
         `${JSON.stringify({
           bench: 'e2e',
@@ -169,6 +174,7 @@ for (const [i, size] of sizes.entries()) {
           versions_per_cpu_s: Math.round(w.incidents / w.cpu_s),
           records_per_cpu_s: Math.round((w.incidents + w.events) / w.cpu_s),
           peak_rss_mb: w.peak_rss_mb,
+          heap_after_gc_mb: w.heap_after_gc_mb,
           floor_s: round(floorS, 2),
           floor_parse_s: round(floor.parse_s, 2),
           floor_stringify_s: round(floor.stringify_s, 2),
@@ -205,6 +211,8 @@ if (sizes.length > 1) {
       [`peak_rss_mb_${small}`]: rss[small],
       [`peak_rss_mb_${large}`]: rss[large],
       growth: round(rss[large]! / rss[small]! - 1),
+      [`heap_after_gc_mb_${small}`]: retained[small],
+      [`heap_after_gc_mb_${large}`]: retained[large],
     })}\n`,
   );
 }

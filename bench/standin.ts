@@ -2,9 +2,12 @@
  * Stand-in processes for the collector benchmark (bench/e2e.bench.ts), so that the collector is what
  * gets measured, not the simulator:
  * - a Symantec API that serves pre-serialized pages: K template pages of simulator incidents (with
- *   events) are generated and serialized once, before timing; page i is template i mod K with the
- *   last 4 hex digits of every incident_uid set to the cycle number (one `join`, so every incident
- *   version is distinct and serving costs almost nothing);
+ *   events) are generated and serialized once, before timing, one JSON text per incident; item g of the
+ *   result is item g mod 1000 of template page ⌊g / 1000⌋ mod K with the last 4 hex digits of its
+ *   incident_uid set to the cycle number (a `join` per item, so every incident version is distinct and
+ *   serving costs almost nothing). Any offset is served (the collector re-reads a few items of the
+ *   previous page to notice moved records), and `total` is the whole set whatever the dates (the bench
+ *   raises the collector's result cap above it, so it does not split the window);
  * - a Firehose endpoint that accepts PutRecordBatch (AWS JSON 1.1) and answers success for every record.
  *
  * Run as its own process: `node --import tsx bench/standin.ts <versions> <templatePages> <pageFile>`.
@@ -51,17 +54,17 @@ async function main(): Promise<void> {
     for (const r of batch) records.push(r as unknown as Record<string, unknown>);
   }
   let events = 0;
-  const templates: string[][] = [];
+  // templates[p][j]: incident j of template page p, split around its uid's last 4 hex digits.
+  const templates: string[][][] = [];
   const pageTexts: string[] = [];
   for (let p = 0; p < templatePages; p++) {
     const slice = records.slice(p * PAGE_SIZE, (p + 1) * PAGE_SIZE).map((r) => {
       const uid = String(r['incident_uid']);
       events += Array.isArray(r['events']) ? r['events'].length : 0;
-      return { ...r, incident_uid: uid.slice(0, -4) + MARK };
+      return JSON.stringify({ ...r, incident_uid: uid.slice(0, -4) + MARK });
     });
-    const text = JSON.stringify(slice);
-    templates.push(text.split(MARK));
-    pageTexts.push(text.replaceAll(MARK, '0000'));
+    templates.push(slice.map((text) => text.split(MARK)));
+    pageTexts.push(`[${slice.join(',').replaceAll(MARK, '0000')}]`);
   }
   if (pageFile) writeFileSync(pageFile, `${pageTexts.join('\n')}\n`);
   const eventsPerVersion = events / (templatePages * PAGE_SIZE);
@@ -78,16 +81,19 @@ async function main(): Promise<void> {
         send(res, 400, JSON.stringify({ message: `the stand-in serves limit ${PAGE_SIZE} only` }));
         return;
       }
-      const index = Math.floor((q.next ?? 0) / PAGE_SIZE);
-      if (index >= pages) {
-        send(res, 200, `{"total":${versions},"incidents":[]}`);
-        return;
+      const total = pages * PAGE_SIZE;
+      const offset = q.next ?? 0;
+      const end = Math.min(total, offset + PAGE_SIZE);
+      const items: string[] = [];
+      for (let g = offset; g < end; g++) {
+        const page = Math.floor(g / PAGE_SIZE);
+        const cycle = Math.floor(page / templatePages);
+        items.push(
+          templates[page % templatePages]![g % PAGE_SIZE]!.join(cycle.toString(16).padStart(4, '0')),
+        );
       }
-      const cycle = Math.floor(index / templatePages);
-      const parts = templates[index % templatePages]!;
-      const incidents = parts.join(cycle.toString(16).padStart(4, '0'));
-      const next = index + 1 < pages ? `"next":${(index + 1) * PAGE_SIZE},` : '';
-      send(res, 200, `{${next}"total":${pages * PAGE_SIZE},"incidents":${incidents}}`);
+      const next = end < total ? `"next":${end},` : '';
+      send(res, 200, `{${next}"total":${total},"incidents":[${items.join(',')}]}`);
       return;
     }
     send(res, 404, JSON.stringify({ message: `not served: ${req.method} ${req.url}` }));

@@ -78,6 +78,15 @@ export class CopyReport {
     else this.unmapped = [entry];
   }
 
+  /** Appends what another report collected (a nested copy made on the side). */
+  merge(other: CopyReport): void {
+    if (other.errors) for (const e of other.errors) this.error(e);
+    if (other.unmapped) {
+      if (this.unmapped) for (const u of other.unmapped) this.unmapped.push(u);
+      else this.unmapped = other.unmapped.slice();
+    }
+  }
+
   /** JSON object text of the kept values, or undefined when there are none. */
   unmappedJson(): string | undefined {
     return this.unmapped ? `{${this.unmapped.join(',')}}` : undefined;
@@ -129,14 +138,15 @@ function copyNode(
   base: string,
   skip: string | undefined,
 ): Record<string, unknown> | undefined {
-  if (skip === undefined || !Object.hasOwn(src, skip)) {
-    const fast = tryClone(src, node);
-    if (fast !== undefined) return fast;
-  } else {
-    // Drop the skipped key with a rest copy so the fast path still applies.
-    const { [skip]: _skipped, ...rest } = src;
-    const fast = tryClone(rest, node);
-    if (fast !== undefined) return fast;
+  const side: Side = { report: undefined };
+  // Drop the skipped key with a rest copy so the fast path still applies.
+  const fast =
+    skip === undefined || !Object.hasOwn(src, skip)
+      ? tryClone(src, node, schema, base, side)
+      : tryClone(omitKey(src, skip), node, schema, base, side);
+  if (fast !== undefined) {
+    if (side.report) report.merge(side.report);
+    return fast;
   }
   const out: Record<string, unknown> = {};
   let empty = true;
@@ -182,13 +192,34 @@ function copyNode(
   return empty ? undefined : { ...out };
 }
 
+function omitKey(src: Record<string, unknown>, skip: string): Record<string, unknown> {
+  const { [skip]: _skipped, ...rest } = src;
+  return rest;
+}
+
 /**
- * Fast path for the common case, a record whose every key is catalogued and every value already
- * valid: a shallow spread clone (V8 copies the object layout at once) with only the converted
- * values (dates, nested objects) written over. Undefined when anything needs the careful path
- * (unknown key, empty or invalid value, empty object).
+ * What nested copies made on the side reported (unmapped leftovers, conversion errors): merged into
+ * the record's report only if the fast path holds to the end, else the careful path reports them.
  */
-function tryClone(src: Record<string, unknown>, node: SchemaNode): Record<string, unknown> | undefined {
+interface Side {
+  report: CopyReport | undefined;
+}
+
+/**
+ * Fast path for the common case, an object whose every key is catalogued and every value already
+ * valid: a shallow spread clone (V8 copies the object layout at once) with only the converted
+ * values (dates, nested objects) written over. Undefined when anything at this level needs the
+ * careful path (unknown key, empty or invalid value, empty object). A nested object or array that
+ * needs care is copied carefully on its own (into `side`), so one odd leaf deep in `actor.file`
+ * does not send the whole record down the careful path.
+ */
+function tryClone(
+  src: Record<string, unknown>,
+  node: SchemaNode,
+  schema: VendorSchema,
+  base: string,
+  side: Side,
+): Record<string, unknown> | undefined {
   let changes: unknown[] | undefined;
   let keys = 0;
   for (const key in src) {
@@ -210,13 +241,26 @@ function tryClone(src: Record<string, unknown>, node: SchemaNode): Record<string
       if (v === INVALID || v === undefined) return undefined;
     } else if (entry.kind === 'object') {
       if (!isPlainObject(value)) return undefined;
-      v = tryClone(value, entry.node);
-      if (v === undefined) return undefined;
+      const path = base === '' ? key : `${base}.${key}`;
+      // Its own side report: merged only if this nested clone holds, so nothing is reported twice.
+      const inner: Side = { report: undefined };
+      v = tryClone(value, entry.node, schema, path, inner);
+      if (v !== undefined) {
+        if (inner.report) {
+          side.report ??= new CopyReport();
+          side.report.merge(inner.report);
+        }
+      } else {
+        side.report ??= new CopyReport();
+        v = copyNode(value, entry.node, schema, side.report, path, undefined);
+        // Nothing left to write: the careful path leaves the key out, a clone cannot.
+        if (v === undefined) return undefined;
+      }
     } else {
       if (!Array.isArray(value)) return undefined;
-      const scratch = new CopyReport();
-      v = collectArray(value, entry.node, EMPTY_SCHEMA, scratch, key);
-      if (v === undefined || scratch.errors || scratch.unmappedJson() !== undefined) return undefined;
+      side.report ??= new CopyReport();
+      v = collectArray(value, entry.node, schema, side.report, base === '' ? key : `${base}.${key}`);
+      if (v === undefined) return undefined;
     }
     if (changes) changes.push(key, v);
     else changes = [key, v];
@@ -226,8 +270,6 @@ function tryClone(src: Record<string, unknown>, node: SchemaNode): Record<string
   if (changes) for (let i = 0; i < changes.length; i += 2) out[changes[i] as string] = changes[i + 1];
   return out;
 }
-
-const EMPTY_SCHEMA: VendorSchema = { root: new Map(), prefix: '' };
 
 /** Leaves of an array of objects, collected into one array per leaf (`attacks[].technique_uid`). */
 function collectArray(

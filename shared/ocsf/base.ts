@@ -3,8 +3,9 @@
  * (class, category, activity, type_uid = class_uid × 100 + activity_id, time, severity, status), and
  * `metadata` (product, version 1.1.0, uid = the stable id of the ECS document of the same record).
  */
-import type { Column, OcsfType } from './columns.ts';
+import { type Column, col } from './columns.ts';
 import { type Captions, SEVERITY, type Translated, translate } from './enums.ts';
+import type { JsonSchema } from './json-schema.ts';
 import { compact, type Obj, str } from './objects.ts';
 
 export const OCSF_VERSION = '1.1.0';
@@ -14,6 +15,8 @@ export const DEFAULT_PRODUCT = 'Symantec Endpoint Security';
 /** One OCSF class the connector emits. */
 export interface OcsfClass {
   readonly uid: number;
+  /** The class's OCSF 1.1.0 JSON Schema, `$defs` apart (schema/defs.json holds them once for all). */
+  readonly schema: JsonSchema;
   readonly name: string;
   readonly categoryUid: number;
   readonly categoryName: string;
@@ -31,8 +34,6 @@ export interface OcsfClass {
 export function typeUid(classUid: number, activityId: number): number {
   return classUid * 100 + activityId;
 }
-
-const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
 
 export const METADATA_COLUMNS: Column[] = [
   col('metadata.version', 'string_t', '"1.1.0"'),

@@ -26,6 +26,9 @@ export interface Column {
   from: string;
 }
 
+/** One column-table row. */
+export const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
+
 export type TypeNode =
   | { kind: 'scalar'; type: OcsfType }
   | { kind: 'struct'; fields: Map<string, TypeNode> }

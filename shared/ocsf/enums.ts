@@ -26,6 +26,24 @@ export interface EnumTable {
 
 export const OTHER = 99;
 
+/** The `id` of telemetry type `typeId` → the `activity_id` of its OCSF class. */
+function activityTable(
+  typeId: number,
+  sourceCaptions: Readonly<Record<number, string>>,
+  map: Readonly<Record<number, number>>,
+  captions: Captions,
+  note?: string,
+): EnumTable {
+  return {
+    target: 'activity_id',
+    source: `${typeId} id`,
+    sourceCaptions,
+    map,
+    captions,
+    ...(note ? { note } : {}),
+  };
+}
+
 export interface Translated {
   id: number;
   /** OCSF caption; for 99 Other, the Symantec caption (or `Symantec <field> <id>`). */
@@ -579,67 +597,60 @@ export const LOGON_TYPE_CAPTIONS: Captions = {
 };
 
 /** 8001 Process Activity `id` → 1007 activity_id (ICD 8201's published list, same numbers). */
-export const PROCESS_ACTIVITY: EnumTable = {
-  target: 'activity_id',
-  source: '8001 id',
-  sourceCaptions: { 1: 'Launched', 2: 'Terminated', 3: 'Open', 4: 'Injected', 5: 'Set User ID' },
-  map: { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5 },
-  captions: PROCESS_ACTIVITY_CAPTIONS,
-  note: 'From ICD 8201 Process History (the one published list); 8001 is assumed to share it.',
-};
+export const PROCESS_ACTIVITY = activityTable(
+  8001,
+  { 1: 'Launched', 2: 'Terminated', 3: 'Open', 4: 'Injected', 5: 'Set User ID' },
+  { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5 },
+  PROCESS_ACTIVITY_CAPTIONS,
+  'From ICD 8201 Process History (the one published list); 8001 is assumed to share it.',
+);
 
 /** 8003 File Activity `id` → 1001 activity_id. */
-export const FILE_ACTIVITY: EnumTable = {
-  target: 'activity_id',
-  source: '8003 id',
-  sourceCaptions: { 1: 'Create', 2: 'Delete', 3: 'Open', 4: 'Write' },
-  map: { 1: 1, 2: 4, 3: 14, 4: 3 },
-  captions: FILE_ACTIVITY_CAPTIONS,
-  note: 'ICD numbering assumed as the simulator generates it (1 create, 2 delete, 3 open, 4 write): OCSF numbers Delete 4, Open 14, Update 3.',
-};
+export const FILE_ACTIVITY = activityTable(
+  8003,
+  { 1: 'Create', 2: 'Delete', 3: 'Open', 4: 'Write' },
+  { 1: 1, 2: 4, 3: 14, 4: 3 },
+  FILE_ACTIVITY_CAPTIONS,
+  'ICD numbering assumed as the simulator generates it (1 create, 2 delete, 3 open, 4 write): OCSF numbers Delete 4, Open 14, Update 3.',
+);
 
-export const MODULE_ACTIVITY: EnumTable = {
-  target: 'activity_id',
-  source: '8002 id',
-  sourceCaptions: { 1: 'Load', 2: 'Unload' },
-  map: { 1: 1, 2: 2 },
-  captions: MODULE_ACTIVITY_CAPTIONS,
-};
+export const MODULE_ACTIVITY = activityTable(
+  8002,
+  { 1: 'Load', 2: 'Unload' },
+  { 1: 1, 2: 2 },
+  MODULE_ACTIVITY_CAPTIONS,
+);
 
-export const REG_KEY_ACTIVITY: EnumTable = {
-  target: 'activity_id',
-  source: '8005 id',
-  sourceCaptions: { 1: 'Create', 2: 'Delete' },
-  map: { 1: 1, 2: 4 },
-  captions: REG_KEY_ACTIVITY_CAPTIONS,
-  note: 'OCSF Registry Key Delete is 4.',
-};
+export const REG_KEY_ACTIVITY = activityTable(
+  8005,
+  { 1: 'Create', 2: 'Delete' },
+  { 1: 1, 2: 4 },
+  REG_KEY_ACTIVITY_CAPTIONS,
+  'OCSF Registry Key Delete is 4.',
+);
 
-export const REG_VALUE_ACTIVITY: EnumTable = {
-  target: 'activity_id',
-  source: '8006 id',
-  sourceCaptions: { 1: 'Get', 2: 'Set', 3: 'Delete' },
-  map: { 1: 1, 2: 2, 3: 4 },
-  captions: REG_VALUE_ACTIVITY_CAPTIONS,
-  note: 'OCSF Registry Value Delete is 4 (3 is Modify).',
-};
+export const REG_VALUE_ACTIVITY = activityTable(
+  8006,
+  { 1: 'Get', 2: 'Set', 3: 'Delete' },
+  { 1: 1, 2: 2, 3: 4 },
+  REG_VALUE_ACTIVITY_CAPTIONS,
+  'OCSF Registry Value Delete is 4 (3 is Modify).',
+);
 
-export const NETWORK_ACTIVITY: EnumTable = {
-  target: 'activity_id',
-  source: '8007 id',
-  sourceCaptions: { 1: 'Connection Open', 2: 'Connection Close' },
-  map: { 1: 1, 2: 2 },
-  captions: NETWORK_ACTIVITY_CAPTIONS,
-};
+export const NETWORK_ACTIVITY = activityTable(
+  8007,
+  { 1: 'Connection Open', 2: 'Connection Close' },
+  { 1: 1, 2: 2 },
+  NETWORK_ACTIVITY_CAPTIONS,
+);
 
 /** 8000 User Session Activity `id` → 3002 activity_id. */
-export const AUTH_ACTIVITY: EnumTable = {
-  target: 'activity_id',
-  source: '8000 id',
-  sourceCaptions: { 1: 'Logon', 2: 'Logoff' },
-  map: { 1: 1, 2: 2 },
-  captions: AUTH_ACTIVITY_CAPTIONS,
-};
+export const AUTH_ACTIVITY = activityTable(
+  8000,
+  { 1: 'Logon', 2: 'Logoff' },
+  { 1: 1, 2: 2 },
+  AUTH_ACTIVITY_CAPTIONS,
+);
 
 /** Windows LogonType (8015 event 4624 `data`, 8000 `session.logon_type_id`) → OCSF logon_type_id: same numbers. */
 export const LOGON_TYPE: EnumTable = {

@@ -69,7 +69,7 @@ export function treeOf(cls: OcsfClass): Map<string, TypeNode> {
 export function finish(result: MapResult, uid: string): OcsfOutcome {
   if (!result.ok) return { ok: false, reason: result.reason };
   const { record, cls } = result;
-  const errors = schemaErrors(record, cls.uid);
+  const errors = schemaErrors(record, cls);
   if (errors.length > 0)
     return {
       ok: false,

@@ -3,7 +3,7 @@
  * with the column table of what it emits, so every class that embeds an object declares the same
  * columns. Builders return undefined rather than an object that would miss a required attribute.
  */
-import type { Column, OcsfType } from './columns.ts';
+import { type Column, col } from './columns.ts';
 import {
   DISPOSITION,
   FILE_TYPE,
@@ -51,8 +51,6 @@ export function compact<T extends Obj>(o: T): T {
 export function under(prefix: string, columns: readonly Column[]): Column[] {
   return columns.map((c) => ({ ...c, path: `${prefix}.${c.path}` }));
 }
-
-const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
 
 // ---- os / device -----------------------------------------------------------------------------------
 

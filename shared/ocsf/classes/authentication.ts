@@ -4,7 +4,7 @@
  * stringified Windows event). The endpoint logged on to is the device (dst_endpoint).
  */
 import type { OcsfClass } from '../base.ts';
-import type { Column, OcsfType } from '../columns.ts';
+import { col } from '../columns.ts';
 import { AUTH_ACTIVITY, AUTH_ACTIVITY_CAPTIONS, LOGON_TYPE, translate } from '../enums.ts';
 import {
   compact,
@@ -17,12 +17,13 @@ import {
   under,
   userOf,
 } from '../objects.ts';
+import schema3002 from '../schema/3002.json' with { type: 'json' };
 import { EVENT_COLUMNS, type EventContext, eventBase, NotThisClass } from './event-common.ts';
 
-const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
-
-export const AUTHENTICATION_CLASS: OcsfClass = {
+// Built inside a pure function so that a bundle that never uses this class leaves it (and its schema) out.
+export const AUTHENTICATION_CLASS: OcsfClass = /* @__PURE__ */ (() => ({
   uid: 3002,
+  schema: schema3002,
   name: 'Authentication',
   categoryUid: 3,
   categoryName: 'Identity & Access Management',
@@ -45,7 +46,7 @@ export const AUTHENTICATION_CLASS: OcsfClass = {
     col('logon_type', 'string_t', 'caption of logon_type_id'),
     col('is_remote', 'boolean_t', 'session.remote'),
   ],
-};
+}))();
 
 /** Windows logon event ids of 8015 records that are authentications. */
 export const WINDOWS_LOGON_EVENTS: Readonly<Record<string, number>> = { '4624': 1, '4634': 2 };

@@ -5,15 +5,16 @@
  * with the device in observables and the reason in `unmapped.ocsf_fallback`.
  */
 import type { OcsfClass } from '../base.ts';
-import type { Column, OcsfType } from '../columns.ts';
+import { col } from '../columns.ts';
 import { OBSERVABLE_CAPTIONS } from '../enums.ts';
 import { str } from '../objects.ts';
+import schema0 from '../schema/0.json' with { type: 'json' };
 import { EVENT_COLUMNS, type EventContext, eventBase } from './event-common.ts';
 
-const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
-
-export const BASE_EVENT_CLASS: OcsfClass = {
+// Built inside a pure function so that a bundle that never uses this class leaves it (and its schema) out.
+export const BASE_EVENT_CLASS: OcsfClass = /* @__PURE__ */ (() => ({
   uid: 0,
+  schema: schema0,
   name: 'Base Event',
   categoryUid: 0,
   categoryName: 'Uncategorized',
@@ -28,7 +29,7 @@ export const BASE_EVENT_CLASS: OcsfClass = {
     col('observables[].type', 'string_t', 'caption of type_id'),
     col('observables[].value', 'string_t', 'the value'),
   ],
-};
+}))();
 
 export function baseEvent(ctx: EventContext, why: string): Record<string, unknown> {
   const out = eventBase(BASE_EVENT_CLASS, ctx, undefined);

@@ -5,7 +5,7 @@
  * first event's device is `device` (host profile) and every distinct device is a resource.
  */
 import { BASE_COLUMNS, baseAttributes, metadataOf, type OcsfClass, unmappedOf } from '../base.ts';
-import type { Column, OcsfType } from '../columns.ts';
+import { type Column, col } from '../columns.ts';
 import {
   ACTION,
   ANALYTIC_TYPE_CAPTIONS,
@@ -36,9 +36,8 @@ import {
   str,
   under,
 } from '../objects.ts';
+import schema2004 from '../schema/2004.json' with { type: 'json' };
 import type { MapResult } from './result.ts';
-
-const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
 
 /** Incident fields without an OCSF 2004 attribute, kept in `unmapped`. */
 export const INCIDENT_UNMAPPED = [
@@ -93,6 +92,7 @@ export const DETECTION_FINDING_COLUMNS: Column[] = [
 
 export const DETECTION_FINDING: OcsfClass = {
   uid: 2004,
+  schema: schema2004,
   name: 'Detection Finding',
   categoryUid: 2,
   categoryName: 'Findings',

@@ -3,6 +3,7 @@ import type { OcsfClass } from '../base.ts';
 import type { Column } from '../columns.ts';
 import { type EnumTable, MODULE_ACTIVITY, MODULE_ACTIVITY_CAPTIONS, translate } from '../enums.ts';
 import { compact, FILE_COLUMNS, fileOf, isObj, str, under } from '../objects.ts';
+import schema1005 from '../schema/1005.json' with { type: 'json' };
 import { type EventContext, eventBase, NotThisClass, SYSTEM_COLUMNS, systemParts } from './event-common.ts';
 
 /** ICD module.load_type_id → OCSF module.load_type_id; only 1 (a standard load) is known. */
@@ -34,8 +35,10 @@ const MODULE_COLUMNS: Column[] = [
   ...under('file', FILE_COLUMNS),
 ];
 
-export const MODULE_ACTIVITY_CLASS: OcsfClass = {
+// Built inside a pure function so that a bundle that never uses this class leaves it (and its schema) out.
+export const MODULE_ACTIVITY_CLASS: OcsfClass = /* @__PURE__ */ (() => ({
   uid: 1005,
+  schema: schema1005,
   name: 'Module Activity',
   categoryUid: 1,
   categoryName: 'System Activity',
@@ -43,7 +46,7 @@ export const MODULE_ACTIVITY_CLASS: OcsfClass = {
   securityLakeName: 'MODULE_ACTIVITY',
   activities: MODULE_ACTIVITY_CAPTIONS,
   columns: [...SYSTEM_COLUMNS, ...under('module', MODULE_COLUMNS)],
-};
+}))();
 
 export function moduleActivity(ctx: EventContext): Record<string, unknown> | NotThisClass {
   const parts = systemParts(ctx.raw);

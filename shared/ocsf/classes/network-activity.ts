@@ -1,6 +1,6 @@
 /** 8007 Host Network Activity → OCSF Network Activity (4001); `connection` gives both endpoints. */
 import type { OcsfClass } from '../base.ts';
-import type { Column, OcsfType } from '../columns.ts';
+import { col } from '../columns.ts';
 import { DIRECTION, NETWORK_ACTIVITY, NETWORK_ACTIVITY_CAPTIONS, translate } from '../enums.ts';
 import {
   ACTOR_COLUMNS,
@@ -14,12 +14,13 @@ import {
   str,
   under,
 } from '../objects.ts';
+import schema4001 from '../schema/4001.json' with { type: 'json' };
 import { EVENT_COLUMNS, type EventContext, eventBase, NotThisClass } from './event-common.ts';
 
-const col = (path: string, type: OcsfType, from: string): Column => ({ path, type, from });
-
-export const NETWORK_ACTIVITY_CLASS: OcsfClass = {
+// Built inside a pure function so that a bundle that never uses this class leaves it (and its schema) out.
+export const NETWORK_ACTIVITY_CLASS: OcsfClass = /* @__PURE__ */ (() => ({
   uid: 4001,
+  schema: schema4001,
   name: 'Network Activity',
   categoryUid: 4,
   categoryName: 'Network Activity',
@@ -42,7 +43,7 @@ export const NETWORK_ACTIVITY_CLASS: OcsfClass = {
     col('traffic.bytes_out', 'long_t', 'connection.bytes_upload'),
     col('traffic.bytes_in', 'long_t', 'connection.bytes_download'),
   ],
-};
+}))();
 
 function endpoint(ip: unknown, port: unknown, mac: unknown): Obj | undefined {
   const p = int(port);

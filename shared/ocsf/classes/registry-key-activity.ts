@@ -2,6 +2,7 @@
 import type { OcsfClass } from '../base.ts';
 import { REG_KEY_ACTIVITY, REG_KEY_ACTIVITY_CAPTIONS } from '../enums.ts';
 import { isObj, str } from '../objects.ts';
+import schema201001 from '../schema/201001.json' with { type: 'json' };
 import {
   type EventContext,
   eventBase,
@@ -11,8 +12,10 @@ import {
   WIN_EXTENSION,
 } from './event-common.ts';
 
-export const REGISTRY_KEY_ACTIVITY_CLASS: OcsfClass = {
+// Built inside a pure function so that a bundle that never uses this class leaves it (and its schema) out.
+export const REGISTRY_KEY_ACTIVITY_CLASS: OcsfClass = /* @__PURE__ */ (() => ({
   uid: 201001,
+  schema: schema201001,
   name: 'Registry Key Activity',
   categoryUid: 1,
   categoryName: 'System Activity',
@@ -20,7 +23,7 @@ export const REGISTRY_KEY_ACTIVITY_CLASS: OcsfClass = {
   securityLakeName: 'REGISTRY_KEY_ACTIVITY',
   activities: REG_KEY_ACTIVITY_CAPTIONS,
   columns: [...SYSTEM_COLUMNS, { path: 'reg_key.path', type: 'string_t', from: 'reg_key.path' }],
-};
+}))();
 
 export function registryKeyActivity(ctx: EventContext): Record<string, unknown> | NotThisClass {
   const parts = systemParts(ctx.raw);

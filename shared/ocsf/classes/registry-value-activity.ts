@@ -2,6 +2,7 @@
 import type { OcsfClass } from '../base.ts';
 import { REG_VALUE_ACTIVITY, REG_VALUE_ACTIVITY_CAPTIONS } from '../enums.ts';
 import { compact, isObj, str } from '../objects.ts';
+import schema201002 from '../schema/201002.json' with { type: 'json' };
 import {
   type EventContext,
   eventBase,
@@ -11,8 +12,10 @@ import {
   WIN_EXTENSION,
 } from './event-common.ts';
 
-export const REGISTRY_VALUE_ACTIVITY_CLASS: OcsfClass = {
+// Built inside a pure function so that a bundle that never uses this class leaves it (and its schema) out.
+export const REGISTRY_VALUE_ACTIVITY_CLASS: OcsfClass = /* @__PURE__ */ (() => ({
   uid: 201002,
+  schema: schema201002,
   name: 'Registry Value Activity',
   categoryUid: 1,
   categoryName: 'System Activity',
@@ -25,7 +28,7 @@ export const REGISTRY_VALUE_ACTIVITY_CLASS: OcsfClass = {
     { path: 'reg_value.path', type: 'string_t', from: 'reg_value.path (else reg_key.path + "\\" + name)' },
     { path: 'reg_value.data', type: 'json_t', from: 'reg_value.data (else reg_value_result.data)' },
   ],
-};
+}))();
 
 /**
  * reg_value.type_id is left out: the ICD numbering of value types is not public, so it cannot go

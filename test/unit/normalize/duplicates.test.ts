@@ -153,6 +153,16 @@ describe('Module: normalize (default output shape: duplicates removed)', () => {
               true,
             );
           }
+          // And the converse: a listed vendor copy that stays is one its ECS field does not hold.
+          for (const [path, ecs] of pairs) {
+            if (!b.has(path)) continue;
+            const held = b.get(ecs);
+            const value = b.get(path);
+            expect(
+              held === value || (Array.isArray(held) && held.length === 1 && held[0] === value),
+              path,
+            ).toBe(false);
+          }
         });
       }),
       { numRuns: 300, seed: 7 },
