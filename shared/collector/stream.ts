@@ -33,7 +33,7 @@ export interface StreamCollectOptions {
   /** Deliver (and save the cursor) every this many events at most (default 5000). */
   batchEvents?: number;
   /**
-   * …or once the lines read since the last delivery reach this many bytes (default 2 MiB): the
+   * …or once the lines read since the last delivery reach this many bytes (default 1 MiB): the
    * parsed events of a batch are several times their text, so this bounds memory while a 100 MB
    * response streams in, whatever the event sizes.
    */
@@ -91,7 +91,7 @@ export interface StreamRunSummary {
 }
 
 /** Line bytes read before a delivery at the latest (see `batchBytes`). */
-export const DEFAULT_BATCH_BYTES = 2 * 1024 * 1024;
+export const DEFAULT_BATCH_BYTES = 1024 * 1024;
 
 /** Consecutive reads that were cut before a single line arrived: stop instead of spinning. */
 const MAX_EMPTY_CUTS = 3;

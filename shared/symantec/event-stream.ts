@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { LineTooLongError, readNdjsonLines } from '../io/ndjson-lines.ts';
 import type { Redactor } from '../logging/redact.ts';
@@ -244,12 +243,25 @@ export function createEventStreamClient(options: EventStreamClientOptions): Even
     const bodyStream = response.body;
     const maxLineBytes = options.maxLineBytes;
     async function* lines(): AsyncGenerator<StreamItem> {
-      const source = Readable.fromWeb(bodyStream as unknown as WebReadableStream<Uint8Array>);
-      // Our bound also cuts the body: destroying the stream ends the iteration below.
-      const onBound = () => source.destroy(new Error('read bound reached'));
+      // The web stream's own reader, without a Node stream in between (one copy less per chunk).
+      const reader = (bodyStream as unknown as WebReadableStream<Uint8Array>).getReader();
+      let finished = false;
+      // Our bound also cuts the body: cancelling unblocks a pending read, and the loop below throws.
+      const onBound = () => void reader.cancel(new Error('read bound reached')).catch(() => undefined);
       signal.addEventListener('abort', onBound, { once: true });
+      async function* source(): AsyncGenerator<Uint8Array> {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (signal.aborted) throw new Error('read bound reached');
+          if (done) {
+            finished = true;
+            return;
+          }
+          yield value;
+        }
+      }
       try {
-        for await (const line of readNdjsonLines(source, maxLineBytes ? { maxLineBytes } : {})) {
+        for await (const line of readNdjsonLines(source(), maxLineBytes ? { maxLineBytes } : {})) {
           outcome.lines++;
           outcome.bytes += line.bytes;
           yield parseLine(line.text, line.number, line.bytes);
@@ -277,7 +289,8 @@ export function createEventStreamClient(options: EventStreamClientOptions): Even
         }
       } finally {
         signal.removeEventListener('abort', onBound);
-        source.destroy();
+        if (!finished) await reader.cancel().catch(() => undefined);
+        reader.releaseLock();
       }
     }
     return { status: 200, outcome, lines, requests: counters.requests, retries: counters.retries };

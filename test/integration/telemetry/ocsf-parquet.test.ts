@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,4 +197,46 @@ describe('--ocsf on stream and ingest: OCSF Parquet in the Security Lake layout'
     const { counts } = await parquetCounts(ocsfDir);
     expect(counts).toEqual(expectedByClass(data));
   });
+
+  it('CLI: stream --ocsf and ingest --ocsf write the Parquet layout and report the records per class', async () => {
+    const dir = scratch();
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['bin/ses-connector.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+    const flags = (name: string) => [
+      '--out',
+      join(dir, `out-${name}`),
+      '--checkpoint',
+      join(dir, `checkpoint-${name}.json`),
+      '--ocsf',
+      join(dir, `ocsf-${name}`),
+      '--ocsf-region',
+      LOCATION.region,
+      '--ocsf-account-id',
+      LOCATION.accountId,
+      '--json',
+    ];
+    const streamed = cli('stream', '--simulator-events', '400', ...flags('stream'));
+    expect(streamed.status, streamed.stderr).toBe(0);
+    const s = JSON.parse(streamed.stdout) as {
+      events: number;
+      ocsf: { written: number; byClass: Record<string, number> };
+    };
+    expect(s.events).toBe(400);
+    expect(s.ocsf.written).toBe(400);
+    // The summary's per-class counts are what the files hold.
+    expect((await parquetCounts(join(dir, 'ocsf-stream'))).counts).toEqual(s.ocsf.byClass);
+
+    const bucket = join(dir, 'bucket');
+    mkdirSync(bucket);
+    writeFileSync(
+      join(bucket, 'part.json.gz'),
+      gzipSync(`${data.events.map((e) => JSON.stringify(e)).join('\n')}\n`),
+    );
+    const ingested = cli('ingest', bucket, ...flags('ingest'));
+    expect(ingested.status, ingested.stderr).toBe(0);
+    const i = JSON.parse(ingested.stdout) as { events: number; ocsf: { written: number } };
+    expect(i.events).toBe(data.events.length);
+    expect(i.ocsf.written).toBe(data.events.length);
+    expect((await parquetCounts(join(dir, 'ocsf-ingest'))).counts).toEqual(expectedByClass(data));
+  }, 180_000);
 });
