@@ -114,6 +114,7 @@ export class CollectorRun {
         });
         this.summary.openSweep = result.status;
         this.summary.refetched += result.refetched;
+        this.summary.reReadSkipped += result.skipped;
         if (result.status === 'incomplete') {
           this.summary.status = 'partial';
           this.summary.reason =
