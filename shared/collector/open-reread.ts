@@ -15,6 +15,12 @@ import { cursorLimit, historyHorizon } from './window.ts';
 export const OPEN_INCIDENTS_QUERY = 'state_id: [0 TO 3]';
 /** Lucene query for resolved or closed records (states 4-5); the re-read adds the uids it looks for. */
 export const CLOSED_INCIDENTS_QUERY = 'state_id: [4 TO 5]';
+/**
+ * The pass starts this far inside the history, so its saved offsets stay valid for about this long (a
+ * pass continues over several runs). Open incidents created before its start are absent from the scan
+ * and so fetched by id.
+ */
+export const RE_READ_LEAD_MINUTES = 60;
 /** Uids per closure query (far below Lucene's usual 1024-clause limit). */
 export const CLOSURE_BATCH = 50;
 export { OPEN_SET_STATE } from './open-set.ts';
@@ -68,18 +74,19 @@ export async function reReadOpenIncidents(deps: OpenReReadDeps): Promise<OpenReR
       return { status: 'not-due', refetched: 0, skipped: 0 };
     pass = {
       startedAt: iso(now),
-      start: iso(horizon),
+      start: iso(horizon + RE_READ_LEAD_MINUTES * 60_000),
       end: iso(now - s.settleSeconds * 1000),
       offset: 0,
       seen: [],
     };
   } else if (!pass.pending && Date.parse(pass.start) < cursorLimit(now, s)) {
     // The API no longer serves the pass's start, so its offsets mean nothing: scan again from the
-    // horizon, same end. Delivered versions are skipped, so this costs requests, not re-sent documents.
+    // history's start (plus the lead), same end. Delivered versions are skipped, so this costs requests, not re-sent documents.
     logger.info(
       `the re-read of open incidents began at ${pass.startedAt} and is too old to resume; it scans again`,
     );
-    pass = { startedAt: pass.startedAt, start: iso(horizon), end: pass.end, offset: 0, seen: [] };
+    const start = Math.min(horizon + RE_READ_LEAD_MINUTES * 60_000, Date.parse(pass.end));
+    pass = { startedAt: pass.startedAt, start: iso(start), end: pass.end, offset: 0, seen: [] };
   }
   const counts = { refetched: 0, skipped: 0 };
   const scanned = pass.pending ? pass : await scan(deps, pass, counts);
@@ -290,8 +297,7 @@ async function deliverFresh(
   counts: Counts,
   rest: { invalid: { raw: unknown; reason: string }[]; requests: number; retries: number },
 ): Promise<RawIncident[]> {
-  const fresh: RawIncident[] = [];
-  for (const r of records) if (!(await deps.openSet.delivered(r))) fresh.push(r);
+  const fresh = await deps.openSet.fresh(records);
   counts.skipped += records.length - fresh.length;
   await deps.delivery.deliver({ records: fresh, ...rest });
   await deps.openSet.note(fresh);

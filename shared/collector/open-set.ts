@@ -95,6 +95,13 @@ export class OpenSet {
     return known.versions.length >= VERSIONS_KEPT && oldest !== undefined && compareKeys(key, oldest) < 0;
   }
 
+  /** The records whose version was not delivered before, in order. */
+  async fresh(records: readonly RawIncident[]): Promise<RawIncident[]> {
+    const out: RawIncident[] = [];
+    for (const r of records) if (!(await this.delivered(r))) out.push(r);
+    return out;
+  }
+
   /** Record delivered records: their versions, and openness by the newest version (loads on first use). */
   async note(records: readonly RawIncident[]): Promise<void> {
     if (records.length === 0) return;

@@ -332,7 +332,8 @@ describe('Module: collector/collect', () => {
     expect(first.openSweep).toBe('done');
     const sweep = source.queries.find((q) => q.query);
     expect(sweep?.query).toBe('state_id: [0 TO 3]');
-    expect(sweep?.startDate.getTime()).toBe(T0 - 30 * DAY + 10 * 60_000);
+    // The history's start plus its margin and the pass's lead (offsets stay valid while a pass resumes).
+    expect(sweep?.startDate.getTime()).toBe(T0 - 30 * DAY + 10 * 60_000 + 60 * 60_000);
     clock.advance(10 * 60_000);
     const second = await run('run-2');
     expect(second.openSweep).toBe('not-due');
