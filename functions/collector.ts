@@ -11,7 +11,7 @@ import type { Context } from 'aws-lambda';
 import { DynamoDbCheckpointStore } from '../shared/checkpoint/dynamodb.ts';
 import { collect, MONITOR_STATE_SAVE_MS, type RunSummary } from '../shared/collector/collect.ts';
 import { composeCollector } from '../shared/collector/compose.ts';
-import { settingsFromEnv } from '../shared/config/load.ts';
+import { apiBaseUrl, settingsFromEnv } from '../shared/config/load.ts';
 import { type RuntimeEnv, runtimeEnvFrom } from '../shared/config/runtime-env.ts';
 import type { Settings } from '../shared/config/settings.ts';
 import { SecretsManagerCredentials } from '../shared/credentials/secrets-manager.ts';
@@ -27,6 +27,8 @@ import { METRICS_NAMESPACE, MetricNames, SERVICE_NAME } from '../shared/ports/lo
 import type { AlertSink, MonitorEvaluator } from '../shared/ports/monitors.ts';
 import { FirehoseSink } from '../shared/sink/firehose.ts';
 import { TeeSink } from '../shared/sink/tee.ts';
+import { callContext, newTokenSource } from '../shared/symantec/call-context.ts';
+import type { OAuthTokenSource } from '../shared/symantec/token-source.ts';
 
 const powertoolsLogger = new Logger({ serviceName: SERVICE_NAME });
 const powertoolsMetrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
@@ -41,6 +43,8 @@ interface Wiring {
   monitorsConfig: ReturnType<typeof loadMonitorsConfig>;
   alerts: AlertSink | undefined;
   ocsf: OcsfFirehoseSink | undefined;
+  /** The OAuth token, cached for the container's life (about 55 minutes of reuse per token). */
+  tokenSource: OAuthTokenSource;
 }
 
 /** Built once per container: warm invocations reuse clients, the cached secret and the token. */
@@ -48,10 +52,20 @@ function wire(source: NodeJS.ProcessEnv, clock: Clock): Wiring {
   const settings = settingsFromEnv(source);
   const env = runtimeEnvFrom(source);
   const streams = env.DELIVERY_STREAMS.split(',');
+  const credentials = new SecretsManagerCredentials({ secretId: env.SECRET_ARN });
+  const tokenOptions = {
+    baseUrl: apiBaseUrl(settings),
+    credentials,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    maxAttempts: settings.maxAttempts,
+    clock,
+    logger: containerLogger,
+  };
   return {
     settings,
     env,
-    credentials: new SecretsManagerCredentials({ secretId: env.SECRET_ARN }),
+    credentials,
+    tokenSource: newTokenSource(tokenOptions, callContext(tokenOptions)),
     store: new DynamoDbCheckpointStore({ tableName: env.CHECKPOINT_TABLE }),
     // The sink lives as long as the container: it logs through the module-level Powertools logger.
     // The first stream (S3) de-aggregates, so it gets records of many documents; OpenSearch does not.
@@ -115,6 +129,7 @@ export function createRun(overrides: RunOverrides = {}): LambdaRun {
       credentials: w.credentials,
       store: w.store,
       sink: w.sink,
+      tokenSource: w.tokenSource,
       clock,
       logger,
       metrics,
