@@ -259,17 +259,14 @@ export class CollectorRun {
         const done = page.next === undefined;
         // Fetch the next page while this one is delivered; the checkpoint still moves only after it.
         if (!done) stream.prefetch();
-        // Versions delivered before (the overlap with the previous window, a restarted scan) are not
-        // sent again; the open set knows them when the re-read is enabled.
-        const records = this.openSet ? await this.openSet.fresh(page.incidents) : page.incidents;
         await this.delivery.deliver({
-          records,
+          records: page.incidents,
           invalid: page.invalid,
           requests: page.requests,
           retries: page.retries,
         });
         // The open set is saved before the checkpoint passes this page, so no closure can be missed.
-        await this.openSet?.note(records);
+        await this.openSet?.note(page.incidents);
         await this.openSet?.flush();
         offset = page.next ?? page.offset + page.incidents.length + page.invalid.length;
         const next: WindowCursor = { start: cursor.start, end: cursor.end, offset };
