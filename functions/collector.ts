@@ -43,6 +43,7 @@ interface Wiring {
   monitorsConfig: ReturnType<typeof loadMonitorsConfig>;
   alerts: AlertSink | undefined;
   ocsf: OcsfFirehoseSink | undefined;
+  bindSignal: (signal: AbortSignal) => void;
   /** The OAuth token, cached for the container's life (about 55 minutes of reuse per token). */
   tokenSource: OAuthTokenSource;
 }
@@ -53,6 +54,9 @@ function wire(source: NodeJS.ProcessEnv, clock: Clock): Wiring {
   const env = runtimeEnvFrom(source);
   const streams = env.DELIVERY_STREAMS.split(',');
   const credentials = new SecretsManagerCredentials({ secretId: env.SECRET_ARN });
+  // Set by each run to its hard-stop signal: Firehose and DynamoDB calls cannot outlast the run.
+  const bound: { signal?: AbortSignal } = {};
+  const abortSignal = () => bound.signal;
   const tokenOptions = {
     baseUrl: apiBaseUrl(settings),
     credentials,
@@ -66,20 +70,27 @@ function wire(source: NodeJS.ProcessEnv, clock: Clock): Wiring {
     env,
     credentials,
     tokenSource: newTokenSource(tokenOptions, callContext(tokenOptions)),
-    store: new DynamoDbCheckpointStore({ tableName: env.CHECKPOINT_TABLE }),
+    bindSignal: (signal) => {
+      bound.signal = signal;
+    },
+    store: new DynamoDbCheckpointStore({ tableName: env.CHECKPOINT_TABLE, abortSignal }),
     // The sink lives as long as the container: it logs through the module-level Powertools logger.
     // The first stream (S3) de-aggregates, so it gets records of many documents; OpenSearch does not.
     sink: new TeeSink(
       streams.map(
         (streamName, i) =>
-          new FirehoseSink({ streamName, clock, logger: containerLogger, aggregate: i === 0 }),
+          new FirehoseSink({ streamName, clock, logger: containerLogger, aggregate: i === 0, abortSignal }),
       ),
     ),
     monitorsConfig: loadMonitorsConfig({ env: source }),
     // SNS and/or EventBridge; with both, MultiAlertPublisher delivers to each even if one fails.
     alerts: publishersFromEnv(env),
     ocsf: env.OCSF_STREAMS
-      ? new OcsfFirehoseSink(parseOcsfStreams(env.OCSF_STREAMS), { clock, logger: containerLogger })
+      ? new OcsfFirehoseSink(parseOcsfStreams(env.OCSF_STREAMS), {
+          clock,
+          logger: containerLogger,
+          abortSignal,
+        })
       : undefined,
   };
 }
@@ -144,7 +155,12 @@ export function createRun(overrides: RunOverrides = {}): LambdaRun {
           incidentOcsfQuarantine({ keepOriginal: w.settings.keepOriginal, namespace: w.settings.namespace }),
         ).deps
       : composed;
-    const summary = await collect(deps, { settings: w.settings, owner: context.awsRequestId, deadline });
+    const summary = await collect(deps, {
+      settings: w.settings,
+      owner: context.awsRequestId,
+      deadline,
+      bindSignal: w.bindSignal,
+    });
     metrics.flushInto();
     logger.info(`run ${summary.status}`, { summary });
     if (summary.status === 'failed') {
