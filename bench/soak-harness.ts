@@ -123,6 +123,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       SES_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
       SES_INITIAL_LOOKBACK_MINUTES: String(8 * 60),
       SES_MAX_WINDOW_MINUTES: '120',
+      // Under a creation-time filter only the re-read sees updates of older incidents, so an update is
+      // caught at the next re-read; the soak's 31-day pause comes 50 minutes in, and with the hourly
+      // default the updates of the last hour before it would age out of the API's history uncollected
+      // (docs/reliability.md, "Known limits"). Re-reading every run shows nothing else is lost.
+      ...(personality.filterOn === 'created' ? { SES_OPEN_SWEEP_MINUTES: '5' } : {}),
       // The collector is told the API's cap, as an operator would be.
       ...(personality.resultCap !== undefined ? { SES_RESULT_CAP: String(personality.resultCap) } : {}),
     },
@@ -212,13 +217,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   sim.setScanUpdateRate(0);
   firehose.plan.length = 0;
   let caughtUp = false;
-  let reread = false;
-  for (let i = 0; i < 40 && !(caughtUp && reread); i++) {
+  // Two finished re-reads: the first may have begun (and listed the incidents to check) before the API
+  // went quiet; the second began after it.
+  let rereads = 0;
+  for (let i = 0; i < 60 && !(caughtUp && rereads >= 2); i++) {
     clock.advance(RUN_EVERY);
     const o = await rig.invoke(container);
     gaps.push(...(o.summary?.historyGaps ?? []));
     caughtUp = o.summary?.status === 'complete';
-    reread ||= o.summary?.openSweep === 'done';
+    if (o.summary?.openSweep === 'done') rereads++;
   }
   for (const a of sim.faults.applied) {
     const kind = a.fault.kind;
