@@ -314,6 +314,16 @@ export function evaluate(
     inGap,
     quarantined: a.quarantinedVersions,
   });
+  // Under a creation-time filter a search returns an incident's records only while its creation is in
+  // the API's history: an incident created inside a reported gap (during the pause, aged out before the
+  // collector came back) is unknown to the collector, so none of its versions, even later ones, can be
+  // searched or fetched by id. Those count with the gap, not as loss.
+  const createdInGap = (v: VersionTruth) =>
+    rig.sim.personality.filterOn === 'created' &&
+    v.created !== undefined &&
+    inGap(Date.parse(String(v.created)));
+  const lost = audit.lost.filter((v) => !createdInGap(v));
+  const gapByCreation = audit.lost.length - lost.length;
   let eventsGenerated = 0;
   let eventsLost = 0;
   for (const v of rig.sim.groundTruth.versions) {
@@ -328,19 +338,19 @@ export function evaluate(
   const unquarantined = [...corrupted].filter((k) => !a.quarantinedVersions.has(k));
   return {
     figures: {
-      generated: audit.considered - audit.inGap,
+      generated: audit.considered - audit.inGap - gapByCreation,
       delivered: audit.delivered,
-      lost: audit.lost.length,
+      lost: lost.length,
       unobservable: audit.unobservable.length,
-      history_gap: audit.inGap,
+      history_gap: audit.inGap + gapByCreation,
       duplicates: a.duplicates,
       quarantined: a.quarantineDocs.length,
       regressions: regressions.length,
       events_generated: eventsGenerated,
       events_lost: eventsLost,
     },
-    lostKeys: audit.lost.map((v) => v.key),
-    lostVersions: audit.lost,
+    lostKeys: lost.map((v) => v.key),
+    lostVersions: lost,
     unquarantined,
     regressions,
   };
