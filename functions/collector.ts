@@ -11,7 +11,7 @@ import type { Context } from 'aws-lambda';
 import { DynamoDbCheckpointStore } from '../shared/checkpoint/dynamodb.ts';
 import { collect, MONITOR_STATE_SAVE_MS, type RunSummary } from '../shared/collector/collect.ts';
 import { composeCollector } from '../shared/collector/compose.ts';
-import { settingsFromEnv } from '../shared/config/load.ts';
+import { apiBaseUrl, settingsFromEnv } from '../shared/config/load.ts';
 import { type RuntimeEnv, runtimeEnvFrom } from '../shared/config/runtime-env.ts';
 import type { Settings } from '../shared/config/settings.ts';
 import { SecretsManagerCredentials } from '../shared/credentials/secrets-manager.ts';
@@ -27,6 +27,8 @@ import { METRICS_NAMESPACE, MetricNames, SERVICE_NAME } from '../shared/ports/lo
 import type { AlertSink, MonitorEvaluator } from '../shared/ports/monitors.ts';
 import { FirehoseSink } from '../shared/sink/firehose.ts';
 import { TeeSink } from '../shared/sink/tee.ts';
+import { callContext, newTokenSource } from '../shared/symantec/call-context.ts';
+import type { OAuthTokenSource } from '../shared/symantec/token-source.ts';
 import { withTracing } from './tracing.ts';
 
 const powertoolsLogger = new Logger({ serviceName: SERVICE_NAME });
@@ -42,6 +44,9 @@ interface Wiring {
   monitorsConfig: ReturnType<typeof loadMonitorsConfig>;
   alerts: AlertSink | undefined;
   ocsf: OcsfFirehoseSink | undefined;
+  bindSignal: (signal: AbortSignal) => void;
+  /** The OAuth token, cached for the container's life (about 55 minutes of reuse per token). */
+  tokenSource: OAuthTokenSource;
 }
 
 /** Built once per container: warm invocations reuse clients, the cached secret and the token. */
@@ -49,24 +54,44 @@ function wire(source: NodeJS.ProcessEnv, clock: Clock): Wiring {
   const settings = settingsFromEnv(source);
   const env = runtimeEnvFrom(source);
   const streams = env.DELIVERY_STREAMS.split(',');
+  const credentials = new SecretsManagerCredentials({ secretId: env.SECRET_ARN });
+  // Set by each run to its hard-stop signal: Firehose and DynamoDB calls cannot outlast the run.
+  const bound: { signal?: AbortSignal } = {};
+  const abortSignal = () => bound.signal;
+  const tokenOptions = {
+    baseUrl: apiBaseUrl(settings),
+    credentials,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    maxAttempts: settings.maxAttempts,
+    clock,
+    logger: containerLogger,
+  };
   return {
     settings,
     env,
-    credentials: new SecretsManagerCredentials({ secretId: env.SECRET_ARN }),
-    store: new DynamoDbCheckpointStore({ tableName: env.CHECKPOINT_TABLE }),
+    credentials,
+    tokenSource: newTokenSource(tokenOptions, callContext(tokenOptions)),
+    bindSignal: (signal) => {
+      bound.signal = signal;
+    },
+    store: new DynamoDbCheckpointStore({ tableName: env.CHECKPOINT_TABLE, abortSignal }),
     // The sink lives as long as the container: it logs through the module-level Powertools logger.
     // The first stream (S3) de-aggregates, so it gets records of many documents; OpenSearch does not.
     sink: new TeeSink(
       streams.map(
         (streamName, i) =>
-          new FirehoseSink({ streamName, clock, logger: containerLogger, aggregate: i === 0 }),
+          new FirehoseSink({ streamName, clock, logger: containerLogger, aggregate: i === 0, abortSignal }),
       ),
     ),
     monitorsConfig: loadMonitorsConfig({ env: source }),
     // SNS and/or EventBridge; with both, MultiAlertPublisher delivers to each even if one fails.
     alerts: publishersFromEnv(env),
     ocsf: env.OCSF_STREAMS
-      ? new OcsfFirehoseSink(parseOcsfStreams(env.OCSF_STREAMS), { clock, logger: containerLogger })
+      ? new OcsfFirehoseSink(parseOcsfStreams(env.OCSF_STREAMS), {
+          clock,
+          logger: containerLogger,
+          abortSignal,
+        })
       : undefined,
   };
 }
@@ -116,6 +141,7 @@ export function createRun(overrides: RunOverrides = {}): LambdaRun {
       credentials: w.credentials,
       store: w.store,
       sink: w.sink,
+      tokenSource: w.tokenSource,
       clock,
       logger,
       metrics,
@@ -130,7 +156,12 @@ export function createRun(overrides: RunOverrides = {}): LambdaRun {
           incidentOcsfQuarantine({ keepOriginal: w.settings.keepOriginal, namespace: w.settings.namespace }),
         ).deps
       : composed;
-    const summary = await collect(deps, { settings: w.settings, owner: context.awsRequestId, deadline });
+    const summary = await collect(deps, {
+      settings: w.settings,
+      owner: context.awsRequestId,
+      deadline,
+      bindSignal: w.bindSignal,
+    });
     metrics.flushInto();
     logger.info(`run ${summary.status}`, { summary });
     if (summary.status === 'failed') {

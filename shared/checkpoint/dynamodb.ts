@@ -3,6 +3,7 @@ import {
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
+  type GetItemCommandOutput,
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -15,6 +16,11 @@ export interface DynamoDbCheckpointStoreOptions {
   tableName: string;
   client?: DynamoDBClient;
   clock?: Clock;
+  /**
+   * The current run's abort signal (read at each call): a table that does not answer cannot carry the
+   * run past its deadline. The store outlives runs (a warm Lambda container), hence a getter.
+   */
+  abortSignal?: () => AbortSignal | undefined;
 }
 
 /** The lease item outlives its expiry by this much before DynamoDB's TTL may delete it (housekeeping only). */
@@ -35,6 +41,7 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
   readonly tableName: string;
   private readonly client: DynamoDBClient;
   private readonly clock: Clock;
+  private readonly abortSignal: (() => AbortSignal | undefined) | undefined;
 
   constructor(options: DynamoDbCheckpointStoreOptions) {
     if (!options.tableName) {
@@ -45,6 +52,16 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     this.tableName = options.tableName;
     this.client = options.client ?? new DynamoDBClient({});
     this.clock = options.clock ?? systemClock;
+    this.abortSignal = options.abortSignal;
+  }
+
+  /** Every call carries the run's abort signal, if any. */
+  private send<T = unknown>(
+    command: GetItemCommand | PutItemCommand | UpdateItemCommand | DeleteItemCommand,
+  ): Promise<T> {
+    const signal = this.abortSignal?.();
+    const send = this.client.send as (c: unknown, o?: { abortSignal?: AbortSignal }) => Promise<T>;
+    return send.call(this.client, command, signal ? { abortSignal: signal } : undefined);
   }
 
   async load(tenant: string): Promise<Checkpoint | undefined> {
@@ -85,7 +102,7 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     const updatedAt = new Date(this.clock.now()).toISOString();
     const pk = key.checkpoint(tenant);
     try {
-      await this.client.send(
+      await this.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: {
@@ -132,7 +149,7 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     // A failed condition followed by a read can race with a release or an expiry; try again (bounded).
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.client.send(
+        await this.send(
           new UpdateItemCommand({
             TableName: this.tableName,
             Key: { pk: { S: pk } },
@@ -162,7 +179,7 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
   async releaseLease(tenant: string, owner: string): Promise<void> {
     checkTenant(tenant);
     try {
-      await this.client.send(
+      await this.send(
         new DeleteItemCommand({
           TableName: this.tableName,
           Key: { pk: { S: key.lease(tenant) } },
@@ -204,10 +221,10 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     const pk = key.state(tenant, name);
     try {
       if (value === undefined) {
-        await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: { S: pk } } }));
+        await this.send(new DeleteItemCommand({ TableName: this.tableName, Key: { pk: { S: pk } } }));
         return;
       }
-      await this.client.send(
+      await this.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: {
@@ -224,7 +241,7 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
 
   private async get(pk: string, action: string): Promise<Record<string, AttributeValue> | undefined> {
     try {
-      const out = await this.client.send(
+      const out = await this.send<GetItemCommandOutput>(
         new GetItemCommand({ TableName: this.tableName, Key: { pk: { S: pk } }, ConsistentRead: true }),
       );
       return out.Item;

@@ -47,6 +47,12 @@ export interface CollectOptions {
   mode?: CollectMode;
   /** Called after every delivered page, for progress bars. */
   onProgress?: (progress: Progress) => void;
+  /**
+   * Called once at the start with the signal that bounds sink and store calls (aborted at deadline −
+   * margin/4, after the API's hard stop, so the run can still record where it stopped): adapters
+   * that outlive the run (the Lambda's Firehose sink and DynamoDB store) bound their calls by it.
+   */
+  bindSignal?: (signal: AbortSignal) => void;
 }
 
 export interface Progress {

@@ -8,6 +8,7 @@ import type { Logger, Metrics } from '../ports/logger.ts';
 import type { AlertSink, MonitorEvaluator } from '../ports/monitors.ts';
 import type { Sink } from '../ports/sink.ts';
 import { createSymantecClient } from '../symantec/index.ts';
+import type { OAuthTokenSource } from '../symantec/token-source.ts';
 import type { CollectorDeps } from './collect.ts';
 
 export interface ComposeOptions {
@@ -20,6 +21,8 @@ export interface ComposeOptions {
   metrics: Metrics;
   monitors?: MonitorEvaluator;
   alerts?: AlertSink;
+  /** A token source kept across runs (a warm Lambda container): one token per container, not per run. */
+  tokenSource?: OAuthTokenSource;
   /** For tests: a fetch that reaches a local server or injects faults. */
   fetch?: typeof fetch;
 }
@@ -38,6 +41,7 @@ export function composeCollector(options: ComposeOptions): CollectorDeps {
     clock: options.clock,
     logger: options.logger,
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.tokenSource ? { tokenSource: options.tokenSource } : {}),
   });
   const normalizeOptions = {
     keepOriginal: settings.keepOriginal,

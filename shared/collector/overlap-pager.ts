@@ -22,8 +22,9 @@ export interface OverlapOptions {
  * incident and sorts (or filters) on a field that changes, an update of a record already read shifts
  * every later record by one, and the record at the next page boundary would never be read. So each page
  * is requested from `next − k`: the previous page's last uid must be among those k items, and `total`
- * must not drop. When either check fails, the query is re-read from offset 0 (ids absorb the
- * duplicates); after `maxRestarts` restarts the overlap is widened instead. A saved cursor resumes the
+ * must not drop. When either check fails, that page is still yielded (with `next: 0`: its records
+ * are valid, and a latest-only API may replace them before they are read again), then the query is
+ * re-read from offset 0 (ids absorb the duplicates); after `maxRestarts` restarts the overlap is widened instead. A saved cursor resumes the
  * same way, with its anchor uid.
  *
  * Every page is one request of its own (`source.pages(..., offset)` read for one page), so the pager
@@ -72,6 +73,9 @@ export async function* overlappingPages(
         logger.warn(
           `records moved while paging (${totalDropped ? `total dropped from ${lastTotal} to ${page.total}` : `the previous page's last record ${anchor} is not in the ${back}-item overlap`}); re-reading the window from its start`,
         );
+        // Its records are still delivered: an API that keeps only the latest version may have replaced
+        // them before the restart reaches them again. `next: 0` tells the caller the window restarts.
+        yield { ...page, next: 0, lastUid: undefined };
         offset = 0;
         anchor = undefined;
         lastTotal = undefined;

@@ -77,12 +77,16 @@ export class CollectorRun {
       this.options.deadline,
       logger,
     );
+    // Armed first: the store's and the sink's calls are bounded by the hard stop from the lease on.
+    this.deadline.start();
+    this.options.bindSignal?.(this.deadline.callSignal);
     let held: Awaited<ReturnType<CheckpointStore['acquireLease']>>;
     try {
       held = await lease.acquire();
     } catch (error) {
       // An unreachable or misconfigured store is a failed run like any other (metrics, summary, exit code).
-      recordFailure(this.summary, error, logger, metrics);
+      this.stopped(error);
+      this.deadline.stop();
       return this.finish();
     }
     if (held) {
@@ -90,9 +94,9 @@ export class CollectorRun {
       this.summary.reason = `another run (${held.owner}) holds the lease for tenant ${this.tenantKey} until ${new Date(held.expiresAt).toISOString()}; this run exits without collecting`;
       logger.warn(this.summary.reason);
       metrics.add(MetricNames.leaseHeld, 1);
+      this.deadline.stop();
       return this.finish();
     }
-    this.deadline.start();
     lease.startHeartbeat();
     try {
       // Settings built in code (tests, embedders) skip parseSettings: check the relations here too.
@@ -114,6 +118,7 @@ export class CollectorRun {
         });
         this.summary.openSweep = result.status;
         this.summary.refetched += result.refetched;
+        this.summary.reReadSkipped += result.skipped;
         if (result.status === 'incomplete') {
           this.summary.status = 'partial';
           this.summary.reason =
@@ -125,7 +130,7 @@ export class CollectorRun {
     } catch (error) {
       countFailedCall(this.delivery.totals, error, metrics);
       applyCounts(this.summary, this.delivery.totals);
-      recordFailure(this.summary, error, logger, metrics);
+      this.stopped(error);
     } finally {
       this.deadline.stop();
       try {
@@ -293,6 +298,20 @@ export class CollectorRun {
       cursor: undefined,
     });
     return 'done';
+  }
+
+  /**
+   * A call that failed: a failed run, unless the hard stop aborted it (a sink or store that did not
+   * answer in time): then the run is partial, its progress up to the last saved page kept.
+   */
+  private stopped(error: unknown): void {
+    if (!this.deadline.aborted) {
+      recordFailure(this.summary, error, this.deps.logger, this.deps.metrics);
+      return;
+    }
+    this.summary.status = 'partial';
+    this.summary.reason = `deadline: a call still running at the hard stop was aborted (${errorText(error)}); progress up to the last saved page is kept and the next run continues from there`;
+    this.deps.logger.warn(this.summary.reason);
   }
 
   private stopForDeadline(cursor: WindowCursor, offset: number): void {

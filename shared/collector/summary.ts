@@ -34,8 +34,10 @@ export interface RunSummary {
   apiRequests: number;
   apiRetries: number;
   openSweep: 'done' | 'not-due' | 'skipped' | 'disabled' | 'incomplete';
-  /** Incidents fetched by id because they left the open set since the previous re-read. */
+  /** Incidents whose closure (closure query) or current version (by id) the re-read fetched. */
   refetched: number;
+  /** Records the re-read got again whose version had been delivered before (not sent again). */
+  reReadSkipped: number;
   /** Seconds between now and the instant up to which everything is delivered. */
   lagSeconds: number | undefined;
   historyGaps: HistoryGap[];
@@ -60,6 +62,7 @@ export function newSummary(tenant: string, output: string, openSweep: RunSummary
     apiRetries: 0,
     openSweep,
     refetched: 0,
+    reReadSkipped: 0,
     lagSeconds: undefined,
     historyGaps: [],
     durationMs: 0,

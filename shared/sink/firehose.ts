@@ -71,6 +71,11 @@ export interface FirehoseSinkOptions {
    * de-aggregates (the stack's S3 stream, infra/lib/constructs/delivery.ts); default off.
    */
   aggregate?: boolean;
+  /**
+   * The current run's abort signal (read at each call): a stream endpoint that does not answer cannot
+   * carry the run past its deadline. The sink outlives runs (a warm Lambda container), hence a getter.
+   */
+  abortSignal?: () => AbortSignal | undefined;
 }
 
 /** Errors of a whole call that no retry can fix, with what to do; anything else (throttling, 5xx, network) is retried. */
@@ -106,6 +111,7 @@ export class FirehoseSink implements Sink {
   private readonly logger: Logger;
   private readonly random: () => number;
   readonly aggregate: boolean;
+  private readonly abortSignal: (() => AbortSignal | undefined) | undefined;
   readonly stats: FirehoseSinkStats = { calls: 0, records: 0, documents: 0, bytes: 0, billedBytes: 0 };
 
   constructor(options: FirehoseSinkOptions) {
@@ -119,6 +125,7 @@ export class FirehoseSink implements Sink {
     this.logger = options.logger ?? silentLogger;
     this.random = options.random ?? Math.random;
     this.aggregate = options.aggregate === true;
+    this.abortSignal = options.abortSignal;
   }
 
   async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
@@ -182,16 +189,29 @@ export class FirehoseSink implements Sink {
       let reason: string;
       try {
         this.stats.calls++;
+        const signal = this.abortSignal?.();
         const response = await this.client.send(
           new PutRecordBatchCommand({
             DeliveryStreamName: this.streamName,
             Records: pending.map((r) => ({ Data: Buffer.from(r.data, 'utf8') })),
           }),
+          signal ? { abortSignal: signal } : {},
         );
         ({ failed, reason } = refused(pending, response));
         this.count(pending, failed);
         if (failed.length === 0) return retries;
       } catch (error) {
+        if (this.abortSignal?.()?.aborted) {
+          // Not retried: the run is at its hard stop.
+          throw new SinkError(
+            `PutRecordBatch to Firehose delivery stream "${this.streamName}" was aborted at the run's hard stop (no answer in time)`,
+            {
+              action: 'Nothing was checkpointed, so the next run re-sends these documents',
+              details: { stream: this.streamName },
+              cause: error,
+            },
+          );
+        }
         const name = (error as { name?: string })?.name ?? 'Error';
         const fatal = FATAL_CALL_ERRORS[name];
         if (fatal) {

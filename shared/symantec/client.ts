@@ -13,7 +13,7 @@ import {
   incidentsResponseSchema,
   validateIncidents,
 } from './schemas.ts';
-import { apiUrl } from './token-source.ts';
+import { apiUrl, type OAuthTokenSource } from './token-source.ts';
 
 export const INCIDENTS_PATH = 'v1/incidents';
 /** API maximum for `limit`. */
@@ -23,6 +23,8 @@ export interface SymantecClientOptions {
   /** API base URL: a region host (settings API_REGIONS) or a full URL (apiBaseUrl() in config/load.ts). */
   baseUrl: URL;
   credentials: CredentialsSource;
+  /** A token source that outlives the client (a warm Lambda container's); else one is created. */
+  tokenSource?: OAuthTokenSource;
   /** Per-request timeout, body included (default 30 000). */
   requestTimeoutMs?: number;
   /** Attempts per request, the first included (default 6). */
@@ -85,7 +87,7 @@ const AUTH_TEXT =
 export function createSymantecClient(options: SymantecClientOptions): SymantecClient {
   const ctx = callContext(options);
   const { clock, logger, fetchFn, redactor, requestTimeoutMs, policy } = ctx;
-  const tokenSource = newTokenSource(options, ctx);
+  const tokenSource = options.tokenSource ?? newTokenSource(options, ctx);
   const totals: RequestCounters = { requests: 0, retries: 0 };
   const url = apiUrl(options.baseUrl, INCIDENTS_PATH);
 

@@ -24,18 +24,8 @@ function explain(r: PersonalityRunResult): string[] {
   );
 }
 
-/**
- * Known open defect (issue 12): when the API filters on creation time AND returns every lifecycle
- * record, the open re-read (`state_id: [0 TO 3]`) keeps matching the old open records of an incident
- * closed since, so it never "leaves the open set" and its closing record is never fetched by id.
- * These rows are pinned as failing (`it.fails`): the day the collector catches those closures they
- * pass, the pin fails, and it must be removed.
- */
-const knownLoss = (p: (typeof matrix)[number]) => p.filterOn === 'created' && p.versions === 'all';
-
 describe('Personality matrix: the collector loses nothing the API let it observe', () => {
-  const cases = (known: boolean) =>
-    matrix.filter((p) => knownLoss(p) === known).map((p) => [describePersonality(p), p] as const);
+  const cases = matrix.map((p) => [describePersonality(p), p] as const);
   const body = async (_name: string, personality: (typeof matrix)[number]) => {
     // Act
     // Under a time filter the windows alone must deliver everything: the re-read of open incidents
@@ -58,6 +48,5 @@ describe('Personality matrix: the collector loses nothing the API let it observe
     else expect(result.unobservable).toBeGreaterThan(0);
     expect(result.delivered + result.unobservable + result.lost).toBe(result.considered);
   };
-  it.each(cases(false))('%s', body, 30_000);
-  it.fails.each(cases(true))('known loss (closures under created + every version): %s', body, 30_000);
+  it.each(cases)('%s', body, 30_000);
 });

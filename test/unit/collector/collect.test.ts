@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type CollectorDeps, collect } from '../../../shared/collector/collect.ts';
+import { closureQuery } from '../../../shared/collector/open-reread.ts';
 import { parseSettings } from '../../../shared/config/load.ts';
 import type { Settings } from '../../../shared/config/settings.ts';
 import { ConnectorError, SinkError } from '../../../shared/errors.ts';
@@ -331,7 +332,8 @@ describe('Module: collector/collect', () => {
     expect(first.openSweep).toBe('done');
     const sweep = source.queries.find((q) => q.query);
     expect(sweep?.query).toBe('state_id: [0 TO 3]');
-    expect(sweep?.startDate.getTime()).toBe(T0 - 30 * DAY + 10 * 60_000);
+    // The history's start plus its margin and the pass's lead (offsets stay valid while a pass resumes).
+    expect(sweep?.startDate.getTime()).toBe(T0 - 30 * DAY + 10 * 60_000 + 60 * 60_000);
     clock.advance(10 * 60_000);
     const second = await run('run-2');
     expect(second.openSweep).toBe('not-due');
@@ -340,7 +342,7 @@ describe('Module: collector/collect', () => {
     expect(third.openSweep).toBe('done');
   });
 
-  it('catches a closure the creation-time filter hides: an incident that left the open set is fetched by id', async () => {
+  it('catches a closure the creation-time filter hides: the closure query of the open incidents brings it', async () => {
     const iso = (t: number) => new Date(t).toISOString();
     const old = T0 - 10 * DAY;
     const records = [
@@ -357,13 +359,14 @@ describe('Module: collector/collect', () => {
     clock.advance(90 * 60_000);
     const second = await run('run-2');
     expect(second.openSweep).toBe('done');
-    expect(source.gets).toEqual(['A']);
+    expect(source.queries.map((q) => q.query).filter(Boolean)).toContain(closureQuery(['A', 'B']));
+    expect(source.gets).toEqual([]);
     expect(second.refetched).toBe(1);
     expect(ids(sink).has(`A@${T0 + 30 * 60_000}`)).toBe(true);
-    // Once fetched, A is no longer tracked: the next re-read does not fetch it again.
+    // Once closed, A is no longer looked for: the next closure query names only B.
     clock.advance(90 * 60_000);
     await run('run-3');
-    expect(source.gets).toEqual(['A']);
+    expect(source.queries.at(-1)?.query).toBe(closureQuery(['B']));
   });
 
   it('backfill collects an explicit window under its own key without touching the main watermark', async () => {
@@ -433,13 +436,22 @@ describe('Defects of the collector core (each test fails on 8c9201d)', () => {
     expect(summary.lagSeconds).toBe(3 * 3600);
   });
 
-  /** A closes after the first re-read under a creation-time filter, so the second re-read fetches it by id. */
+  /**
+   * A closes after the first re-read under a creation-time filter, and the API rejects the closure query
+   * (a Lucene clause on incident_uid it does not take), so the second re-read fetches A by id.
+   */
   function closedAfterFirstReRead(overrides: Partial<Settings> = {}) {
     const iso = (t: number) => new Date(t).toISOString();
     const old = T0 - 10 * DAY;
     const records = [{ incident_uid: 'A', time: old, created: iso(old), state_id: 1 }];
     const rig = setup(records, { openSweepMinutes: 60, ...overrides });
     rig.source.filterOn = 'created';
+    const pages = rig.source.pages.bind(rig.source);
+    rig.source.pages = (query: IncidentQuery) => {
+      if (query.query?.includes('incident_uid'))
+        throw new ConnectorError('bad_request', 'POST /v1/incidents: 400 Invalid query');
+      return pages(query);
+    };
     const closeA = () => {
       rig.source.records.push({ incident_uid: 'A', time: T0 + 30 * 60_000, created: iso(old), state_id: 5 });
       rig.clock.advance(90 * 60_000);
@@ -474,9 +486,11 @@ describe('Defects of the collector core (each test fails on 8c9201d)', () => {
     source.get = async () => {
       throw new ConnectorError('permission', 'GET /v1/incidents/A: 403 Forbidden');
     };
+    const before = metrics.get(MetricNames.refetchFailed) ?? 0;
     const second = await run('run-2');
     expect(second.status).toBe('complete');
-    expect(metrics.get(MetricNames.refetchFailed)).toBe(1);
+    // One for the rejected closure query, one for the 403.
+    expect((metrics.get(MetricNames.refetchFailed) ?? 0) - before).toBe(2);
     source.get = realGet;
     clock.advance(90 * 60_000);
     const third = await run('run-3');
