@@ -1,5 +1,6 @@
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { LineTooLongError, readNdjsonLines } from '../io/ndjson-lines.ts';
+import { readAhead } from '../io/read-ahead.ts';
 import type { Redactor } from '../logging/redact.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
@@ -11,6 +12,9 @@ import { type RequestCounters, withRetry } from './retry.ts';
 import { apiUrl, OAuthTokenSource } from './token-source.ts';
 
 export const EVENT_STREAM_PATH = 'v1/event-export/stream';
+
+/** Body bytes read ahead of the line parser (see readAhead: what arrived before a cut is kept). */
+const READ_AHEAD_BYTES = 1024 * 1024;
 
 export interface EventStreamClientOptions {
   baseUrl: URL;
@@ -245,23 +249,15 @@ export function createEventStreamClient(options: EventStreamClientOptions): Even
     async function* lines(): AsyncGenerator<StreamItem> {
       // The web stream's own reader, without a Node stream in between (one copy less per chunk).
       const reader = (bodyStream as unknown as WebReadableStream<Uint8Array>).getReader();
-      let finished = false;
-      // Our bound also cuts the body: cancelling unblocks a pending read, and the loop below throws.
+      // Our bound also cuts the body: cancelling unblocks a pending read, and readAhead throws.
       const onBound = () => void reader.cancel(new Error('read bound reached')).catch(() => undefined);
       signal.addEventListener('abort', onBound, { once: true });
-      async function* source(): AsyncGenerator<Uint8Array> {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (signal.aborted) throw new Error('read bound reached');
-          if (done) {
-            finished = true;
-            return;
-          }
-          yield value;
-        }
-      }
+      const chunks = readAhead(reader, {
+        aheadBytes: READ_AHEAD_BYTES,
+        stopped: () => (signal.aborted ? new Error('read bound reached') : undefined),
+      });
       try {
-        for await (const line of readNdjsonLines(source(), maxLineBytes ? { maxLineBytes } : {})) {
+        for await (const line of readNdjsonLines(chunks, maxLineBytes ? { maxLineBytes } : {})) {
           outcome.lines++;
           outcome.bytes += line.bytes;
           yield parseLine(line.text, line.number, line.bytes);
@@ -289,7 +285,8 @@ export function createEventStreamClient(options: EventStreamClientOptions): Even
         }
       } finally {
         signal.removeEventListener('abort', onBound);
-        if (!finished) await reader.cancel().catch(() => undefined);
+        // A no-op after a clean end; frees the connection after an early stop.
+        await reader.cancel().catch(() => undefined);
         reader.releaseLock();
       }
     }
