@@ -30,7 +30,10 @@ describe('readAhead: a web body read with one read always pending', () => {
     const got: Uint8Array[] = [];
     let error: unknown;
     try {
-      for await (const chunk of readAhead(stream.getReader(), { aheadBytes: 1 << 20, stopped: () => undefined })) {
+      for await (const chunk of readAhead(stream.getReader(), {
+        aheadBytes: 1 << 20,
+        stopped: () => undefined,
+      })) {
         got.push(chunk);
         // The consumer is busy (delivering a batch) while the rest of the body and the cut arrive.
         if (got.length === 1) {
