@@ -8,11 +8,18 @@ import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
 import type { Logger } from '../ports/logger.ts';
 import { callContext, newTokenSource } from './call-context.ts';
 import { AttemptError, errorBodyMessage } from './errors.ts';
-import { commonFailure, type HttpResult, MAX_RESPONSE_BYTES, readCappedText } from './http.ts';
+import { commonFailure, type HttpResult, readCappedText } from './http.ts';
 import { type RequestCounters, withRetry } from './retry.ts';
 import { apiUrl, OAuthTokenSource } from './token-source.ts';
 
 export const EVENT_STREAM_PATH = 'v1/event-export/stream';
+
+/**
+ * Largest error answer (a non-200 body) read: error bodies are short JSON, and the redactor must see
+ * the whole text before it is cut, so a multi-MiB error page is refused rather than scanned (a run of
+ * 8 MiB of token characters overflows the redactor's regular expression).
+ */
+export const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 
 /** Body bytes read ahead of the line parser (see readAhead: what arrived before a cut is kept). */
 const READ_AHEAD_BYTES = 1024 * 1024;
@@ -29,7 +36,7 @@ export interface EventStreamClientOptions {
   backoffMaxMs?: number;
   /** Longest NDJSON line accepted (default 256 MiB). */
   maxLineBytes?: number;
-  /** Largest error answer (non-200 body) read, as for every other call (default MAX_RESPONSE_BYTES). */
+  /** Largest error answer (non-200 body) read (default MAX_ERROR_BODY_BYTES). */
   maxResponseBytes?: number;
   clock?: Clock;
   logger?: Logger;
@@ -187,7 +194,7 @@ export function createEventStreamClient(options: EventStreamClientOptions): Even
         response,
         url,
         { method: 'POST' },
-        options.maxResponseBytes ?? MAX_RESPONSE_BYTES,
+        options.maxResponseBytes ?? MAX_ERROR_BODY_BYTES,
       ).catch((error: unknown) => {
         if (error instanceof AttemptError) throw error;
         return { text: '' };

@@ -6,7 +6,7 @@ import { isConnectorError } from '../../../shared/errors.ts';
 import { Redactor } from '../../../shared/logging/redact.ts';
 import { MemoryMetrics, MetricNames, silentLogger } from '../../../shared/ports/logger.ts';
 import { createEventSearchClient, RequestBudget } from '../../../shared/symantec/event-search.ts';
-import { createEventStreamClient } from '../../../shared/symantec/event-stream.ts';
+import { createEventStreamClient, MAX_ERROR_BODY_BYTES } from '../../../shared/symantec/event-stream.ts';
 import { createSymantecClient } from '../../../shared/symantec/index.ts';
 import { FakeClock, MemoryCheckpointStore, MemorySink } from '../../helpers/fakes.ts';
 import { staticCredentials } from '../../helpers/simulator.ts';
@@ -81,16 +81,14 @@ async function openError(client: ReturnType<typeof streamClient>['client']) {
 
 describe('Event Stream error answers are read through the capped reader', () => {
   it('stops reading a streamed 400 body without Content-Length once it passes the cap', async () => {
-    // Prepare: 8 MiB error page against a 1 MiB cap (finite: without a cap the read completes).
+    // Prepare: an 8 MiB error page (finite: without a cap the read completes), the default 1 MiB cap.
     const bodies = [bigBody(8 * MiB), bigBody(8 * MiB)];
-    const { client } = streamClient(
-      bodies.map((b) => new Response(b.body, { status: 400 })),
-      { maxResponseBytes: MiB },
-    );
+    const { client } = streamClient(bodies.map((b) => new Response(b.body, { status: 400 })));
     // Act
     const error = await openError(client);
     // Assess
     expect(error.kind).toBe('invalid_response');
+    expect(MAX_ERROR_BODY_BYTES).toBe(MiB);
     expect(error.message).toContain(`more than ${MiB} bytes (streamed)`);
     expect(bodies[0]?.sent()).toBeLessThan(2 * MiB);
   });
