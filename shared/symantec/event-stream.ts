@@ -1,6 +1,5 @@
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { LineTooLongError, readNdjsonLines } from '../io/ndjson-lines.ts';
-import { readAhead } from '../io/read-ahead.ts';
 import { INVALID_UTF8, splitInvalidUtf8 } from '../io/utf8.ts';
 import type { Redactor } from '../logging/redact.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -20,9 +19,6 @@ export const EVENT_STREAM_PATH = 'v1/event-export/stream';
  * 8 MiB of token characters overflows the redactor's regular expression).
  */
 export const MAX_ERROR_BODY_BYTES = 1024 * 1024;
-
-/** Body bytes read ahead of the line parser (see readAhead: what arrived before a cut is kept). */
-const READ_AHEAD_BYTES = 1024 * 1024;
 
 export interface EventStreamClientOptions {
   baseUrl: URL;
@@ -271,15 +267,23 @@ export function createEventStreamClient(options: EventStreamClientOptions): Even
     async function* lines(): AsyncGenerator<StreamItem> {
       // The web stream's own reader, without a Node stream in between (one copy less per chunk).
       const reader = (bodyStream as unknown as WebReadableStream<Uint8Array>).getReader();
-      // Our bound also cuts the body: cancelling unblocks a pending read, and readAhead throws.
+      let finished = false;
+      // Our bound also cuts the body: cancelling unblocks a pending read, and the loop below throws.
       const onBound = () => void reader.cancel(new Error('read bound reached')).catch(() => undefined);
       signal.addEventListener('abort', onBound, { once: true });
-      const chunks = readAhead(reader, {
-        aheadBytes: READ_AHEAD_BYTES,
-        stopped: () => (signal.aborted ? new Error('read bound reached') : undefined),
-      });
+      async function* source(): AsyncGenerator<Uint8Array> {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (signal.aborted) throw new Error('read bound reached');
+          if (done) {
+            finished = true;
+            return;
+          }
+          yield value;
+        }
+      }
       try {
-        for await (const line of readNdjsonLines(chunks, maxLineBytes ? { maxLineBytes } : {})) {
+        for await (const line of readNdjsonLines(source(), maxLineBytes ? { maxLineBytes } : {})) {
           outcome.lines++;
           outcome.bytes += line.bytes;
           yield parseLine(line.text, line.number, line.bytes, line.invalidUtf8 === true);
@@ -307,8 +311,7 @@ export function createEventStreamClient(options: EventStreamClientOptions): Even
         }
       } finally {
         signal.removeEventListener('abort', onBound);
-        // A no-op after a clean end; frees the connection after an early stop.
-        await reader.cancel().catch(() => undefined);
+        if (!finished) await reader.cancel().catch(() => undefined);
         reader.releaseLock();
       }
     }
