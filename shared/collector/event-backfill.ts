@@ -205,10 +205,12 @@ export async function backfillEvents(
         state = { ...state, cursor: undefined };
         continue;
       }
-      const counts = await delivery.deliver(page.events, {
-        source: 'search',
-        where: `event-search ${cursor.start} → ${cursor.end} offset ${cursor.offset}`,
-      });
+      const where = `event-search ${cursor.start} → ${cursor.end} offset ${cursor.offset}`;
+      const counts = await delivery.deliver(
+        page.events,
+        { source: 'search', where },
+        page.invalid.map((bad) => ({ raw: bad.raw, reason: `${bad.reason} (${where})` })),
+      );
       summary.pages++;
       summary.events += counts.events;
       summary.quarantined += counts.quarantined;

@@ -3,6 +3,7 @@ import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ConnectorError } from '../errors.ts';
 import { LineTooLongError, readNdjsonLines } from '../io/ndjson-lines.ts';
+import { INVALID_UTF8, splitInvalidUtf8 } from '../io/utf8.ts';
 import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { TelemetryDelivery, TelemetryOrigin } from './telemetry-delivery.ts';
@@ -111,13 +112,15 @@ export async function ingestEventObject(object: EventObject, deps: IngestDeps): 
       result.lines++;
       result.bytes += line.bytes;
       const where = `${object.location} line ${line.number}`;
+      const bad = line.invalidUtf8 ? ` and ${INVALID_UTF8}` : '';
       let value: unknown;
       try {
         value = JSON.parse(line.text);
       } catch (error) {
-        invalid.push({ raw: line.text, reason: `${where} is not JSON (${(error as Error).message})` });
+        invalid.push({ raw: line.text, reason: `${where} is not JSON (${(error as Error).message})${bad}` });
         continue;
       }
+      let found: unknown[];
       if (
         value &&
         typeof value === 'object' &&
@@ -125,11 +128,21 @@ export async function ingestEventObject(object: EventObject, deps: IngestDeps): 
         Array.isArray((value as { events?: unknown }).events) &&
         !('uuid' in value)
       ) {
-        events.push(...(value as { events: unknown[] }).events);
+        found = (value as { events: unknown[] }).events;
       } else if (value && typeof value === 'object' && !Array.isArray(value)) {
-        events.push(value);
+        found = [value];
       } else {
-        invalid.push({ raw: line.text, reason: `${where} is not a JSON object` });
+        invalid.push({ raw: line.text, reason: `${where} is not a JSON object${bad}` });
+        continue;
+      }
+      if (line.invalidUtf8) {
+        const split = splitInvalidUtf8(found, (i) =>
+          found.length === 1 && found[0] === value ? where : `${where} event ${i}`,
+        );
+        events.push(...split.clean);
+        invalid.push(...split.invalid);
+      } else {
+        events.push(...found);
       }
       if (events.length + invalid.length >= batchEvents) await flush();
     }

@@ -376,6 +376,12 @@ class ChannelRun {
         });
         continue;
       }
+      for (const bad of item.invalid ?? []) {
+        invalid.push({
+          raw: bad.raw,
+          reason: `${bad.reason} (stream ${streamId} channel ${this.channel}, read from cursor ${from ?? '(fresh)'})`,
+        });
+      }
       for (const e of item.events) {
         const t = logTimeOf(e);
         if (t !== undefined) {

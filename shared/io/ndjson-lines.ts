@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+
 /**
  * Split a byte stream into NDJSON lines as it arrives, holding at most one line in memory: a 100 MB
  * response or S3 object is never buffered whole. Empty lines are skipped. A last line without a
@@ -11,6 +13,11 @@ export interface NdjsonLine {
   number: number;
   /** Bytes of the line, newline included. */
   bytes: number;
+  /**
+   * Set when the line's bytes are not valid UTF-8: `text` then holds U+FFFD where they were, and the
+   * caller quarantines what carries one instead of delivering it altered.
+   */
+  invalidUtf8?: true;
 }
 
 export class LineTooLongError extends Error {
@@ -51,6 +58,8 @@ export async function* readNdjsonLines(
     if (end > 0 && buffer[end - 1] === 0x0d) end--;
     const text = buffer.toString('utf8', 0, end);
     if (text.trim() === '') return undefined;
+    // Checked per line (native, a fraction of the decode's cost) so that one bad line flags itself only.
+    if (!isUtf8(buffer.subarray(0, end))) return { text, number, bytes, invalidUtf8: true };
     return { text, number, bytes };
   };
   for await (const chunk of source) {

@@ -1,3 +1,4 @@
+import { splitInvalidUtf8 } from '../io/utf8.ts';
 import type { Redactor } from '../logging/redact.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
@@ -29,6 +30,11 @@ export interface EventSearchPage {
   /** Offset of the next page; undefined after the last. */
   next: number | undefined;
   events: unknown[];
+  /**
+   * Items of a page that was not valid UTF-8 that carry a replacement character (reason names their
+   * offset): quarantined by the caller, never delivered altered. `total`/`next` count them as events.
+   */
+  invalid: { raw: unknown; reason: string }[];
   requests: number;
   retries: number;
 }
@@ -145,11 +151,14 @@ export function createEventSearchClient(options: EventSearchClientOptions): Even
             action: 'Run again later; if it persists, check SES_API_URL points to the Symantec API',
           });
         }
-        const events = body.events;
-        const total = typeof body.total === 'number' ? body.total : q.offset + events.length;
-        const reported = typeof body.next === 'number' ? body.next : q.offset + events.length;
-        const last = events.length === 0 || reported >= total || reported <= q.offset;
-        return { total, next: last ? undefined : reported, events, requests: 0, retries: 0 };
+        const items = body.events;
+        const total = typeof body.total === 'number' ? body.total : q.offset + items.length;
+        const reported = typeof body.next === 'number' ? body.next : q.offset + items.length;
+        const last = items.length === 0 || reported >= total || reported <= q.offset;
+        const { clean: events, invalid } = result.invalidUtf8
+          ? splitInvalidUtf8(items, (i) => `event-search result ${q.offset + i}`)
+          : { clean: items, invalid: [] };
+        return { total, next: last ? undefined : reported, events, invalid, requests: 0, retries: 0 };
       };
       const page = await withRetry(`POST ${url.pathname}`, policy, [counters], attempt, q.signal);
       return { ...page, requests: counters.requests, retries: counters.retries };

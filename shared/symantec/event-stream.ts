@@ -1,16 +1,24 @@
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { LineTooLongError, readNdjsonLines } from '../io/ndjson-lines.ts';
+import { INVALID_UTF8, splitInvalidUtf8 } from '../io/utf8.ts';
 import type { Redactor } from '../logging/redact.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
 import type { Logger } from '../ports/logger.ts';
 import { callContext, newTokenSource } from './call-context.ts';
 import { AttemptError, errorBodyMessage } from './errors.ts';
-import { commonFailure, type HttpResult } from './http.ts';
+import { commonFailure, type HttpResult, readCappedText } from './http.ts';
 import { type RequestCounters, withRetry } from './retry.ts';
 import { apiUrl, OAuthTokenSource } from './token-source.ts';
 
 export const EVENT_STREAM_PATH = 'v1/event-export/stream';
+
+/**
+ * Largest error answer (a non-200 body) read: error bodies are short JSON, and the redactor must see
+ * the whole text before it is cut, so a multi-MiB error page is refused rather than scanned (a run of
+ * 8 MiB of token characters overflows the redactor's regular expression).
+ */
+export const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 
 export interface EventStreamClientOptions {
   baseUrl: URL;
@@ -24,6 +32,8 @@ export interface EventStreamClientOptions {
   backoffMaxMs?: number;
   /** Longest NDJSON line accepted (default 256 MiB). */
   maxLineBytes?: number;
+  /** Largest error answer (non-200 body) read (default MAX_ERROR_BODY_BYTES). */
+  maxResponseBytes?: number;
   clock?: Clock;
   logger?: Logger;
   fetch?: typeof fetch;
@@ -53,6 +63,8 @@ export interface StreamBatch {
   next: string | undefined;
   line: number;
   bytes: number;
+  /** Events of a line that was not valid UTF-8 that carry a replacement character: to quarantine. */
+  invalid?: { raw: unknown; reason: string }[];
 }
 
 /** A line that is not a `{events, next}` object: quarantined with the cursor it was read from. */
@@ -172,7 +184,17 @@ export function createEventStreamClient(options: EventStreamClientOptions): Even
         });
       }
       if (response.status === 200 || response.status === 201) return response;
-      const text = await response.text().catch(() => '');
+      // Capped like every body read whole (a huge error page must not exhaust memory); a body over the
+      // cap is an invalid_response, other read failures leave the message out.
+      const { text } = await readCappedText(
+        response,
+        url,
+        { method: 'POST' },
+        options.maxResponseBytes ?? MAX_ERROR_BODY_BYTES,
+      ).catch((error: unknown) => {
+        if (error instanceof AttemptError) throw error;
+        return { text: '' };
+      });
       const result: HttpResult = { status: response.status, headers: response.headers, text };
       const message = errorBodyMessage(text, (t) => redactor.redact(t));
       const said = message ? `: ${message}` : '';
@@ -264,7 +286,7 @@ export function createEventStreamClient(options: EventStreamClientOptions): Even
         for await (const line of readNdjsonLines(source(), maxLineBytes ? { maxLineBytes } : {})) {
           outcome.lines++;
           outcome.bytes += line.bytes;
-          yield parseLine(line.text, line.number, line.bytes);
+          yield parseLine(line.text, line.number, line.bytes, line.invalidUtf8 === true);
         }
         outcome.end = 'end';
       } catch (error) {
@@ -304,30 +326,38 @@ function holdMs(request: EventStreamRequest): number {
   return Math.max(0, request.connectionTimeout) * 60_000;
 }
 
-function parseLine(text: string, line: number, bytes: number): StreamItem {
+function parseLine(text: string, line: number, bytes: number, invalidUtf8: boolean): StreamItem {
+  const bad = invalidUtf8 ? ` and ${INVALID_UTF8}` : '';
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { kind: 'invalid', line, bytes, text, reason: `line ${line} is not JSON (${describe(error)})` };
+    return {
+      kind: 'invalid',
+      line,
+      bytes,
+      text,
+      reason: `line ${line} is not JSON (${describe(error)})${bad}`,
+    };
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    return { kind: 'invalid', line, bytes, text, reason: `line ${line} is not a JSON object` };
+    return { kind: 'invalid', line, bytes, text, reason: `line ${line} is not a JSON object${bad}` };
   }
   const record = value as { events?: unknown; next?: unknown };
   if (!Array.isArray(record.events)) {
-    return { kind: 'invalid', line, bytes, text, reason: `line ${line}: events: expected an array` };
+    return { kind: 'invalid', line, bytes, text, reason: `line ${line}: events: expected an array${bad}` };
   }
   if (record.next !== undefined && record.next !== null && typeof record.next !== 'string') {
-    return { kind: 'invalid', line, bytes, text, reason: `line ${line}: next: expected a string` };
+    return { kind: 'invalid', line, bytes, text, reason: `line ${line}: next: expected a string${bad}` };
   }
-  return {
-    kind: 'batch',
-    events: record.events,
-    next: typeof record.next === 'string' && record.next !== '' ? record.next : undefined,
-    line,
-    bytes,
-  };
+  // A cursor altered by U+FFFD is not sent back: the cursor stays at the previous line.
+  const next =
+    typeof record.next === 'string' && record.next !== '' && !(invalidUtf8 && record.next.includes('\uFFFD'))
+      ? record.next
+      : undefined;
+  if (!invalidUtf8) return { kind: 'batch', events: record.events, next, line, bytes };
+  const { clean, invalid } = splitInvalidUtf8(record.events, (i) => `line ${line} event ${i}`);
+  return { kind: 'batch', events: clean, next, line, bytes, invalid };
 }
 
 function describe(error: unknown): string {

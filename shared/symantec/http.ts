@@ -39,8 +39,8 @@ export async function send(
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   try {
     const response = await fetchFn(url, { ...init, redirect: 'manual', signal: combined });
-    const bytes = await readCapped(response, url, init, maxBytes);
-    return { status: response.status, headers: response.headers, ...decodeUtf8(bytes) };
+    const body = await readCappedText(response, url, init, maxBytes);
+    return { status: response.status, headers: response.headers, ...body };
   } catch (error) {
     if (error instanceof AttemptError) throw error;
     if (signal?.aborted) throw signal.reason;
@@ -70,6 +70,20 @@ function tooLarge(url: URL, init: RequestInit, size: string, maxBytes: number): 
     action:
       'Lower SES_PAGE_SIZE (--page-size) so pages stay small; a body this large from an error page or proxy means SES_API_URL points to the wrong host',
   });
+}
+
+/**
+ * The body as text (UTF-8 checked, see decodeUtf8), refusing more than `maxBytes` declared or
+ * streamed with an `invalid_response` AttemptError. Every body the connector reads whole goes through
+ * here: API pages, token answers, event search pages and Event Stream error answers.
+ */
+export async function readCappedText(
+  response: Response,
+  url: URL,
+  init: RequestInit,
+  maxBytes: number = MAX_RESPONSE_BYTES,
+): Promise<{ text: string; invalidUtf8?: boolean }> {
+  return decodeUtf8(await readCapped(response, url, init, maxBytes));
 }
 
 /** The body as bytes, refusing more than `maxBytes` (declared or streamed); the rest is not read. */

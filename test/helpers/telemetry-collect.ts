@@ -26,7 +26,7 @@ export function testDelivery(sink: Sink, metrics = new MemoryMetrics()) {
     logger: silentLogger,
     normalize: uuidNormalize,
     quarantine: (raw, reason, origin) => ({
-      id: `q:${origin.where}:${String(raw).slice(0, 40)}`,
+      id: `q:${origin.where}:${reason}:${String(raw).slice(0, 40)}`,
       dataset: 'quarantine',
       timestamp: new Date(0).toISOString(),
       doc: { raw, reason, origin },

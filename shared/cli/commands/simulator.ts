@@ -99,7 +99,8 @@ interface SimulatorFlags extends TelemetryFlags {
   scanUpdateRate?: number;
   clockRate?: number;
   updateIncidents?: number;
-  updateEveryMinutes: number;
+  /** `--update-every` (commander names the option after the flag: updateEvery), in simulated minutes. */
+  updateEvery: number;
   lastPageNext: 'omit' | 'total';
   fault?: Fault[];
   faultAt?: [number, Fault][];
@@ -334,7 +335,7 @@ export function registerSimulator(program: Command): void {
     const rate = sim.personality.clockRate > 0 ? sim.personality.clockRate : 1;
     const timer =
       updates > 0
-        ? setInterval(() => sim.updateIncidents(updates), (flags.updateEveryMinutes * 60_000) / rate)
+        ? setInterval(() => sim.updateIncidents(updates), (flags.updateEvery * 60_000) / rate)
         : undefined;
     timer?.unref();
     process.stderr.write(`simulator: ${describePersonality(sim.personality)}\n`);

@@ -167,4 +167,61 @@ describe('CLI: ses-connector simulator', () => {
     expect(code).not.toBe(0);
     expect(err).toContain('personality orderBy: use time, modified or created');
   }, 30_000);
+
+  describe('--update-incidents with --update-every: new incident versions between runs, at that interval', () => {
+    /** Start the simulator; `total()` is the record count of POST /v1/incidents over the last 29 days. */
+    async function simulatorWith(args: string[]) {
+      child = spawn(
+        process.execPath,
+        ['bin/ses-connector.js', 'simulator', '--port', '0', '--incidents', '20', ...args],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+      const [line] = (await once(lines, 'line')) as [string];
+      const sim = JSON.parse(line) as { url: string; client_id: string; client_secret: string };
+      const tokenResponse = await fetch(`${sim.url}/v1/oauth2/tokens`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${sim.client_id}:${sim.client_secret}`).toString('base64')}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+        },
+      });
+      const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+      const total = async () => {
+        const answer = await fetch(`${sim.url}/v1/incidents`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({
+            start_date: new Date(Date.now() - 29 * 86_400_000).toISOString(),
+            end_date: new Date(Date.now() + 86_400_000).toISOString(),
+            limit: 1,
+          }),
+        });
+        return ((await answer.json()) as { total: number }).total;
+      };
+      return { total };
+    }
+
+    it('writes no version before the first interval has passed (--update-every 60: an hour)', async () => {
+      const { total } = await simulatorWith(['--update-incidents', '2', '--update-every', '60']);
+      const first = await total();
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // 20 incidents with 2 lifecycle records each; an interval read as NaN fired every millisecond.
+      expect([first, await total()]).toEqual([40, 40]);
+    }, 30_000);
+
+    it('gives one incident a new version per interval as time passes (--update-every 0.02: 1.2 s)', async () => {
+      const { total } = await simulatorWith(['--update-incidents', '1', '--update-every', '0.02']);
+      const started = Date.now();
+      let now = await total();
+      for (let i = 0; i < 100 && now <= 41; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        now = await total();
+      }
+      const elapsed = Date.now() - started;
+      // At least two versions came, and never more than one per 1.2 s interval since the start.
+      expect(now).toBeGreaterThanOrEqual(42);
+      expect(now - 40).toBeLessThanOrEqual(Math.ceil(elapsed / 1200) + 1);
+    }, 30_000);
+  });
 });
