@@ -22,6 +22,14 @@ export interface HttpResult {
 export const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 /**
+ * Longest error body (non-2xx) read, bytes. Only 300 characters of it reach a message
+ * (ERROR_MESSAGE_MAX_CHARS), so reading up to MAX_RESPONSE_BYTES of an error page only cost memory and
+ * redactor time; 64 KiB holds any real JSON error body whole and, ahead of the 300 shown, far more than
+ * the longest secret, so the redactor still sees every token that starts in the shown part.
+ */
+export const ERROR_BODY_MAX_BYTES = 64 * 1024;
+
+/**
  * One HTTP exchange: `redirect: 'manual'` (a redirect is never followed with credentials attached),
  * a per-request timeout that also covers reading the body, and transport failures turned into
  * retryable AttemptErrors. A caller abort is rethrown as is (never retried).
@@ -39,7 +47,10 @@ export async function send(
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   try {
     const response = await fetchFn(url, { ...init, redirect: 'manual', signal: combined });
-    const body = await readCappedText(response, url, init, maxBytes);
+    const ok = response.status >= 200 && response.status < 300;
+    const body = ok
+      ? await readCappedText(response, url, init, maxBytes)
+      : await readErrorText(response, Math.min(maxBytes, ERROR_BODY_MAX_BYTES));
     return { status: response.status, headers: response.headers, ...body };
   } catch (error) {
     if (error instanceof AttemptError) throw error;
@@ -113,6 +124,48 @@ async function readCapped(
     chunks.push(value);
   }
   return Buffer.concat(chunks, total);
+}
+
+/** Appended where an error body was cut; the status still decides the error kind. */
+export const ERROR_BODY_CUT_MARK = ' [error body cut]';
+
+/**
+ * The first `maxBytes` of an error body as text, the rest left unread. The cut can split a token, and
+ * what is left of it may be too short for the redactor to recognise, so the run of token characters
+ * at the cut is dropped before anything sees the text; an incomplete UTF-8 sequence there is held back.
+ */
+async function readErrorText(response: Response, maxBytes: number): Promise<{ text: string }> {
+  if (!response.body) return { text: '' };
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let cut = false;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = maxBytes - total;
+    if (value.byteLength > room) {
+      chunks.push(value.subarray(0, room));
+      total += room;
+      cut = true;
+      break;
+    }
+    chunks.push(value);
+    total += value.byteLength;
+  }
+  if (cut) await reader.cancel().catch(() => {});
+  const text = new TextDecoder('utf-8').decode(Buffer.concat(chunks, total), { stream: cut });
+  return { text: cut ? `${withoutTrailingTokenRun(text)}${ERROR_BODY_CUT_MARK}` : text };
+}
+
+/** Token characters as the redactor counts them (shared/logging/redact.ts), `=` padding included. */
+const TOKEN_CHAR = /[A-Za-z0-9._~+/=-]/;
+
+/** `text` without the run of token characters it ends with (a loop: a regex `+$` is quadratic here). */
+function withoutTrailingTokenRun(text: string): string {
+  let end = text.length;
+  while (end > 0 && TOKEN_CHAR.test(text.charAt(end - 1))) end--;
+  return text.slice(0, end);
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
