@@ -1,7 +1,8 @@
 import { apiBaseUrl } from '../config/load.ts';
 import type { Settings } from '../config/settings.ts';
 import { ConfigError } from '../errors.ts';
-import { quarantineDocument } from '../normalize/index.ts';
+import { INVALID_UTF8 } from '../io/utf8.ts';
+import { type QuarantineErrorType, quarantineDocument } from '../normalize/index.ts';
 import { normalizeTelemetry } from '../normalize/telemetry/index.ts';
 import { composeOcsf, TELEMETRY_MAPPING, telemetryOcsfQuarantine } from '../ocsf/compose.ts';
 import type { OcsfSink } from '../ocsf/sink.ts';
@@ -68,10 +69,20 @@ export function createTelemetryDelivery(options: TelemetryDeliveryOptions): Tele
       quarantineDocument(raw, reason, normalizeOptions, {
         source: 'telemetry',
         origin: origin.where,
-        errorType: 'invalid_json',
+        errorType: telemetryErrorType(raw, reason),
       }),
     ...(ocsfStats ? { ocsfStats } : {}),
   });
+}
+
+/**
+ * The error type of an item a telemetry source refused. A line that does not parse is `invalid_json`
+ * (its raw is the line text; a note on invalid UTF-8 in its reason does not change that). A parsed
+ * event refused because its bytes were not valid UTF-8 is `rejected`, as the incidents path types it
+ * (validateIncidents in shared/symantec/schemas.ts; quarantineDocument's default): it was JSON.
+ */
+export function telemetryErrorType(raw: unknown, reason: string): QuarantineErrorType {
+  return typeof raw !== 'string' && reason.includes(INVALID_UTF8) ? 'rejected' : 'invalid_json';
 }
 
 export interface StreamComposeOptions {

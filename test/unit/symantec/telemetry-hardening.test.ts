@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { backfillEvents } from '../../../shared/collector/event-backfill.ts';
 import { ingestEventObject } from '../../../shared/collector/event-files.ts';
 import { collectStream, streamCheckpointKey } from '../../../shared/collector/stream.ts';
+import { createTelemetryDelivery } from '../../../shared/collector/telemetry-compose.ts';
+import { parseSettings } from '../../../shared/config/load.ts';
 import { isConnectorError } from '../../../shared/errors.ts';
 import { Redactor } from '../../../shared/logging/redact.ts';
 import { MemoryMetrics, MetricNames, silentLogger } from '../../../shared/ports/logger.ts';
@@ -269,6 +271,47 @@ describe('Invalid UTF-8 in telemetry is quarantined with its origin, the rest de
     ]);
     expect(summary.quarantined).toBe(1);
     expect(metrics.get(MetricNames.quarantined)).toBe(1);
+  });
+
+  it('the quarantine documents of the real delivery type an event with bad bytes `rejected` (as incidents), a line that is not JSON `invalid_json`', async () => {
+    // Prepare: the Data Bucket lines above, delivered by the composed telemetry delivery.
+    const location = 's3://export-bucket/2026/11/20/part-0002.json';
+    const body = Buffer.concat([
+      line(eventBytes('b-1', true)),
+      line(Buffer.from('{"events":['), join([eventBytes('b-3'), eventBytes('b-4', true)]), Buffer.from(']}')),
+      line(Buffer.from('{"uuid":"b-5",'), Buffer.from([0xc3, 0x28]), Buffer.from(':1}')),
+    ]);
+    const sink = new MemorySink();
+    const delivery = createTelemetryDelivery({
+      settings: parseSettings({}),
+      sink,
+      metrics: new MemoryMetrics(),
+      logger: silentLogger,
+    });
+    // Act
+    await ingestEventObject(
+      {
+        location,
+        identity: location,
+        body: (async function* () {
+          yield body;
+        })(),
+      },
+      { delivery, tenant: 'default', clock: new FakeClock(0) },
+    );
+    // Assess
+    const types = sink.docs
+      .filter((d) => d.dataset === 'quarantine')
+      .map((d) => {
+        const doc = d.doc as { error: { type: string; message: string } };
+        return `${doc.error.message.replace(/ \(.*$/, '').replace(`${location} `, '')}: ${doc.error.type}`;
+      })
+      .sort();
+    expect(types).toEqual([
+      'line 1 holds bytes that are not valid UTF-8: rejected',
+      'line 2 event 1 holds bytes that are not valid UTF-8: rejected',
+      'line 3 is not JSON: invalid_json',
+    ]);
   });
 
   it('a valid UTF-8 line that holds a real U+FFFD stays data', async () => {
