@@ -5,9 +5,9 @@
 /**
  * Runs of characters tokens and secrets are made of (base64, base64url, JWT, hex), with up to two `=`
  * of padding; runs shorter than RUN_MIN are left alone. Written as `+` and `{8}[...]*`, never `{12,}`:
- * V8 pushes one backtrack entry per character of a `{n,}` loop, so a single 8 MiB run (an error page
- * of `a`s) overflowed its regexp stack with `RangeError: Maximum call stack size exceeded`, while `+`
- * and `*` loops over a character class keep no per-character state.
+ * V8 (Node 20) keeps a backtrack entry per character of a `{n,}` loop, so one 8 MiB run (an error page
+ * of `a`s) overflowed its regexp stack with `RangeError: Maximum call stack size exceeded` (4 MiB
+ * passed); its `+` and `*` loops over a character class take 64 MiB runs (huge-error-body.test.ts).
  */
 const TOKEN_RUN = /([A-Za-z0-9._~+/-]+)={0,2}/g;
 const AUTH_HEADER_VALUE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8}[A-Za-z0-9._~+/=-]*/g;
