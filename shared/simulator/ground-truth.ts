@@ -60,6 +60,8 @@ export interface ScanTruth {
   passed: Set<string>;
   /** The client started the same search again at offset 0 right after it (the pager's restart). */
   restarted: boolean;
+  /** Versions registered before the restart's first request (when restarted). */
+  restartSeq?: number;
   /** A request of it answered a `total` at the result cap (a client must split such a window). */
   capped: boolean;
 }
@@ -148,7 +150,10 @@ export class GroundTruth {
       last.capped ||= request.capped;
       return last;
     }
-    if (last && last.key === request.key) last.restarted = true;
+    if (last && last.key === request.key) {
+      last.restarted = true;
+      last.restartSeq = seq;
+    }
     const { at, offset: _o, ...scan } = request;
     const added: ScanTruth = {
       ...scan,
@@ -196,9 +201,11 @@ export class GroundTruth {
    *   incident; or one that stayed its incident's latest visible version through a whole scan whose window
    *   and query match it (`stable-in-scan`): written and visible before the scan's first request, not
    *   superseded before its last. A scan the API forced the client to abandon counts only if it reached
-   *   the version's position: one restarted because the list moved under it (a version of an incident in
-   *   its window was written between its pages), or one whose `total` hit the result cap (the client
-   *   splits the window); the version was overwritten before the next pass got there. Any other version was overwritten before a poll could read it: the API
+   *   the version's position: one restarted after the list moved under it (a version of an incident in
+   *   its window was written between its first request and the restart: the pager's check failed, or a
+   *   failed run left the window to be read again), or one whose `total` hit the result cap (the client
+   *   splits the window); the version was overwritten before the next pass got there. A scan the client
+   *   abandoned while nothing moved counts whole (a client that stops early is not excused). Any other version was overwritten before a poll could read it: the API
    *   made it `unobservable`, which is not a loss of the client.
    */
   observability(now = this.now()): Map<string, Observability> {
@@ -243,7 +250,9 @@ export class GroundTruth {
     if (scan.passed.has(v.key)) return true;
     if (scan.capped) return false;
     if (!scan.restarted) return true;
-    const moved = this.all.slice(scan.firstSeq, scan.lastSeq).some((w) => this.inScanWindow(scan, w));
+    const moved = this.all
+      .slice(scan.firstSeq, scan.restartSeq ?? scan.lastSeq)
+      .some((w) => this.inScanWindow(scan, w));
     return !moved;
   }
 
