@@ -57,9 +57,13 @@ export async function* overlappingPages(
   let anchor = offset > 0 ? options.anchorUid : undefined;
   let lastTotal: number | undefined;
   let restarts = 0;
+  // Widened, the overlap still leaves half of each page new: an overlap as long as the page would
+  // request the same items again and again and never move on.
+  const widest = Math.max(k, Math.floor(query.limit / 2));
   for (let pages = 0; ; pages++) {
     if (pages >= options.maxPages) throw tooMany("records keep moving, or the API's next never ends");
-    const back = anchor !== undefined && k > 0 ? Math.min(k, offset) : 0;
+    // At least one item of each page lies past the overlap, so every page makes progress.
+    const back = anchor !== undefined && k > 0 ? Math.min(k, offset, query.limit - 1) : 0;
     const requested = offset - back;
     const page = await firstPage(source, { ...query, offset: requested }, signal);
     if (!page) return;
@@ -82,7 +86,7 @@ export async function* overlappingPages(
         continue;
       }
       // Still moving after several restarts: widen the overlap and go on from here.
-      k = Math.min(k * 4 || 4, 1000);
+      k = Math.min(k * 4 || 4, widest);
       logger.warn(`records keep moving while paging; page overlap widened to ${k}`);
     }
     // Each page is a request of its own here, so the source cannot see the previous total: records

@@ -1,5 +1,6 @@
 import { checkSettingRelations } from '../config/load.ts';
 import type { CheckpointState, CheckpointStore, WindowCursor } from '../ports/checkpoint-store.ts';
+import type { IncidentPage } from '../ports/incident-source.ts';
 import { MetricNames } from '../ports/logger.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
 import type { CollectMode, CollectOptions, CollectorDeps } from './collect.ts';
@@ -245,13 +246,16 @@ export class CollectorRun {
         const start = Date.parse(cursor.start);
         const end = Date.parse(cursor.end);
         // The API serves at most resultCap results per query: a window that reaches it is not trusted
-        // but halved (what was delivered of it is absorbed by the ids).
+        // but halved. The page that showed it is still delivered (the ids absorb the copies the halves
+        // re-read): an API that keeps only the latest version may replace its records before a half
+        // reaches them. The checkpoint does not move: the halves start at offset 0.
         if (page.total >= this.s.resultCap && end - start >= 2000) {
           const mid = start + Math.floor((end - start) / 2);
           metrics.add(MetricNames.windowSplits, 1);
           logger.info(
             `window ${cursor.start} → ${cursor.end} holds ${page.total} results, the API's cap (${this.s.resultCap}): split in halves`,
           );
+          await this.deliverPage(page);
           return { split: { start: cursor.start, end: new Date(mid).toISOString(), offset: 0 } };
         }
         if (page.beyondTotal) {
@@ -263,15 +267,7 @@ export class CollectorRun {
         const done = page.next === undefined;
         // Fetch the next page while this one is delivered; the checkpoint still moves only after it.
         if (!done) stream.prefetch();
-        await this.delivery.deliver({
-          records: page.incidents,
-          invalid: page.invalid,
-          requests: page.requests,
-          retries: page.retries,
-        });
-        // The open set is saved before the checkpoint passes this page, so no closure can be missed.
-        await this.openSet?.note(page.incidents);
-        await this.openSet?.flush();
+        await this.deliverPage(page);
         offset = page.next ?? page.offset + page.incidents.length + page.invalid.length;
         const next: WindowCursor = { start: cursor.start, end: cursor.end, offset };
         if (page.lastUid !== undefined) next.lastUid = page.lastUid;
@@ -298,6 +294,19 @@ export class CollectorRun {
       cursor: undefined,
     });
     return 'done';
+  }
+
+  /** Deliver one page, then note its open incidents (saved before any checkpoint passes the page). */
+  private async deliverPage(page: IncidentPage): Promise<void> {
+    await this.delivery.deliver({
+      records: page.incidents,
+      invalid: page.invalid,
+      requests: page.requests,
+      retries: page.retries,
+    });
+    // The open set is saved before the checkpoint passes this page, so no closure can be missed.
+    await this.openSet?.note(page.incidents);
+    await this.openSet?.flush();
   }
 
   /**

@@ -44,7 +44,26 @@ export interface ScanTruth {
   /** Simulated instants of its first and last request. */
   first: number;
   last: number;
+  /**
+   * Versions registered before its first and before its last request (`VersionTruth.seq` below this was
+   * written before that request). With a clock that stands still during a run, a version written
+   * between two pages of a scan has the same instant as the scan's first request: only this order tells
+   * whether the scan could have seen it.
+   */
+  firstSeq: number;
+  lastSeq: number;
   requests: number;
+  /**
+   * Keys of the versions that lay at or before the end of a page this scan was served, at the time of
+   * that page: the part of the result list the scan reached.
+   */
+  passed: Set<string>;
+  /** The client started the same search again at offset 0 right after it (the pager's restart). */
+  restarted: boolean;
+  /** Versions registered before the restart's first request (when restarted). */
+  restartSeq?: number;
+  /** A request of it answered a `total` at the result cap (a client must split such a window). */
+  capped: boolean;
 }
 
 /** How a personality exposes versions; decides which versions a client could observe at all. */
@@ -109,17 +128,45 @@ export class GroundTruth {
    * @internal The server notes each search request it answered: a request with `next` 0 (or none), or for
    * another window or query than the previous one, starts a new scan; the others extend it.
    */
-  noteSearch(request: Omit<ScanTruth, 'first' | 'last' | 'requests'> & { at: number; offset: number }): void {
+  noteSearch(
+    request: Omit<
+      ScanTruth,
+      'first' | 'last' | 'firstSeq' | 'lastSeq' | 'requests' | 'passed' | 'restarted' | 'capped'
+    > & {
+      at: number;
+      offset: number;
+      /** `total` of this answer reached the result cap. */
+      capped: boolean;
+    },
+  ): ScanTruth | undefined {
     // Only latest-only observability needs scans: a long-running simulator of the default kind keeps none.
-    if (this.mode.versions === 'all') return;
+    if (this.mode.versions === 'all') return undefined;
+    const seq = this.all.length;
     const last = this.scans.at(-1);
     if (last && last.key === request.key && request.offset > 0) {
       last.last = request.at;
+      last.lastSeq = seq;
       last.requests++;
-      return;
+      last.capped ||= request.capped;
+      return last;
+    }
+    if (last && last.key === request.key) {
+      last.restarted = true;
+      last.restartSeq = seq;
     }
     const { at, offset: _o, ...scan } = request;
-    this.scans.push({ ...scan, first: at, last: at, requests: 1 });
+    const added: ScanTruth = {
+      ...scan,
+      first: at,
+      last: at,
+      firstSeq: seq,
+      lastSeq: seq,
+      requests: 1,
+      passed: new Set(),
+      restarted: false,
+    };
+    this.scans.push(added);
+    return added;
   }
 
   /** Every version held, generated and added, in insertion order. */
@@ -152,8 +199,14 @@ export class GroundTruth {
    * - every lifecycle record returned ('all'): every visible version (`every-version`);
    * - latest version only: a version that was served; the final (never superseded) version of each
    *   incident; or one that stayed its incident's latest visible version through a whole scan whose window
-   *   and query match it (`stable-in-scan`). Any other version was overwritten before a poll could read
-   *   it: the API made it `unobservable`, which is not a loss of the client.
+   *   and query match it (`stable-in-scan`): written and visible before the scan's first request, not
+   *   superseded before its last. A scan the API forced the client to abandon counts only if it reached
+   *   the version's position: one restarted after the list moved under it (a version of an incident in
+   *   its window was written between its first request and the restart: the pager's check failed, or a
+   *   failed run left the window to be read again), or one whose `total` hit the result cap (the client
+   *   splits the window); the version was overwritten before the next pass got there. A scan the client
+   *   abandoned while nothing moved counts whole (a client that stops early is not excused). Any other version was overwritten before a poll could read it: the API
+   *   made it `unobservable`, which is not a loss of the client.
    */
   observability(now = this.now()): Map<string, Observability> {
     const out = new Map<string, Observability>();
@@ -175,9 +228,10 @@ export class GroundTruth {
         let until = Number.POSITIVE_INFINITY;
         for (let j = i + 1; j < versions.length; j++)
           until = Math.min(until, (versions[j] as VersionTruth).visibleAt);
+        const later = versions.slice(i + 1);
         if (served.has(v.key)) out.set(v.key, 'served');
         else if (until === Number.POSITIVE_INFINITY) out.set(v.key, 'final');
-        else if (until > v.visibleAt && this.scans.some((s) => this.stableIn(s, v, until)))
+        else if (until > v.visibleAt && this.scans.some((s) => this.stableIn(s, v, later)))
           out.set(v.key, 'stable-in-scan');
         else out.set(v.key, 'unobservable');
       }
@@ -185,11 +239,27 @@ export class GroundTruth {
     return out;
   }
 
-  private stableIn(scan: ScanTruth, v: VersionTruth, until: number): boolean {
-    if (scan.first < v.visibleAt || scan.last >= until) return false;
+  /**
+   * `v` was its incident's latest version at every request of `scan`: written before the first request
+   * and visible at it, and no later version both written before the last request and visible at it.
+   */
+  private stableIn(scan: ScanTruth, v: VersionTruth, later: readonly VersionTruth[]): boolean {
+    if (v.seq >= scan.firstSeq || v.visibleAt > scan.first) return false;
+    if (later.some((w) => w.seq < scan.lastSeq && w.visibleAt <= scan.last)) return false;
+    if (!this.inScanWindow(scan, v) || !scan.matches(v.fields)) return false;
+    if (scan.passed.has(v.key)) return true;
+    if (scan.capped) return false;
+    if (!scan.restarted) return true;
+    const moved = this.all
+      .slice(scan.firstSeq, scan.restartSeq ?? scan.lastSeq)
+      .some((w) => this.inScanWindow(scan, w));
+    return !moved;
+  }
+
+  private inScanWindow(scan: ScanTruth, v: VersionTruth): boolean {
     const field = this.mode.filterOn === 'created' ? Date.parse(String(v.created)) : v.time;
     const t = Number.isNaN(field) ? v.time : field;
-    return t >= scan.start && t <= scan.end && scan.matches(v.fields);
+    return t >= scan.start && t <= scan.end;
   }
 
   /** How many times each key was served (valid items only). */

@@ -584,7 +584,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const matching = search(now, startDate, endDate, predicate);
     const capped = resultCap !== undefined && matching.length > resultCap;
     const total = resultCap === undefined ? matching.length : Math.min(matching.length, resultCap);
-    groundTruth.noteSearch({
+    const scan = groundTruth.noteSearch({
       key: JSON.stringify([body.start_date, body.end_date, body.query ?? '', includeEvents]),
       start: startDate,
       end: endDate,
@@ -592,6 +592,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       matches: capped ? capMatcher(matching, resultCap, predicate) : (r) => predicate(r),
       at: now,
       offset,
+      // The collector splits a window whose total reaches the cap (it cannot tell it from a capped one).
+      capped: resultCap !== undefined && total >= resultCap,
     });
     if (resultCap !== undefined && offset >= resultCap && resultCapBeyond === 'error')
       return bad(`Result window is too large: next must be less than ${resultCap}`);
@@ -631,6 +633,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       if (res.destroyed) return;
       res.on('finish', () => {
         if (f?.kind === 'truncated') return;
+        // The part of the list this scan has now reached (ground truth of latest-only observability).
+        if (scan)
+          for (const r of matching.slice(0, from + page.length))
+            scan.passed.add(versionKey(r.incident_uid, r.__t));
         page.forEach((stored, i) => {
           groundTruth.served.push({
             request: entry.targetN,

@@ -625,4 +625,29 @@ describe('Defects of the collector core (each test fails on 8c9201d)', () => {
     expect(metrics.get(MetricNames.windowSplits)).toBeGreaterThan(0);
     expect(ids(sink).size).toBe(60);
   });
+
+  it('the page whose total reached the result cap is delivered before the window is split (a latest-only API may replace its records first)', async () => {
+    const records = incidentsBetween(T0 - 20 * HOUR, T0 - 2 * HOUR, 30).map((r) => ({
+      ...r,
+      created: new Date(Number(r.time)).toISOString(),
+    }));
+    const { deps, settings, sink, metrics, clock } = setup([], { pageSize: 10, resultCap: 25 });
+    const source = new ArraySource(records);
+    source.filterOn = 'created';
+    // inc-0 is on the first page of the whole window; an analyst updates it while that page is served
+    // (this source lists its matches before the hook), so the halves see only the new version: the first
+    // version was served once, on the page that showed the cap.
+    let pagesServed = 0;
+    source.beforePage = () => {
+      if (++pagesServed === 1) source.records.push({ ...records[0]!, time: T0 - HOUR, state_id: 2 });
+    };
+    deps.source = source;
+    const summary = await collect(deps, { settings, owner: 'o', deadline: clock.now() + 600_000 });
+    expect(summary.status).toBe('complete');
+    expect(metrics.get(MetricNames.windowSplits)).toBeGreaterThan(0);
+    expect(ids(sink).has(`inc-0@${records[0]!.time}`)).toBe(true);
+    expect(ids(sink).has(`inc-0@${T0 - HOUR}`)).toBe(true);
+    const uids = new Set(sink.docs.map((d) => d.id.split('@')[0]));
+    expect(uids.size).toBe(30);
+  });
 });

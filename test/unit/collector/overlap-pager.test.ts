@@ -58,4 +58,36 @@ describe('overlappingPages', () => {
     expect(source.offsets.slice(0, 3)).toEqual([0, 2, 0]);
     expect(new Set(seen)).toEqual(new Set(['a', 'b', 'c', 'd', 'x', 'x2', 'e', 'f']));
   });
+
+  it('when records keep moving, the widened overlap still leaves each page new items: the pager reaches the end', async () => {
+    // Soak (filter=time, versions=latest, order=time-asc): updates move an incident out of the window after
+    // every page, `total` drops each time, restarts run out and the overlap is widened; widened to the page
+    // size or beyond, every request re-read the same page from offset 0 until maxPages.
+    const all = Array.from({ length: 30 }, (_, i) => `r${i}`);
+    const lists = Array.from({ length: 9 }, (_, i) => all.slice(i));
+    const source = scripted(lists);
+    const query: IncidentQuery = {
+      startDate: new Date(0),
+      endDate: new Date(1),
+      limit: 4,
+      includeEvents: false,
+    };
+    const seen = new Set<string>();
+    let pages = 0;
+    for await (const page of overlappingPages(source, query, {
+      overlap: 1,
+      maxPages: 100,
+      metrics: new MemoryMetrics(),
+      logger: silentLogger,
+    })) {
+      pages++;
+      for (const r of page.incidents) seen.add(r.incident_uid);
+    }
+    // Everything still in the list once it stopped moving was read, in far fewer pages than the bound.
+    expect(all.slice(8).filter((uid) => !seen.has(uid))).toEqual([]);
+    expect(pages).toBeLessThan(40);
+    // No request asked for the page it had just read again.
+    const repeats = source.offsets.filter((o, i) => i > 0 && o > 0 && o === source.offsets[i - 1]);
+    expect(repeats).toEqual([]);
+  });
 });
