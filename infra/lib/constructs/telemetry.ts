@@ -25,6 +25,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, MetricNames, SERVICE_NAME } from '../../../shared/ports/logger.ts';
 import { CollectorFunction, lambdaBundling } from './collector-function.ts';
+import { deadLetterQueue, privateBucket } from './private-storage.ts';
 import type { Tracing } from './tracing.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -137,16 +138,11 @@ export class Telemetry extends Construct {
     props.tracing?.trace(this.stream.function, this.stream.role);
 
     // --- Data Bucket consumer --------------------------------------------------------------------
-    this.deadLetterQueue = new sqs.Queue(this, 'EventFilesDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the dead-letter queue of the event-files queue (and receives poison objects with their reason).',
-    });
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'EventFilesDeadLetterQueue',
+      'This queue is the dead-letter queue of the event-files queue (and receives poison objects with their reason).',
+    );
     const consumerTimeout = Duration.minutes(5);
     this.queue = new sqs.Queue(this, 'EventFilesQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -168,13 +164,8 @@ export class Telemetry extends Construct {
       }),
     );
 
-    this.bucket = new s3.Bucket(this, 'EventFilesBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
+    this.bucket = privateBucket(this, 'EventFilesBucket', {
       versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         {
           id: 'ingested-exports',
