@@ -25,6 +25,22 @@ export const TRACER_FILE = 'tracer.js';
  * ~125 KB) cut out of the handler bundle into its own `tracer.js` beside it, which the handler imports
  * only when XRayTracing is on.
  */
+/**
+ * How every function of the stack is built: the handler `entry` bundled from the repository (its lock
+ * file) for Node 24 on Arm64.
+ */
+export function nodeFunctionBuild(entry: string) {
+  return {
+    entry,
+    handler: 'handler',
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    bundling: lambdaBundling(),
+  } satisfies nodejs.NodejsFunctionProps;
+}
+
 export function lambdaBundling(): nodejs.BundlingOptions {
   const esbuild = path.join(REPO_ROOT, 'node_modules/.bin/esbuild');
   const tracerEntry = path.join(REPO_ROOT, 'functions/tracer.ts');
@@ -139,12 +155,7 @@ export class CollectorFunction extends Construct {
     );
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: props.entry ?? path.join(REPO_ROOT, 'functions/collector.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...nodeFunctionBuild(props.entry ?? path.join(REPO_ROOT, 'functions/collector.ts')),
       // Two pages of up to 2,000 incidents with events in flight (the next is prefetched) plus the
       // detection rules' state; Lambda's CPU share also grows with memory.
       memorySize: 1024,
@@ -164,7 +175,6 @@ export class CollectorFunction extends Construct {
         SECRET_ARN: props.secretArn,
         CHECKPOINT_TABLE: props.table.tableName,
       },
-      bundling: lambdaBundling(),
     });
 
     this.rule = new events.Rule(this, 'Schedule', {

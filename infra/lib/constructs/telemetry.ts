@@ -15,7 +15,6 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -24,7 +23,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, MetricNames, SERVICE_NAME } from '../../../shared/ports/logger.ts';
-import { CollectorFunction, lambdaBundling } from './collector-function.ts';
+import { CollectorFunction, nodeFunctionBuild } from './collector-function.ts';
 import { deadLetterQueue, privateBucket } from './private-storage.ts';
 import type { Tracing } from './tracing.ts';
 
@@ -273,12 +272,7 @@ export class Telemetry extends Construct {
     });
 
     this.consumer = new nodejs.NodejsFunction(this, 'EventFilesFunction', {
-      entry: path.join(REPO_ROOT, 'functions/event-files.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...nodeFunctionBuild(path.join(REPO_ROOT, 'functions/event-files.ts')),
       memorySize: 1024,
       timeout: consumerTimeout,
       role,
@@ -291,7 +285,6 @@ export class Telemetry extends Construct {
         CHECKPOINT_TABLE: props.table.tableName,
         POISON_QUEUE_URL: this.deadLetterQueue.queueUrl,
       },
-      bundling: lambdaBundling(),
     });
     // Partial batch responses: a failed object is retried alone. At most 5 concurrent consumers: an
     // export burst is absorbed by the queue instead of by Firehose's per-stream throughput limit.
