@@ -17,13 +17,13 @@
  * BENCH_E2E_SIZES (default 50000,500000) sets the incident versions per local run; the Firehose runs
  * use the first size.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { PRICES, perMillion, type RunFigures, runCost } from './cost.ts';
+import { firstLine, node, runJson } from './process-measure.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const sizes = (process.env.BENCH_E2E_SIZES ?? '50000,500000').split(',').map(Number);
@@ -40,31 +40,10 @@ interface Standin {
   versions: number;
 }
 
-function node(args: string[], stdio: 'pipe' | 'inherit' = 'pipe'): ChildProcess {
-  return spawn(process.execPath, ['--max-old-space-size=4096', '--expose-gc', '--import', 'tsx', ...args], {
-    stdio: ['ignore', 'pipe', stdio === 'pipe' ? 'inherit' : 'inherit'],
-  });
-}
-
-async function firstLine(child: ChildProcess): Promise<string> {
-  const rl = createInterface({ input: child.stdout! });
-  return new Promise<string>((resolve, reject) => {
-    rl.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`process exited with code ${code} before printing`)));
-  });
-}
-
 async function startStandin(versions: number, pageFile: string): Promise<Standin> {
   const child = node([join(here, 'standin.ts'), String(versions), String(TEMPLATE_PAGES), pageFile]);
   const info = JSON.parse(await firstLine(child)) as { api: string; firehose: string; versions: number };
   return { child, ...info };
-}
-
-async function runJson<T>(args: string[]): Promise<T> {
-  const child = node(args);
-  const line = await firstLine(child);
-  await new Promise((r) => child.once('exit', r));
-  return JSON.parse(line) as T;
 }
 
 interface WorkerResult {

@@ -15,26 +15,14 @@
  * pages (their `incidents` arrays as JSON text, one per line) to <pageFile> for the floor measurement.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../shared/simulator/event-api.ts';
 import { generateIncidents } from '../shared/simulator/generator.ts';
+import { send } from './standin-http.ts';
 
 export const PAGE_SIZE = 1000;
 const MARK = '@@@@';
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
 
 async function main(): Promise<void> {
   const versions = Number(process.argv[2] ?? 50_000);

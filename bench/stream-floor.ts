@@ -7,9 +7,9 @@
  * `node --import tsx bench/stream-floor.ts <templateFile> <events>`
  */
 import { readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
 import { normalizeTelemetry } from '../shared/normalize/telemetry/index.ts';
 import type { OutputDocument } from '../shared/ports/document.ts';
+import { measureFloor } from './floor-measure.ts';
 
 const [templateFile, eventsArg] = process.argv.slice(2);
 const texts = readFileSync(templateFile!, 'utf8').trim().split('\n');
@@ -21,34 +21,11 @@ const docs: OutputDocument[][] = lines.map((l) =>
 const templateEvents = docs.reduce((n, d) => n + d.length, 0);
 const scale = Number(eventsArg) / templateEvents;
 
-const cpu = (fn: () => void): number => {
-  const c = process.cpuUsage();
-  fn();
-  const d = process.cpuUsage(c);
-  return (d.user + d.system) / 1e6;
-};
-const best = (fn: () => void): number => {
-  let b = Number.POSITIVE_INFINITY;
-  for (let r = 0; r < 3; r++) b = Math.min(b, cpu(fn));
-  return b;
-};
-let sink = 0;
-(globalThis as { gc?: () => void }).gc?.();
-const parse = best(() => {
-  for (const l of lines) sink += (JSON.parse(l) as { events: unknown[] }).events.length;
-});
-const ndjson: string[] = [];
-const stringify = best(() => {
-  ndjson.length = 0;
-  for (const list of docs) {
-    let text = '';
-    for (const d of list) text += `${JSON.stringify(d.doc)}\n`;
-    ndjson.push(text);
-  }
-});
-const gzip = best(() => {
-  for (const t of ndjson) sink += gzipSync(t).length;
-});
+const { parse, stringify, gzip, ndjson } = measureFloor(
+  lines,
+  (parsed) => (parsed as { events: unknown[] }).events.length,
+  docs,
+);
 process.stdout.write(
   `${JSON.stringify({
     parse_s: parse * scale,
@@ -59,4 +36,3 @@ process.stdout.write(
     output_bytes: Math.round(ndjson.reduce((n, t) => n + Buffer.byteLength(t), 0) * scale),
   })}\n`,
 );
-if (sink === 0) process.stderr.write('unreachable\n');

@@ -12,28 +12,16 @@
  * writes the template lines to <templateFile> for the floor measurement.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../shared/simulator/event-api.ts';
 import { generateTelemetry } from '../shared/simulator/telemetry-generator.ts';
+import { send } from './standin-http.ts';
 
 export const STREAM_ID = '00000000-be4c-4000-8000-000000000001';
 export const EVENTS_PER_LINE = 100;
 const TEMPLATE_LINES = 40;
 const MARK = '@@@@';
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
 
 async function main(): Promise<void> {
   const total = Number(process.argv[2] ?? 200_000);

@@ -10,39 +10,17 @@
  * it read responses of `response_mb` each (target ≤ 300 MB for 100 MB responses: the client parses
  * as it streams). BENCH_STREAM_EVENTS (default 75 000, three 100 MB responses) sets the volume.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { firstLine, node, runJson } from './process-measure.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const EVENTS = Number(process.env.BENCH_STREAM_EVENTS ?? 75_000);
 const RESPONSE_MB = Number(process.env.BENCH_STREAM_RESPONSE_MB ?? 100);
 const RSS_TARGET_MB = 300;
 const RATIO_TARGET = 0.5;
-
-function node(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--max-old-space-size=4096', '--expose-gc', '--import', 'tsx', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-}
-
-async function firstLine(child: ChildProcess): Promise<string> {
-  const rl = createInterface({ input: child.stdout! });
-  return new Promise<string>((resolve, reject) => {
-    rl.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`process exited with code ${code} before printing`)));
-  });
-}
-
-async function runJson<T>(args: string[]): Promise<T> {
-  const child = node(args);
-  const line = await firstLine(child);
-  await new Promise((r) => child.once('exit', r));
-  return JSON.parse(line) as T;
-}
 
 interface Standin {
   api: string;

@@ -1,6 +1,6 @@
 import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { AlertDelivery } from './constructs/alerts.ts';
@@ -9,6 +9,7 @@ import { CollectorFunction } from './constructs/collector-function.ts';
 import { Delivery } from './constructs/delivery.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { ConnectorParameters } from './constructs/parameters.ts';
+import { privateBucket } from './constructs/private-storage.ts';
 import { Query } from './constructs/query.ts';
 import { SecurityLakeOutput } from './constructs/security-lake.ts';
 import { Telemetry } from './constructs/telemetry.ts';
@@ -56,13 +57,8 @@ export class ConnectorStack extends Stack {
     const p = new ConnectorParameters(this, 'Parameters');
     this.parameters = p;
 
-    this.accessLogBucket = new s3.Bucket(this, 'AccessLogBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
+    this.accessLogBucket = privateBucket(this, 'AccessLogBucket', {
       versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         {
           id: 'retention',

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createEventApi, type EventApi, type EventApiOptions } from './event-api.ts';
+import { createEventApi, type EventApi, type EventApiOptions, readBody } from './event-api.ts';
 import { type Fault, FaultController, type FaultKind, parseFault } from './faults.ts';
 import { generateIncidents, isoOffset } from './generator.ts';
 import { GroundTruth, recordTime, versionKey } from './ground-truth.ts';
@@ -153,15 +153,6 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
 };
 
 const fault = (faultstring: string, errorcode: string) => ({ fault: { faultstring, detail: { errorcode } } });
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function decodeBasic(header: string | undefined): { id: string; secret: string } | undefined {
   const m = header?.match(/^Basic\s+(\S+)$/i);

@@ -267,7 +267,7 @@ export interface Invocation {
 }
 
 /** A running rig. Close it in afterAll / finally. */
-export interface LambdaRig {
+export interface LambdaRig extends LambdaInvoker {
   clock: FakeClock;
   sim: RunningSimulator;
   dynalite: DynaliteHandle;
@@ -275,14 +275,8 @@ export interface LambdaRig {
   dynamo: DynamoHook;
   capture: OutputCapture;
   metrics: MetricRecord[];
-  /** Every invocation's outcome, in order. */
-  invocations: Invocation[];
   /** The handler environment (settings + runtime). */
   env: Record<string, string>;
-  /** A fresh Lambda container (cold start) with the rig env plus `overrides`. */
-  container(overrides?: Record<string, string>): LambdaRun;
-  /** Invoke a container with `remainingMs` of (simulated) time left. Never throws: see `error`. */
-  invoke(run: LambdaRun, remainingMs?: number): Promise<Invocation>;
   /** Replace the Secrets Manager secret's value (and forget the cached one, as a cold start would). */
   setSecret(secretString: string): void;
   /** AWS API calls made so far, per service. */
@@ -306,6 +300,63 @@ export interface Audit {
 }
 
 let handlerModule: Promise<typeof import('../../functions/collector.ts')> | undefined;
+
+/** Record every Powertools metric the run emits (it is still emitted); `restore` unhooks. */
+export function recordMetrics(): { metrics: MetricRecord[]; restore(): void } {
+  const metrics: MetricRecord[] = [];
+  const proto = PowertoolsMetrics.prototype as unknown as {
+    addMetric: (name: string, unit: string, value: number) => void;
+  };
+  const originalAddMetric = proto.addMetric;
+  proto.addMetric = function (this: unknown, name: string, unit: string, value: number) {
+    metrics.push({ name, unit, value });
+    return originalAddMetric.call(this, name, unit, value);
+  };
+  return {
+    metrics,
+    restore() {
+      proto.addMetric = originalAddMetric;
+    },
+  };
+}
+
+/** The handler's containers and invocations, on `clock`. Import it only once the rig's env is set. */
+export interface LambdaInvoker {
+  /** Every invocation's outcome, in order. */
+  invocations: Invocation[];
+  /** A fresh Lambda container (cold start) with the rig env plus `overrides`. */
+  container(overrides?: Record<string, string>): LambdaRun;
+  /** Invoke a container with `remainingMs` of (simulated) time left. Never throws: see `error`. */
+  invoke(run: LambdaRun, remainingMs?: number): Promise<Invocation>;
+}
+
+export async function lambdaInvoker(clock: FakeClock, env: Record<string, string>): Promise<LambdaInvoker> {
+  handlerModule ??= import('../../functions/collector.ts');
+  const { createRun } = await handlerModule;
+  const invocations: Invocation[] = [];
+  let requests = 0;
+  return {
+    invocations,
+    container(overrides = {}) {
+      return createRun({ clock, env: { ...env, ...overrides } });
+    },
+    async invoke(run, remainingMs = 4 * MINUTE) {
+      const requestId = `req-${String(++requests).padStart(4, '0')}`;
+      const start = clock.now();
+      const invocation: Invocation = { requestId };
+      try {
+        invocation.summary = await run(
+          {},
+          { awsRequestId: requestId, getRemainingTimeInMillis: () => start + remainingMs - clock.now() },
+        );
+      } catch (error) {
+        invocation.error = error as Error;
+      }
+      invocations.push(invocation);
+      return invocation;
+    },
+  };
+}
 
 /** Start simulator + dynalite + AWS doubles on one FakeClock. */
 export async function startLambdaRig(options: RigOptions = {}): Promise<LambdaRig> {
@@ -346,15 +397,7 @@ export async function startLambdaRig(options: RigOptions = {}): Promise<LambdaRi
   const dynamo = new DynamoHook(() => firehose.delivered.length);
   dynamo.install();
 
-  const metrics: MetricRecord[] = [];
-  const proto = PowertoolsMetrics.prototype as unknown as {
-    addMetric: (name: string, unit: string, value: number) => void;
-  };
-  const originalAddMetric = proto.addMetric;
-  proto.addMetric = function (this: unknown, name: string, unit: string, value: number) {
-    metrics.push({ name, unit, value });
-    return originalAddMetric.call(this, name, unit, value);
-  };
+  const metricHook = recordMetrics();
 
   const env: Record<string, string> = {
     SES_API_URL: sim.url,
@@ -363,10 +406,7 @@ export async function startLambdaRig(options: RigOptions = {}): Promise<LambdaRi
     DELIVERY_STREAMS: STREAM,
     ...options.env,
   };
-  handlerModule ??= import('../../functions/collector.ts');
-  const { createRun } = await handlerModule;
-  const invocations: Invocation[] = [];
-  let requests = 0;
+  const invoker = await lambdaInvoker(clock, env);
 
   return {
     clock,
@@ -375,27 +415,9 @@ export async function startLambdaRig(options: RigOptions = {}): Promise<LambdaRi
     firehose,
     dynamo,
     capture,
-    metrics,
-    invocations,
+    metrics: metricHook.metrics,
     env,
-    container(overrides = {}) {
-      return createRun({ clock, env: { ...env, ...overrides } });
-    },
-    async invoke(run, remainingMs = 4 * MINUTE) {
-      const requestId = `req-${String(++requests).padStart(4, '0')}`;
-      const start = clock.now();
-      const invocation: Invocation = { requestId };
-      try {
-        invocation.summary = await run(
-          {},
-          { awsRequestId: requestId, getRemainingTimeInMillis: () => start + remainingMs - clock.now() },
-        );
-      } catch (error) {
-        invocation.error = error as Error;
-      }
-      invocations.push(invocation);
-      return invocation;
-    },
+    ...invoker,
     setSecret(secretString) {
       secrets.on(GetSecretValueCommand).resolves({ SecretString: secretString });
       clearSecretCache();
@@ -411,7 +433,7 @@ export async function startLambdaRig(options: RigOptions = {}): Promise<LambdaRi
       return audit(sim, firehose);
     },
     async close() {
-      proto.addMetric = originalAddMetric;
+      metricHook.restore();
       dynamo.uninstall();
       secrets.restore();
       firehoseMock.restore();

@@ -8,7 +8,6 @@
  * The seeded soak, the reliability tests and the leak scan keep the client-mock rig (lambda-rig.ts):
  * they inject Firehose refusals and throttling, which moto cannot do, and run hundreds of invocations.
  */
-import { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
@@ -20,12 +19,14 @@ import { type RunningSimulator, startSimulator, versionKey } from '../../shared/
 import { FakeClock } from './fakes.ts';
 import {
   DynamoHook,
-  type Invocation,
   incidentVersion,
+  type LambdaInvoker,
+  lambdaInvoker,
   type MetricRecord,
   OutputCapture,
   RIG_CLIENT_ID,
   RIG_CLIENT_SECRET,
+  recordMetrics,
 } from './lambda-rig.ts';
 import {
   bucketObjects,
@@ -34,9 +35,6 @@ import {
   type MotoAws,
   startMotoAws,
 } from './moto-aws.ts';
-
-type CreateRun = typeof import('../../functions/collector.ts').createRun;
-type LambdaRun = ReturnType<CreateRun>;
 
 export const MOTO_TABLE = 'ses-connector-checkpoints';
 export const MOTO_STREAM = 'ses-s3';
@@ -59,18 +57,15 @@ export interface MotoLambdaOptions {
   clientSecret?: string;
 }
 
-export interface MotoLambda {
+export interface MotoLambda extends LambdaInvoker {
   clock: FakeClock;
   sim: RunningSimulator;
   aws: MotoAws;
   capture: OutputCapture;
   metrics: MetricRecord[];
   dynamo: DynamoHook;
-  invocations: Invocation[];
   /** The secret's ARN as Secrets Manager issued it. */
   secretArn: string;
-  container(overrides?: Record<string, string>): LambdaRun;
-  invoke(run: LambdaRun, remainingMs?: number): Promise<Invocation>;
   /** Every document in the bucket, in no particular order (one object per PutRecordBatch call). */
   stored(): Promise<StoredDoc[]>;
   /** PutRecordBatch calls that returned (moto accepts every record). */
@@ -80,9 +75,6 @@ export interface MotoLambda {
   recordAws<T>(fn: () => Promise<T>): Promise<{ result: T; requests: RecordedRequest[] }>;
   close(): Promise<void>;
 }
-
-let handlerModule: Promise<typeof import('../../functions/collector.ts')> | undefined;
-const MINUTE = 60_000;
 
 export async function startMotoLambda(options: MotoLambdaOptions = {}): Promise<MotoLambda> {
   const clock = new FakeClock(Date.now());
@@ -140,15 +132,7 @@ export async function startMotoLambda(options: MotoLambdaOptions = {}): Promise<
   const dynamo = new DynamoHook(() => firehoseCalls);
   dynamo.install();
 
-  const metrics: MetricRecord[] = [];
-  const proto = PowertoolsMetrics.prototype as unknown as {
-    addMetric: (name: string, unit: string, value: number) => void;
-  };
-  const originalAddMetric = proto.addMetric;
-  proto.addMetric = function (this: unknown, name: string, unit: string, value: number) {
-    metrics.push({ name, unit, value });
-    return originalAddMetric.call(this, name, unit, value);
-  };
+  const metricHook = recordMetrics();
 
   const env: Record<string, string> = {
     SES_API_URL: sim.url,
@@ -157,10 +141,7 @@ export async function startMotoLambda(options: MotoLambdaOptions = {}): Promise<
     DELIVERY_STREAMS: MOTO_STREAM,
     ...options.env,
   };
-  handlerModule ??= import('../../functions/collector.ts');
-  const { createRun } = await handlerModule;
-  const invocations: Invocation[] = [];
-  let requests = 0;
+  const invoker = await lambdaInvoker(clock, env);
   const checkpointClient = new DynamoDBClient(aws.config);
 
   return {
@@ -168,28 +149,10 @@ export async function startMotoLambda(options: MotoLambdaOptions = {}): Promise<
     sim,
     aws,
     capture,
-    metrics,
+    metrics: metricHook.metrics,
     dynamo,
-    invocations,
     secretArn: String(ARN),
-    container(overrides = {}) {
-      return createRun({ clock, env: { ...env, ...overrides } });
-    },
-    async invoke(run, remainingMs = 4 * MINUTE) {
-      const requestId = `req-${String(++requests).padStart(4, '0')}`;
-      const start = clock.now();
-      const invocation: Invocation = { requestId };
-      try {
-        invocation.summary = await run(
-          {},
-          { awsRequestId: requestId, getRemainingTimeInMillis: () => start + remainingMs - clock.now() },
-        );
-      } catch (error) {
-        invocation.error = error as Error;
-      }
-      invocations.push(invocation);
-      return invocation;
-    },
+    ...invoker,
     async stored() {
       const out: StoredDoc[] = [];
       for (const o of await bucketObjects(aws, MOTO_BUCKET)) {
@@ -222,7 +185,7 @@ export async function startMotoLambda(options: MotoLambdaOptions = {}): Promise<
     },
     async close() {
       capture.stop();
-      proto.addMetric = originalAddMetric;
+      metricHook.restore();
       fhProto.send = originalFhSend;
       dynamo.uninstall();
       checkpointClient.destroy();

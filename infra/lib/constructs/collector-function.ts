@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -9,9 +9,10 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../shared/ports/logger.ts';
+import { deadLetterQueue } from './private-storage.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -24,6 +25,22 @@ export const TRACER_FILE = 'tracer.js';
  * ~125 KB) cut out of the handler bundle into its own `tracer.js` beside it, which the handler imports
  * only when XRayTracing is on.
  */
+/**
+ * How every function of the stack is built: the handler `entry` bundled from the repository (its lock
+ * file) for Node 24 on Arm64.
+ */
+export function nodeFunctionBuild(entry: string) {
+  return {
+    entry,
+    handler: 'handler',
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
+    bundling: lambdaBundling(),
+  } satisfies nodejs.NodejsFunctionProps;
+}
+
 export function lambdaBundling(): nodejs.BundlingOptions {
   const esbuild = path.join(REPO_ROOT, 'node_modules/.bin/esbuild');
   const tracerEntry = path.join(REPO_ROOT, 'functions/tracer.ts');
@@ -131,24 +148,14 @@ export class CollectorFunction extends Construct {
       }),
     );
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue (Lambda on-failure destination and EventBridge target DLQ); a DLQ of a DLQ adds nothing. Its depth is alarmed.',
-    });
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'DeadLetterQueue',
+      'This queue is itself the dead-letter queue (Lambda on-failure destination and EventBridge target DLQ); a DLQ of a DLQ adds nothing. Its depth is alarmed.',
+    );
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: props.entry ?? path.join(REPO_ROOT, 'functions/collector.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...nodeFunctionBuild(props.entry ?? path.join(REPO_ROOT, 'functions/collector.ts')),
       // Two pages of up to 2,000 incidents with events in flight (the next is prefetched) plus the
       // detection rules' state; Lambda's CPU share also grows with memory.
       memorySize: 1024,
@@ -168,7 +175,6 @@ export class CollectorFunction extends Construct {
         SECRET_ARN: props.secretArn,
         CHECKPOINT_TABLE: props.table.tableName,
       },
-      bundling: lambdaBundling(),
     });
 
     this.rule = new events.Rule(this, 'Schedule', {

@@ -15,7 +15,6 @@ import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -24,7 +23,8 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, MetricNames, SERVICE_NAME } from '../../../shared/ports/logger.ts';
-import { CollectorFunction, lambdaBundling } from './collector-function.ts';
+import { CollectorFunction, nodeFunctionBuild } from './collector-function.ts';
+import { deadLetterQueue, privateBucket } from './private-storage.ts';
 import type { Tracing } from './tracing.ts';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -137,16 +137,11 @@ export class Telemetry extends Construct {
     props.tracing?.trace(this.stream.function, this.stream.role);
 
     // --- Data Bucket consumer --------------------------------------------------------------------
-    this.deadLetterQueue = new sqs.Queue(this, 'EventFilesDeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is the dead-letter queue of the event-files queue (and receives poison objects with their reason).',
-    });
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'EventFilesDeadLetterQueue',
+      'This queue is the dead-letter queue of the event-files queue (and receives poison objects with their reason).',
+    );
     const consumerTimeout = Duration.minutes(5);
     this.queue = new sqs.Queue(this, 'EventFilesQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -168,13 +163,8 @@ export class Telemetry extends Construct {
       }),
     );
 
-    this.bucket = new s3.Bucket(this, 'EventFilesBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
+    this.bucket = privateBucket(this, 'EventFilesBucket', {
       versioned: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
         {
           id: 'ingested-exports',
@@ -282,12 +272,7 @@ export class Telemetry extends Construct {
     });
 
     this.consumer = new nodejs.NodejsFunction(this, 'EventFilesFunction', {
-      entry: path.join(REPO_ROOT, 'functions/event-files.ts'),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...nodeFunctionBuild(path.join(REPO_ROOT, 'functions/event-files.ts')),
       memorySize: 1024,
       timeout: consumerTimeout,
       role,
@@ -300,7 +285,6 @@ export class Telemetry extends Construct {
         CHECKPOINT_TABLE: props.table.tableName,
         POISON_QUEUE_URL: this.deadLetterQueue.queueUrl,
       },
-      bundling: lambdaBundling(),
     });
     // Partial batch responses: a failed object is retried alone. At most 5 concurrent consumers: an
     // export burst is absorbed by the queue instead of by Firehose's per-stream throughput limit.

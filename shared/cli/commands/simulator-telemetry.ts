@@ -16,6 +16,7 @@ import {
 } from '../../simulator/bucket-export.ts';
 import type { EventApiOptions } from '../../simulator/event-api.ts';
 import { generateTelemetry, type TelemetryDataSet } from '../../simulator/telemetry-generator.ts';
+import { integer } from '../arguments.ts';
 
 /** Stream GUID the simulator serves telemetry on (the CLI's `stream` uses the same one by default). */
 export const SIMULATED_STREAM_ID = '00000000-5e5e-4c0d-9e00-000000000001';
@@ -29,15 +30,6 @@ export interface TelemetryFlags {
   exportMaxEvents: number;
   exportGroundTruth?: string;
   exportOnce?: boolean;
-}
-
-function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new InvalidArgumentError(`${name} must be an integer between ${min} and ${max}`);
-    return n;
-  };
 }
 
 function s3Arg(value: string): string {

@@ -10,6 +10,7 @@ import {
   type VersionsMode,
 } from '../../simulator/personality.ts';
 import { SIMULATOR_CLIENT_ID, SIMULATOR_CLIENT_SECRET, startSimulator } from '../../simulator/server.ts';
+import { integer, number } from '../arguments.ts';
 import { addTelemetryOptions, simulatedTelemetry, type TelemetryFlags } from './simulator-telemetry.ts';
 
 const FAULT_KINDS: FaultKind[] = [
@@ -24,24 +25,6 @@ const FAULT_KINDS: FaultKind[] = [
   'duplicate',
   'redirect',
 ];
-
-function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max)
-      throw new InvalidArgumentError(`${name} must be an integer between ${min} and ${max}`);
-    return n;
-  };
-}
-
-function number(name: string, min: number, max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max)
-      throw new InvalidArgumentError(`${name} must be a number between ${min} and ${max}`);
-    return n;
-  };
-}
 
 function personalityArg(value: string): Personality {
   try {

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../shared/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../../helpers/cli.ts';
 import { RIG_CLIENT_SECRET } from '../../helpers/lambda-rig.ts';
 import { motoReady } from '../../helpers/moto-aws.ts';
 import { type MotoLambda, startMotoLambda } from '../../helpers/moto-lambda.ts';
@@ -23,6 +23,7 @@ import { type MotoLambda, startMotoLambda } from '../../helpers/moto-lambda.ts';
  * A leak is any 16-character piece of the token in the output.
  */
 const LENGTHS = [40, 287, 300, 600, 2000];
+const CLI_CLIENT_SECRET = 'echo-test-client-secret-0123';
 
 /** A token-shaped random string of `length` characters (base64url, distinct prefix per call). */
 function newToken(length: number): string {
@@ -118,33 +119,6 @@ function filesText(root: string): string {
     .join('\n');
 }
 
-/** Run the CLI in-process; returns exit code and everything it wrote. */
-async function cli(args: string[], env: Record<string, string>) {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => {
-    stdout += String(c);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => {
-    stderr += String(c);
-    return true;
-  });
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  process.exitCode = undefined;
-  try {
-    const code = await main(['node', 'ses-connector', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-    for (const k of Object.keys(env)) if (!(k in saved)) delete process.env[k];
-    Object.assign(process.env, saved);
-  }
-}
-
 describe('Security review: an echoed token reaches no exit path of the CLI', () => {
   let api: EchoApi;
   let dir: string;
@@ -156,6 +130,12 @@ describe('Security review: an echoed token reaches no exit path of the CLI', () 
     await api?.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  /** `ses-connector run` against the echo API, writing ./out and the checkpoint under `run`. */
+  const runCli = (run: string, clientSecret = CLI_CLIENT_SECRET) =>
+    cli(['run', '--api-url', api.url, '--out', join(run, 'out'), '--checkpoint', join(run, 'cp.json')], {
+      SES_CLIENT_ID: 'O2ID.echo-test',
+      SES_CLIENT_SECRET: clientSecret,
+    });
 
   for (const length of LENGTHS) {
     it(`a ${length}-character token echoed in a 400 body: not in stderr, the summary or ./out`, async () => {
@@ -167,10 +147,7 @@ describe('Security review: an echoed token reaches no exit path of the CLI', () 
         api.state.mode = 'error';
         const run = join(dir, `${length}-${label.replace(/\W+/g, '-')}`);
         // Act
-        const r = await cli(
-          ['run', '--api-url', api.url, '--out', join(run, 'out'), '--checkpoint', join(run, 'cp.json')],
-          { SES_CLIENT_ID: 'O2ID.echo-test', SES_CLIENT_SECRET: 'echo-test-client-secret-0123' },
-        );
+        const r = await runCli(run);
         // Assess: the run failed on the echo (so the echo was in play), and no piece of it is out.
         expect(r.code, label).toBe(1);
         expect(r.stderr, label).toContain('bad_request');
@@ -189,10 +166,7 @@ describe('Security review: an echoed token reaches no exit path of the CLI', () 
         api.state.echo = echo;
         api.state.mode = 'record';
         const run = join(dir, `q-${length}-${label.replace(/\W+/g, '-')}`);
-        const r = await cli(
-          ['run', '--api-url', api.url, '--out', join(run, 'out'), '--checkpoint', join(run, 'cp.json')],
-          { SES_CLIENT_ID: 'O2ID.echo-test', SES_CLIENT_SECRET: 'echo-test-client-secret-0123' },
-        );
+        const r = await runCli(run);
         const files = filesText(join(run, 'out'));
         expect(files, label).toContain('quarantine');
         expect(pieces(`${r.stderr}\n${r.stdout}\n${files}`, token), `${length}: ${label}`).toEqual([]);
@@ -200,15 +174,12 @@ describe('Security review: an echoed token reaches no exit path of the CLI', () 
     }
   });
   it('the client secret echoed by the token endpoint: not in stderr, the summary or ./out', async () => {
-    const secret = 'echo-test-client-secret-0123';
+    const secret = CLI_CLIENT_SECRET;
     for (const [label, echo] of secretEchoes(secret)) {
       api.state.echo = echo;
       api.state.mode = 'token-error';
       const run = join(dir, `secret-${label.replace(/\W+/g, '-')}`);
-      const r = await cli(
-        ['run', '--api-url', api.url, '--out', join(run, 'out'), '--checkpoint', join(run, 'cp.json')],
-        { SES_CLIENT_ID: 'O2ID.echo-test', SES_CLIENT_SECRET: secret },
-      );
+      const r = await runCli(run, secret);
       expect(r.code, label).toBe(1);
       expect(r.stderr, label).toContain('auth error');
       expect(pieces(`${r.stderr}\n${r.stdout}\n${filesText(run)}`, secret), label).toEqual([]);

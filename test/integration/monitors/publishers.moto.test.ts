@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SinkError } from '../../../shared/errors.ts';
-import { buildAlert } from '../../../shared/monitors/alert.ts';
 import {
-  type Alert,
   alertMessage,
   DEFAULT_DETAIL_TYPE,
   DEFAULT_EVENT_SOURCE,
   EventBridgeAlertPublisher,
   SnsAlertPublisher,
 } from '../../../shared/monitors/index.ts';
+import { alerts } from '../../helpers/alerts.ts';
 import { FakeClock } from '../../helpers/fakes.ts';
 import {
   createBusWithQueue,
@@ -25,23 +24,6 @@ import {
  * (EventBridge's own event envelope). moto accepts every entry, so the partial failures (a refused
  * entry, a sender fault) stay on the client mock in test/unit/monitors/publishers.test.ts.
  */
-function alerts(n: number): Alert[] {
-  return Array.from({ length: n }, (_, i) =>
-    buildAlert(
-      {
-        rule: 'highPriorityOrSeverityIncident',
-        severity: 'critical',
-        causeKey: `inc-${i}`,
-        title: `High severity incident ${i}`,
-        description: 'd',
-        url: `https://sep.securitycloud.symantec.com/v2/incidents/incidentListing/inc-${i}/details`,
-        evidence: { incidentUids: [`inc-${i}`], eventIds: [], docIds: [`doc-${i}`] },
-      },
-      { tenant: 't', now: Date.parse('2024-05-01T00:00:00Z'), namespace: undefined },
-    ),
-  );
-}
-
 describe.skipIf(!motoReady)('Module: monitors — alert publishers on moto', () => {
   let aws: MotoAws;
   beforeAll(async () => {

@@ -5,9 +5,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clearSecretCache, SecretsManagerCredentials } from '../../../shared/credentials/secrets-manager.ts';
-import { ConnectorError } from '../../../shared/errors.ts';
 import { redactor } from '../../../shared/logging/redact.ts';
 import type { Clock } from '../../../shared/ports/clock.ts';
+import { failure } from '../../helpers/connector-error.ts';
 import { type MotoAws, motoReady, startMotoAws } from '../../helpers/moto-aws.ts';
 
 /**
@@ -57,14 +57,6 @@ describe.skipIf(!motoReady)('Module: SecretsManagerCredentials on moto', () => {
       clock,
       ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
     });
-  async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(ConnectorError);
-    return error as ConnectorError;
-  }
 
   it('reads client_id and client_secret from the secret JSON, by ARN and by name', async () => {
     const arn = await secret(

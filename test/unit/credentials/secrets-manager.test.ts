@@ -6,8 +6,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearSecretCache, SecretsManagerCredentials } from '../../../shared/credentials/secrets-manager.ts';
-import { ConnectorError } from '../../../shared/errors.ts';
 import type { Clock } from '../../../shared/ports/clock.ts';
+import { failure } from '../../helpers/connector-error.ts';
 
 const sm = mockClient(SecretsManagerClient);
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:ses-client-AbCdEf';
@@ -22,15 +22,6 @@ function source(options: { secretId?: string; maxAgeMs?: number } = {}) {
     clock,
     ...(options.maxAgeMs !== undefined ? { maxAgeMs: options.maxAgeMs } : {}),
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConnectorError);
-  return error as ConnectorError;
 }
 
 beforeEach(() => {

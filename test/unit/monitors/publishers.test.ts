@@ -6,7 +6,6 @@ import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SinkError } from '../../../shared/errors.ts';
-import { buildAlert } from '../../../shared/monitors/alert.ts';
 import {
   type Alert,
   alertMessage,
@@ -15,6 +14,7 @@ import {
   publishersFromEnv,
   SnsAlertPublisher,
 } from '../../../shared/monitors/index.ts';
+import { alerts } from '../../helpers/alerts.ts';
 import { FakeClock } from '../../helpers/fakes.ts';
 
 /**
@@ -31,23 +31,6 @@ afterEach(() => {
 });
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:alerts';
-
-function alerts(n: number): Alert[] {
-  return Array.from({ length: n }, (_, i) =>
-    buildAlert(
-      {
-        rule: 'highPriorityOrSeverityIncident',
-        severity: 'critical',
-        causeKey: `inc-${i}`,
-        title: `High severity incident ${i}`,
-        description: 'd',
-        url: `https://sep.securitycloud.symantec.com/v2/incidents/incidentListing/inc-${i}/details`,
-        evidence: { incidentUids: [`inc-${i}`], eventIds: [], docIds: [`doc-${i}`] },
-      },
-      { tenant: 't', now: Date.parse('2024-05-01T00:00:00Z'), namespace: undefined },
-    ),
-  );
-}
 
 describe('Module: monitors — SnsAlertPublisher', () => {
   it('retries only the entries that failed with a service fault', async () => {

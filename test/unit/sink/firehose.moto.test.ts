@@ -2,8 +2,8 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SinkError } from '../../../shared/errors.ts';
 import type { Clock } from '../../../shared/ports/clock.ts';
-import type { OutputDocument } from '../../../shared/ports/document.ts';
 import { FIREHOSE_LIMITS, FirehoseSink, TRUNCATION_MARKER } from '../../../shared/sink/firehose.ts';
+import { doc, docs } from '../../helpers/documents.ts';
 import {
   bucketObjects,
   createS3DeliveryStream,
@@ -22,16 +22,6 @@ import {
 const STREAM = 'ses-s3';
 const BUCKET = 'ses-data';
 const clock: Clock = { now: () => Date.parse('2024-06-01T12:00:00.000Z'), sleep: async () => {} };
-
-function doc(id: string, extra: Record<string, unknown> = {}): OutputDocument {
-  return {
-    id,
-    dataset: 'incident',
-    timestamp: '2024-05-01T00:00:00.000Z',
-    doc: { '@timestamp': '2024-05-01T00:00:00.000Z', symantec_edr_cloud: { doc_id: id }, ...extra },
-  };
-}
-const docs = (n: number) => Array.from({ length: n }, (_, i) => doc(`d${i}`));
 
 /** One delivered S3 object per PutRecordBatch call: its lines parsed, in the order of the calls. */
 async function deliveredCalls(aws: MotoAws, order: string[]): Promise<Array<Record<string, unknown>[]>> {

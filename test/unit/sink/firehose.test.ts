@@ -9,8 +9,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SinkError } from '../../../shared/errors.ts';
 import type { Clock } from '../../../shared/ports/clock.ts';
-import type { OutputDocument } from '../../../shared/ports/document.ts';
 import { FirehoseSink } from '../../../shared/sink/firehose.ts';
+import { docs } from '../../helpers/documents.ts';
 
 const firehose = mockClient(FirehoseClient);
 
@@ -24,19 +24,6 @@ function fakeClock() {
     },
   };
   return { clock, sleeps };
-}
-
-function doc(id: string, extra: Record<string, unknown> = {}): OutputDocument {
-  return {
-    id,
-    dataset: 'incident',
-    timestamp: '2024-05-01T00:00:00.000Z',
-    doc: { '@timestamp': '2024-05-01T00:00:00.000Z', symantec_edr_cloud: { doc_id: id }, ...extra },
-  };
-}
-
-function docs(n: number, prefix = 'd'): OutputDocument[] {
-  return Array.from({ length: n }, (_, i) => doc(`${prefix}${i}`));
 }
 
 /** Document ids of the records of one PutRecordBatch call, decoded from the record data. */

@@ -1,0 +1,56 @@
+/**
+ * The floor both collector benchmarks compare with (bench/floor-worker.ts, bench/stream-floor.ts): on
+ * the bytes the stand-in serves, `JSON.parse` of each body → `JSON.stringify` of our documents
+ * (normalized beforehand, untimed) to NDJSON → gzip of that NDJSON. CPU seconds of each step, best of 3.
+ */
+import { gzipSync } from 'node:zlib';
+import type { OutputDocument } from '../shared/ports/document.ts';
+
+export interface FloorSteps {
+  parse: number;
+  stringify: number;
+  gzip: number;
+  /** One NDJSON text per body (its documents, one a line). */
+  ndjson: string[];
+}
+
+/** CPU seconds (user + system) this process spends in `fn`. */
+function cpuSeconds(fn: () => void): number {
+  const c = process.cpuUsage();
+  fn();
+  const d = process.cpuUsage(c);
+  return (d.user + d.system) / 1e6;
+}
+
+function best(fn: () => void): number {
+  let b = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < 3; r++) b = Math.min(b, cpuSeconds(fn));
+  return b;
+}
+
+/** `items` counts what a parsed body holds, so the parse cannot be optimized away. */
+export function measureFloor(
+  bodies: readonly string[],
+  items: (parsed: unknown) => number,
+  docs: readonly OutputDocument[][],
+): FloorSteps {
+  let sink = 0;
+  (globalThis as { gc?: () => void }).gc?.();
+  const parse = best(() => {
+    for (const b of bodies) sink += items(JSON.parse(b));
+  });
+  const ndjson: string[] = [];
+  const stringify = best(() => {
+    ndjson.length = 0;
+    for (const list of docs) {
+      let text = '';
+      for (const d of list) text += `${JSON.stringify(d.doc)}\n`;
+      ndjson.push(text);
+    }
+  });
+  const gzip = best(() => {
+    for (const t of ndjson) sink += gzipSync(t).length;
+  });
+  if (sink === 0) process.stderr.write('unreachable\n');
+  return { parse, stringify, gzip, ndjson };
+}
