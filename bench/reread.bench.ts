@@ -7,12 +7,10 @@
  */
 import { pathToFileURL } from 'node:url';
 import { collect } from '../shared/collector/collect.ts';
-import { composeCollector } from '../shared/collector/compose.ts';
 import { parseSettings } from '../shared/config/load.ts';
-import { MemoryMetrics, silentLogger } from '../shared/ports/logger.ts';
 import { type Personality, resolvePersonality, startSimulator } from '../shared/simulator/index.ts';
-import { FakeClock, MemoryCheckpointStore, MemorySink } from '../test/helpers/fakes.ts';
-import { staticCredentials } from '../test/helpers/simulator.ts';
+import { FakeClock } from '../test/helpers/fakes.ts';
+import { memoryCollector } from '../test/helpers/memory-collector.ts';
 
 const MINUTE = 60_000;
 
@@ -63,17 +61,7 @@ export async function measureReReadCost(options: ReReadCostOptions = {}): Promis
       initialLookbackMinutes: 21 * 24 * 60,
       requestTimeoutMs: 5000,
     });
-    const store = new MemoryCheckpointStore();
-    const sink = new MemorySink();
-    const deps = composeCollector({
-      settings,
-      credentials: staticCredentials({ clientId: sim.clientId, clientSecret: sim.clientSecret }),
-      store,
-      sink,
-      clock,
-      logger: silentLogger,
-      metrics: new MemoryMetrics(),
-    });
+    const { deps, sink } = memoryCollector(settings, sim, clock);
     const run = () => collect(deps, { settings, owner: 'bench', deadline: clock.now() + 4 * MINUTE });
     // Catch up: the first run reads the 21-day backlog and does the first re-read.
     clock.advance(5 * MINUTE);

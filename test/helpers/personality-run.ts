@@ -7,10 +7,8 @@
  */
 
 import { collect, type RunSummary } from '../../shared/collector/collect.ts';
-import { composeCollector } from '../../shared/collector/compose.ts';
 import { parseSettings } from '../../shared/config/load.ts';
 import type { Settings } from '../../shared/config/settings.ts';
-import { MemoryMetrics, silentLogger } from '../../shared/ports/logger.ts';
 import {
   auditDelivery,
   describePersonality,
@@ -20,10 +18,10 @@ import {
   type VersionTruth,
   versionKey,
 } from '../../shared/simulator/index.ts';
-import { FakeClock, MemoryCheckpointStore, MemorySink } from './fakes.ts';
+import { FakeClock } from './fakes.ts';
 import { checkpointRegressions, incidentVersion } from './lambda-rig.ts';
+import { memoryCollector } from './memory-collector.ts';
 import { MovingClock } from './moving-clock.ts';
-import { staticCredentials } from './simulator.ts';
 
 const MINUTE = 60_000;
 const RUN_EVERY = 5 * MINUTE;
@@ -87,17 +85,7 @@ export async function runPersonality(options: PersonalityRunOptions): Promise<Pe
       }),
       ...options.settings,
     };
-    const store = new MemoryCheckpointStore();
-    const sink = new MemorySink();
-    const deps = composeCollector({
-      settings,
-      credentials: staticCredentials({ clientId: sim.clientId, clientSecret: sim.clientSecret }),
-      store,
-      sink,
-      clock,
-      logger: silentLogger,
-      metrics: new MemoryMetrics(),
-    });
+    const { deps, store, sink } = memoryCollector(settings, sim, clock);
     const summaries: RunSummary[] = [];
     const run = async () => {
       summaries.push(await collect(deps, { settings, owner: 'matrix', deadline: clock.now() + 4 * MINUTE }));
