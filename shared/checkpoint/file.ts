@@ -240,7 +240,9 @@ export class FileCheckpointStore implements CheckpointStore {
         (s) => Date.now() - s.mtimeMs,
         () => 0,
       );
-      if (age > STALE_LOCK_MS) {
+      // A process killed while it held the lock (SIGKILL, out of memory) cannot remove it: when the pid
+      // it wrote is gone on this host the lock is stale at once, not after STALE_LOCK_MS.
+      if (age > STALE_LOCK_MS || (await holderIsGone(lockPath))) {
         await unlink(lockPath).catch(() => undefined);
         continue;
       }
@@ -280,6 +282,18 @@ export class FileCheckpointStore implements CheckpointStore {
         cause: error,
       },
     );
+  }
+}
+
+/** True when the lock names a process id that no longer exists here (a lock being written reads as held). */
+async function holderIsGone(lockPath: string): Promise<boolean> {
+  const pid = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,12 +110,23 @@ describe('Module: FileCheckpointStore', () => {
   it('waits for a lock held by another process and reports it when it is never released', async () => {
     const store = new FileCheckpointStore({ path, lockTimeoutMs: 50 });
     await store.save('acme', { watermark: 'a' }, 0);
-    await writeFile(`${path}.lock`, '99999\n');
+    // A live process (the test runner's parent) holds it.
+    await writeFile(`${path}.lock`, `${process.ppid}\n`);
 
     await expect(store.save('acme', { watermark: 'b' }, 1)).rejects.toThrow(
       /locked by another process.*delete .*checkpoint\.json\.lock/,
     );
     expect(await store.load('acme')).toMatchObject({ version: 1, watermark: 'a' });
+  });
+
+  it('takes over at once a lock left by a process that was killed while holding it (its pid is gone)', async () => {
+    const store = new FileCheckpointStore({ path, lockTimeoutMs: 50 });
+    await store.save('acme', { watermark: 'a' }, 0);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    await writeFile(`${path}.lock`, `${dead.stdout.toString()}\n`);
+
+    await store.save('acme', { watermark: 'b' }, 1);
+    expect(await store.load('acme')).toMatchObject({ version: 2, watermark: 'b' });
   });
 
   it('rejects tenants that would make keys ambiguous', async () => {
