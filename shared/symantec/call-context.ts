@@ -7,17 +7,22 @@ import { OAuthTokenSource } from './token-source.ts';
 
 /** The options every Symantec API client shares (incidents, Event Stream, Event Search). */
 export interface CallOptions {
+  /** API base URL: a region host (settings API_REGIONS) or a full URL (apiBaseUrl() in config/load.ts). */
   baseUrl: URL;
   credentials: CredentialsSource;
   /** Share an existing token source (one token per tenant); else one is created. */
   tokenSource?: TokenSource;
+  /** Per-request timeout, body included (default 30 000). */
   requestTimeoutMs?: number;
+  /** Attempts per request, the first included (default 6). */
   maxAttempts?: number;
+  /** Backoff: first retry waits up to this (default 500 ms), doubling up to backoffMaxMs (default 30 s). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   clock?: Clock;
   logger?: Logger;
   fetch?: typeof fetch;
+  /** Jitter source (tests make it deterministic). */
   random?: () => number;
   redactor?: Redactor;
 }

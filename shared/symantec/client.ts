@@ -1,9 +1,6 @@
-import type { Redactor } from '../logging/redact.ts';
-import type { Clock } from '../ports/clock.ts';
-import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
+import type { TokenSource } from '../ports/credentials.ts';
 import type { IncidentPage, IncidentQuery, IncidentSource } from '../ports/incident-source.ts';
-import type { Logger } from '../ports/logger.ts';
-import { callContext, newTokenSource } from './call-context.ts';
+import { type CallOptions, callContext, newTokenSource } from './call-context.ts';
 import { AttemptError, errorBodyMessage, SymantecApiError } from './errors.ts';
 import { commonFailure, type HttpResult, send } from './http.ts';
 import { type RequestCounters, withRetry } from './retry.ts';
@@ -19,25 +16,10 @@ export const INCIDENTS_PATH = 'v1/incidents';
 /** API maximum for `limit`. */
 export const MAX_PAGE_SIZE = 2000;
 
-export interface SymantecClientOptions {
-  /** API base URL: a region host (settings API_REGIONS) or a full URL (apiBaseUrl() in config/load.ts). */
-  baseUrl: URL;
-  credentials: CredentialsSource;
+/** The incidents client takes the shared call options; its token source is the OAuth one (warm reuse). */
+export interface SymantecClientOptions extends CallOptions {
   /** A token source that outlives the client (a warm Lambda container's); else one is created. */
   tokenSource?: OAuthTokenSource;
-  /** Per-request timeout, body included (default 30 000). */
-  requestTimeoutMs?: number;
-  /** Attempts per request, the first included (default 6). */
-  maxAttempts?: number;
-  /** Backoff: first retry waits up to this (default 500 ms), doubling up to backoffMaxMs (default 30 s). */
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
-  clock?: Clock;
-  logger?: Logger;
-  fetch?: typeof fetch;
-  /** Jitter source (tests make it deterministic). */
-  random?: () => number;
-  redactor?: Redactor;
 }
 
 export interface SymantecClient {

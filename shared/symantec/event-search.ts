@@ -1,9 +1,6 @@
 import { splitInvalidUtf8 } from '../io/utf8.ts';
-import type { Redactor } from '../logging/redact.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
-import type { Logger } from '../ports/logger.ts';
-import { callContext, newTokenSource } from './call-context.ts';
+import { type CallOptions, callContext, newTokenSource } from './call-context.ts';
 import { AttemptError, errorBodyMessage } from './errors.ts';
 import { commonFailure, type HttpResult, send } from './http.ts';
 import { type RequestCounters, withRetry } from './retry.ts';
@@ -39,20 +36,7 @@ export interface EventSearchPage {
   retries: number;
 }
 
-export interface EventSearchClientOptions {
-  baseUrl: URL;
-  credentials: CredentialsSource;
-  tokenSource?: TokenSource;
-  requestTimeoutMs?: number;
-  maxAttempts?: number;
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
-  clock?: Clock;
-  logger?: Logger;
-  fetch?: typeof fetch;
-  random?: () => number;
-  redactor?: Redactor;
-}
+export type EventSearchClientOptions = CallOptions;
 
 export interface EventSearchClient {
   search(query: EventSearchQuery): Promise<EventSearchPage>;
