@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ConnectorError, isConnectorError } from '../../../shared/errors.ts';
 import type { IncidentPage, IncidentQuery } from '../../../shared/ports/incident-source.ts';
 import { type Fault, type RunningSimulator, versionKey } from '../../../shared/simulator/index.ts';
 import { createSymantecClient } from '../../../shared/symantec/index.ts';
+import { iterationFailure as failure } from '../../helpers/connector-error.ts';
 import { FakeClock } from '../../helpers/fakes.ts';
 import { lastDay, simulatorWithClient, staticCredentials } from '../../helpers/simulator.ts';
 
@@ -32,15 +32,6 @@ async function collect(pages: AsyncIterable<IncidentPage>) {
   for await (const p of pages) list.push(p);
   const keys = list.flatMap((p) => p.incidents.map((i) => versionKey(i.incident_uid, i.time as number)));
   return { pages: list, keys };
-}
-
-async function failure(pages: AsyncIterable<IncidentPage>): Promise<ConnectorError> {
-  const error = await collect(pages).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isConnectorError(error)) throw new Error(`expected a ConnectorError, got ${String(error)}`);
-  return error;
 }
 
 describe('Contract: Symantec client against the simulator', () => {

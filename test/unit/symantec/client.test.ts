@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type ConnectorError, isConnectorError } from '../../../shared/errors.ts';
-import type { IncidentPage, IncidentQuery } from '../../../shared/ports/incident-source.ts';
+import type { IncidentQuery } from '../../../shared/ports/incident-source.ts';
 import { createSymantecClient } from '../../../shared/symantec/index.ts';
+import { allOf as collect, iterationFailure as failure } from '../../helpers/connector-error.ts';
 import { FakeClock } from '../../helpers/fakes.ts';
 import { staticCredentials } from '../../helpers/simulator.ts';
 import { type Answer, jsonResponse, scriptedFetch, tokenResponse } from './scripted-fetch.ts';
@@ -30,21 +30,6 @@ function client(
     random: () => 0.5,
   });
   return { api, calls: scripted.calls };
-}
-
-async function collect(pages: AsyncIterable<IncidentPage>): Promise<IncidentPage[]> {
-  const out: IncidentPage[] = [];
-  for await (const p of pages) out.push(p);
-  return out;
-}
-
-async function failure(pages: AsyncIterable<IncidentPage>): Promise<ConnectorError> {
-  const error = await collect(pages).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isConnectorError(error)) throw new Error(`expected a ConnectorError, got ${String(error)}`);
-  return error;
 }
 
 describe('Module: symantec/client', () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type ConnectorError, isConnectorError } from '../../../shared/errors.ts';
 import { Redactor } from '../../../shared/logging/redact.ts';
-import type { IncidentPage, IncidentQuery } from '../../../shared/ports/incident-source.ts';
+import type { IncidentQuery } from '../../../shared/ports/incident-source.ts';
 import type { Logger } from '../../../shared/ports/logger.ts';
 import { errorBodyMessage } from '../../../shared/symantec/errors.ts';
 import { send } from '../../../shared/symantec/http.ts';
 import { createSymantecClient, OAuthTokenSource } from '../../../shared/symantec/index.ts';
 import { tokenLifetimeSeconds } from '../../../shared/symantec/token-source.ts';
+import { iterationFailure as failure, allOf as pages } from '../../helpers/connector-error.ts';
 import { FakeClock } from '../../helpers/fakes.ts';
 import { staticCredentials } from '../../helpers/simulator.ts';
 import { type Answer, jsonResponse, scriptedFetch, tokenResponse } from './scripted-fetch.ts';
@@ -44,21 +44,6 @@ function client(incidents: Answer[], tokens: Answer[], redactor = new Redactor()
     redactor,
   });
   return { api, calls: scripted.calls };
-}
-
-async function pages(it: AsyncIterable<IncidentPage>): Promise<IncidentPage[]> {
-  const out: IncidentPage[] = [];
-  for await (const p of it) out.push(p);
-  return out;
-}
-
-async function failure(it: AsyncIterable<IncidentPage>): Promise<ConnectorError> {
-  const error = await pages(it).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isConnectorError(error)) throw new Error(`expected a ConnectorError, got ${String(error)}`);
-  return error;
 }
 
 /** Every 16-character piece of `secret` found in `text` (a partial leak counts). */
