@@ -119,6 +119,32 @@ describe('Stack: Data Bucket consumer', () => {
     expect(json.Outputs.EventFilesBucket!.Value).toEqual(BUCKET_NAME);
   });
 
+  it("with EventFilesBucketName set, adds the queue to that bucket's notifications and keeps the ones it has", () => {
+    // Without it an existing bucket would never notify the queue: no export object would be read.
+    const [queueId] = one(json, 'AWS::SQS::Queue', 'TelemetryEventFilesQueue');
+    const [policyId] = one(json, 'AWS::SQS::QueuePolicy', 'TelemetryEventFilesQueuePolicy');
+    const [, notifications] = one(json, 'Custom::S3BucketNotifications', 'TelemetryExistingEventFilesBucket');
+    expect(json.Conditions.UseExistingEventFilesBucket).toEqual({
+      'Fn::Not': [{ Condition: 'CreateEventFilesBucket' }],
+    });
+    expect(notifications.Condition).toBe('UseExistingEventFilesBucket');
+    expect(notifications.Properties.BucketName).toEqual({ Ref: 'EventFilesBucketName' });
+    // Managed false: CDK's handler merges with the bucket's own configuration instead of replacing it.
+    expect(notifications.Properties.Managed).toBe(false);
+    expect(notifications.Properties.NotificationConfiguration).toEqual({
+      QueueConfigurations: [{ Events: ['s3:ObjectCreated:*'], QueueArn: { 'Fn::GetAtt': [queueId, 'Arn'] } }],
+    });
+    expect(notifications.DependsOn).toContain(policyId);
+    // Its handler (and role) exist only then; the created bucket carries its configuration itself.
+    const handlers = Object.values(json.Resources).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        JSON.stringify(r.Properties.Description ?? '').includes('S3BucketNotifications'),
+    );
+    expect(handlers).toHaveLength(1);
+    expect(handlers[0]!.Condition).toBe('UseExistingEventFilesBucket');
+  });
+
   it('lets the export bucket log into the access-log bucket without naming the conditional bucket there', () => {
     // The access-log bucket policy always exists: a Ref/GetAtt of the conditional bucket in it would not
     // resolve with EventFilesBucketName set (cfn-lint W1001). The ARN is built from the Fn::If name.

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import {
   CfnCondition,
   type CfnParameter,
+  CfnResource,
   CfnRule,
   Duration,
   Fn,
@@ -21,11 +22,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import { METRICS_NAMESPACE, MetricNames, SERVICE_NAME } from '../../../shared/ports/logger.ts';
 import { CollectorFunction, nodeFunctionBuild } from './collector-function.ts';
 import { deadLetterQueue, privateBucket } from './private-storage.ts';
 import type { Tracing } from './tracing.ts';
+
+/** Logical id of CDK's singleton handler of Custom::S3BucketNotifications (aws-s3). */
+const BUCKET_NOTIFICATIONS_HANDLER = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -33,10 +37,10 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 const OBJECTS_FINDING =
   'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{"Fn::If":["CreateEventFilesBucket",{"Ref":"TelemetryEventFilesBucket55FEFFFC"},{"Ref":"EventFilesBucketName"}]}/*]';
 
-/** The API audits an Event Stream more than 5 h behind (events can be lost): alarm before that. */
 /** EventBridge allows 5 targets per rule: one per channel. */
 export const MAX_FAN_OUT = 5;
 
+/** The API audits an Event Stream more than 5 h behind (events can be lost): alarm before that. */
 export const STREAM_LAG_ALARM_SECONDS = 4 * 3600;
 
 export interface TelemetryProps {
@@ -190,6 +194,7 @@ export class Telemetry extends Construct {
       this.bucket.bucketName,
       props.existingBucketName,
     ).toString();
+    this.notifyFromExistingBucket(props.existingBucketName, queuePolicy);
     const bucketArn = `arn:${Fn.ref('AWS::Partition')}:s3:::${this.bucketName}`;
     const objectsArn = `${bucketArn}/*`;
     // Server access logs, set by hand: CDK's own wiring puts a GetAtt of this conditional bucket into the
@@ -346,5 +351,41 @@ export class Telemetry extends Construct {
       }),
       1,
     );
+  }
+
+  /**
+   * With EventFilesBucketName set, the existing bucket must notify the queue too, or no export object is
+   * ever read. CDK's bucket-notifications custom resource adds this queue to the bucket's configuration
+   * and keeps the notifications the bucket already has (it removes only its own on stack deletion). The
+   * resource and its handler exist only with an existing bucket (condition UseExistingEventFilesBucket).
+   */
+  private notifyFromExistingBucket(bucketName: string, queuePolicy: IConstruct | undefined): void {
+    const stack = Stack.of(this);
+    const useExisting = new CfnCondition(stack, 'UseExistingEventFilesBucket', {
+      expression: Fn.conditionNot(this.createBucket),
+    });
+    useExisting.overrideLogicalId('UseExistingEventFilesBucket');
+    const existing = s3.Bucket.fromBucketName(this, 'ExistingEventFilesBucket', bucketName);
+    // The queue policy above already admits S3 of this account: no second grant naming the bucket.
+    const queueArn = this.queue.queueArn;
+    existing.addEventNotification(s3.EventType.OBJECT_CREATED, {
+      bind: () => ({ arn: queueArn, type: s3.BucketNotificationDestinationType.QUEUE }),
+    });
+    const handler = stack.node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER);
+    if (handler)
+      Validations.of(handler).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          "CDK's bucket-notifications handler (runs only when the stack sets the existing bucket's notification) writes its own logs with the basic execution policy; it has no other managed policy.",
+      });
+    for (const scope of [existing, ...(handler ? [handler] : [])]) {
+      for (const child of scope.node.findAll()) {
+        if (!(child instanceof CfnResource)) continue;
+        child.cfnOptions.condition = useExisting;
+        // S3 sends a test message when the configuration is set: the queue policy must exist first.
+        if (child.cfnResourceType === 'Custom::S3BucketNotifications' && queuePolicy)
+          child.node.addDependency(queuePolicy);
+      }
+    }
   }
 }
