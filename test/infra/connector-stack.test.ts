@@ -200,8 +200,9 @@ describe('Stack: collector function', () => {
 
   it('writes logs to its own log group with retention', () => {
     const groups = ofType('AWS::Logs::LogGroup');
-    // collector, Firehose, OCSF Firehose streams, stream collector, Data Bucket consumer
-    expect(groups.length).toBe(5);
+    // collector, Firehose, OCSF Firehose streams, stream collector, Data Bucket consumer, the existing
+    // export bucket's notifications handler
+    expect(groups.length).toBe(6);
     for (const [, g] of groups) expect(g.Properties!.RetentionInDays).toBe(30);
   });
 });
@@ -397,14 +398,18 @@ describe('Stack: inventory', () => {
       'AWS::Lambda::EventSourceMapping': 1,
       'AWS::Glue::Database': 1,
       'AWS::Glue::Table': 4 + OCSF_CLASSES.length, // incident, event, quarantine, telemetry + one OCSF table per class (issue 15)
-      'AWS::IAM::Policy': 5 + 2 + 1, // + the two telemetry roles, + X-Ray (conditional)
-      'AWS::IAM::Role': 3 + 2,
+      // + the two telemetry roles, + X-Ray (conditional), + the existing bucket's notifications handler
+      // (its S3 and its log policy; conditional)
+      'AWS::IAM::Policy': 5 + 2 + 1 + 2,
+      'AWS::IAM::Role': 3 + 2 + 1,
       'AWS::KMS::Key': 2,
       'AWS::KinesisFirehose::DeliveryStream': 2 + OCSF_CLASSES.length,
       'AWS::Lambda::EventInvokeConfig': 2,
-      'AWS::Lambda::Function': 3, // collector, stream collector, Data Bucket consumer
+      // collector, stream collector, Data Bucket consumer, + CDK's handler that sets an existing export
+      // bucket's notification (conditional)
+      'AWS::Lambda::Function': 3 + 1,
       'AWS::Lambda::Permission': 2,
-      'AWS::Logs::LogGroup': 5,
+      'AWS::Logs::LogGroup': 5 + 1,
       'AWS::Logs::LogStream': 2 + OCSF_CLASSES.length,
       'AWS::S3::Bucket': 4, // + the Data Bucket export bucket (conditional)
       'AWS::S3::BucketPolicy': 4,
@@ -414,6 +419,7 @@ describe('Stack: inventory', () => {
       'AWS::SQS::Queue': 4, // collector DLQ, stream collector DLQ, event-files queue and its DLQ
       'AWS::SQS::QueuePolicy': 4,
       'AWS::SecretsManager::Secret': 1,
+      'Custom::S3BucketNotifications': 1, // an existing export bucket's notification (conditional)
     });
   });
 

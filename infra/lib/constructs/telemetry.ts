@@ -357,7 +357,9 @@ export class Telemetry extends Construct {
    * With EventFilesBucketName set, the existing bucket must notify the queue too, or no export object is
    * ever read. CDK's bucket-notifications custom resource adds this queue to the bucket's configuration
    * and keeps the notifications the bucket already has (it removes only its own on stack deletion). The
-   * resource and its handler exist only with an existing bucket (condition UseExistingEventFilesBucket).
+   * resource, its handler and the handler's role and log group exist only with an existing bucket
+   * (condition UseExistingEventFilesBucket). The handler gets its own role: no managed policy (CDK would
+   * attach AWSLambdaBasicExecutionRole), logs only into its own log group.
    */
   private notifyFromExistingBucket(bucketName: string, queuePolicy: IConstruct | undefined): void {
     const stack = Stack.of(this);
@@ -365,26 +367,51 @@ export class Telemetry extends Construct {
       expression: Fn.conditionNot(this.createBucket),
     });
     useExisting.overrideLogicalId('UseExistingEventFilesBucket');
-    const existing = s3.Bucket.fromBucketName(this, 'ExistingEventFilesBucket', bucketName);
+    const role = new iam.Role(this, 'ExistingBucketNotificationsRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: "Sets the existing Data Bucket export bucket's notification to the event-files queue",
+    });
+    const existing = s3.Bucket.fromBucketAttributes(this, 'ExistingEventFilesBucket', {
+      bucketName,
+      notificationsHandlerRole: role,
+    });
     // The queue policy above already admits S3 of this account: no second grant naming the bucket.
     const queueArn = this.queue.queueArn;
     existing.addEventNotification(s3.EventType.OBJECT_CREATED, {
       bind: () => ({ arn: queueArn, type: s3.BucketNotificationDestinationType.QUEUE }),
     });
+    (role.node.defaultChild as iam.CfnRole).addPropertyDeletionOverride('ManagedPolicyArns');
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        "CDK's notifications handler adds the basic execution policy to its role; a deletion override removes it from the template (test/infra/connector-stack.test.ts: no role has a managed policy) and the role logs only into its own log group.",
+    });
     const handler = stack.node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER);
-    if (handler)
-      Validations.of(handler).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason:
-          "CDK's bucket-notifications handler (runs only when the stack sets the existing bucket's notification) writes its own logs with the basic execution policy; it has no other managed policy.",
-      });
-    for (const scope of [existing, ...(handler ? [handler] : [])]) {
+    const handlerFunction = handler?.node.tryFindChild('Resource') as CfnResource | undefined;
+    if (!handler || !handlerFunction) throw new Error(`CDK's ${BUCKET_NOTIFICATIONS_HANDLER} was not found`);
+    const logGroup = new logs.LogGroup(this, 'ExistingBucketNotificationsLogs', {
+      logGroupName: `/aws/lambda/${handlerFunction.ref}`,
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const logsPolicy = new iam.Policy(this, 'ExistingBucketNotificationsLogsPolicy', {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'OwnLogGroup',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      ],
+    });
+    for (const scope of [existing, handler, role, logGroup, logsPolicy]) {
       for (const child of scope.node.findAll()) {
         if (!(child instanceof CfnResource)) continue;
         child.cfnOptions.condition = useExisting;
+        if (child.cfnResourceType !== 'Custom::S3BucketNotifications') continue;
         // S3 sends a test message when the configuration is set: the queue policy must exist first.
-        if (child.cfnResourceType === 'Custom::S3BucketNotifications' && queuePolicy)
-          child.node.addDependency(queuePolicy);
+        if (queuePolicy) child.node.addDependency(queuePolicy);
+        child.node.addDependency(logsPolicy);
       }
     }
   }
