@@ -7,18 +7,11 @@ import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
 import type { Logger } from '../ports/logger.ts';
 import { callContext, newTokenSource } from './call-context.ts';
 import { AttemptError, errorBodyMessage } from './errors.ts';
-import { commonFailure, type HttpResult, readCappedText } from './http.ts';
+import { commonFailure, ERROR_BODY_MAX_BYTES, type HttpResult, readErrorText } from './http.ts';
 import { type RequestCounters, withRetry } from './retry.ts';
 import { apiUrl, OAuthTokenSource } from './token-source.ts';
 
 export const EVENT_STREAM_PATH = 'v1/event-export/stream';
-
-/**
- * Largest error answer (a non-200 body) read: error bodies are short JSON, and the redactor must see
- * the whole text before it is cut, so a multi-MiB error page is refused rather than scanned (a run of
- * 8 MiB of token characters overflows the redactor's regular expression).
- */
-export const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 
 export interface EventStreamClientOptions {
   baseUrl: URL;
@@ -32,7 +25,7 @@ export interface EventStreamClientOptions {
   backoffMaxMs?: number;
   /** Longest NDJSON line accepted (default 256 MiB). */
   maxLineBytes?: number;
-  /** Largest error answer (non-200 body) read (default MAX_ERROR_BODY_BYTES). */
+  /** Bytes of an error answer (non-200 body) read, at most (and by default) ERROR_BODY_MAX_BYTES. */
   maxResponseBytes?: number;
   clock?: Clock;
   logger?: Logger;
@@ -184,17 +177,12 @@ export function createEventStreamClient(options: EventStreamClientOptions): Even
         });
       }
       if (response.status === 200 || response.status === 201) return response;
-      // Capped like every body read whole (a huge error page must not exhaust memory); a body over the
-      // cap is an invalid_response, other read failures leave the message out.
-      const { text } = await readCappedText(
+      // Read as send() reads error answers: the first ERROR_BODY_MAX_BYTES, the rest left unread, so
+      // the status decides the kind even for a huge page; a failed read leaves the message out.
+      const { text } = await readErrorText(
         response,
-        url,
-        { method: 'POST' },
-        options.maxResponseBytes ?? MAX_ERROR_BODY_BYTES,
-      ).catch((error: unknown) => {
-        if (error instanceof AttemptError) throw error;
-        return { text: '' };
-      });
+        Math.min(options.maxResponseBytes ?? ERROR_BODY_MAX_BYTES, ERROR_BODY_MAX_BYTES),
+      ).catch(() => ({ text: '' }));
       const result: HttpResult = { status: response.status, headers: response.headers, text };
       const message = errorBodyMessage(text, (t) => redactor.redact(t));
       const said = message ? `: ${message}` : '';

@@ -85,8 +85,8 @@ function tooLarge(url: URL, init: RequestInit, size: string, maxBytes: number): 
 
 /**
  * The body as text (UTF-8 checked, see decodeUtf8), refusing more than `maxBytes` declared or
- * streamed with an `invalid_response` AttemptError. Every body the connector reads whole goes through
- * here: API pages, token answers, event search pages and Event Stream error answers.
+ * streamed with an `invalid_response` AttemptError. Every 2xx body the connector reads whole goes
+ * through here: API pages, token answers and event search pages (error answers: readErrorText).
  */
 export async function readCappedText(
   response: Response,
@@ -130,11 +130,16 @@ async function readCapped(
 export const ERROR_BODY_CUT_MARK = ' [error body cut]';
 
 /**
- * The first `maxBytes` of an error body as text, the rest left unread. The cut can split a token, and
- * what is left of it may be too short for the redactor to recognise, so the run of token characters
- * at the cut is dropped before anything sees the text; an incomplete UTF-8 sequence there is held back.
+ * The first `maxBytes` of an error body as text, the rest left unread (Content-Length is not
+ * consulted: the status, not the size, decides the error kind). The cut can split a token, and what
+ * is left of it may be too short for the redactor to recognise, so the run of token characters at the
+ * cut is dropped before anything sees the text; an incomplete UTF-8 sequence there is held back.
+ * Every error answer is read here: send() and the Event Stream client.
  */
-async function readErrorText(response: Response, maxBytes: number): Promise<{ text: string }> {
+export async function readErrorText(
+  response: Response,
+  maxBytes: number = ERROR_BODY_MAX_BYTES,
+): Promise<{ text: string }> {
   if (!response.body) return { text: '' };
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -8,7 +8,8 @@ import { isConnectorError } from '../../../shared/errors.ts';
 import { Redactor } from '../../../shared/logging/redact.ts';
 import { MemoryMetrics, MetricNames, silentLogger } from '../../../shared/ports/logger.ts';
 import { createEventSearchClient, RequestBudget } from '../../../shared/symantec/event-search.ts';
-import { createEventStreamClient, MAX_ERROR_BODY_BYTES } from '../../../shared/symantec/event-stream.ts';
+import { createEventStreamClient } from '../../../shared/symantec/event-stream.ts';
+import { ERROR_BODY_CUT_MARK, ERROR_BODY_MAX_BYTES } from '../../../shared/symantec/http.ts';
 import { createSymantecClient } from '../../../shared/symantec/index.ts';
 import { FakeClock, MemoryCheckpointStore, MemorySink } from '../../helpers/fakes.ts';
 import { staticCredentials } from '../../helpers/simulator.ts';
@@ -55,7 +56,8 @@ function bigBody(total: number) {
 
 function streamClient(answers: Answer[], over: Partial<Parameters<typeof createEventStreamClient>[0]> = {}) {
   const scripted = scriptedFetch({
-    '/v1/oauth2/tokens': [tokenResponse('tok-aaaaaaaaaaaa')],
+    // A second token for the one refresh after a 401.
+    '/v1/oauth2/tokens': [tokenResponse('tok-aaaaaaaaaaaa'), tokenResponse('tok-bbbbbbbbbbbb')],
     [STREAM_PATH]: answers,
   });
   const client = createEventStreamClient({
@@ -81,31 +83,63 @@ async function openError(client: ReturnType<typeof streamClient>['client']) {
   return error;
 }
 
-describe('Event Stream error answers are read through the capped reader', () => {
-  it('stops reading a streamed 400 body without Content-Length once it passes the cap', async () => {
-    // Prepare: an 8 MiB error page (finite: without a cap the read completes), the default 1 MiB cap.
+describe('Event Stream error answers are read as send() reads them: the first 64 KiB, the status decides', () => {
+  it('a streamed 8 MiB 400 without Content-Length: a non-retried bad_request naming the status, 64 KiB read', async () => {
+    // Prepare: an 8 MiB error page (finite: without a cap the read completes).
     const bodies = [bigBody(8 * MiB), bigBody(8 * MiB)];
-    const { client } = streamClient(bodies.map((b) => new Response(b.body, { status: 400 })));
+    const { client, calls } = streamClient(bodies.map((b) => new Response(b.body, { status: 400 })));
     // Act
     const error = await openError(client);
     // Assess
-    expect(error.kind).toBe('invalid_response');
-    expect(MAX_ERROR_BODY_BYTES).toBe(MiB);
-    expect(error.message).toContain(`more than ${MiB} bytes (streamed)`);
-    expect(bodies[0]?.sent()).toBeLessThan(2 * MiB);
+    expect(error.kind).toBe('bad_request');
+    expect(error.message).toContain('with 400');
+    expect(error.message).toContain(ERROR_BODY_CUT_MARK.trim());
+    expect(calls.filter((c) => c.url.includes(STREAM_PATH))).toHaveLength(1);
+    expect(bodies[0]?.sent()).toBeLessThanOrEqual(ERROR_BODY_MAX_BYTES + 2 * 64 * 1024);
   });
 
-  it('refuses an error answer whose Content-Length is over the cap without reading it', async () => {
-    const bodies = [bigBody(4 * MiB), bigBody(4 * MiB)];
-    const { client } = streamClient(
-      bodies.map(
-        (b) => new Response(b.body, { status: 500, headers: { 'content-length': String(400 * MiB) } }),
-      ),
-    );
+  it('a 401 and a 403 declaring 400 MiB: auth (after the one token refresh) and permission, naming the status', async () => {
+    const huge = (status: number) =>
+      new Response(bigBody(4 * MiB).body, { status, headers: { 'content-length': String(400 * MiB) } });
+    const unauthorized = streamClient([huge(401), huge(401), huge(401)]);
+    const auth = await openError(unauthorized.client);
+    expect(auth.kind).toBe('auth');
+    expect(auth.message).toContain('401');
+    expect(unauthorized.calls.filter((c) => c.url.includes(STREAM_PATH))).toHaveLength(2);
+    const forbidden = streamClient([huge(403), huge(403)]);
+    const permission = await openError(forbidden.client);
+    expect(permission.kind).toBe('permission');
+    expect(permission.message).toContain('403 Forbidden');
+    expect(forbidden.calls.filter((c) => c.url.includes(STREAM_PATH))).toHaveLength(1);
+  });
+
+  it('a token echoed ahead of a huge 400 is masked, the token run at the cut dropped', async () => {
+    const token = `eyJ${'Qk9HVVNfVE9LRU5f'.repeat(40)}`;
+    const redactor = new Redactor();
+    redactor.add(token);
+    // The token, then 8 MiB of token characters: the 64 KiB cut falls inside that run.
+    const head = new TextEncoder().encode(`{"message":"bad ${token} `);
+    const rest = bigBody(8 * MiB);
+    const reader = rest.body.getReader();
+    let first = true;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (first) {
+          first = false;
+          return controller.enqueue(head);
+        }
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+    });
+    const { client } = streamClient([new Response(body, { status: 400 })], { redactor });
     const error = await openError(client);
-    expect(error.kind).toBe('invalid_response');
-    expect(error.message).toContain(`${400 * MiB} bytes (Content-Length)`);
-    expect(bodies[0]?.sent()).toBeLessThanOrEqual(2 * 64 * 1024);
+    expect(error.kind).toBe('bad_request');
+    expect(error.message).toContain('[REDACTED]');
+    expect(error.message).not.toContain('aaaaaaaa');
+    for (let at = 0; at + 16 <= token.length; at += 16)
+      expect(error.message).not.toContain(token.slice(at, at + 16));
   });
 
   it('redacts an echoed token before cutting the error text to 300 characters', async () => {
