@@ -78,6 +78,14 @@ export async function* overlappingPages(
     const back = anchor !== undefined && k > 0 ? Math.min(k, offset, query.limit - 1) : 0;
     const requested = offset - back;
     const page = await firstPage(source, { ...query, offset: requested }, signal);
+    if (!page && reread) {
+      // Nothing past the cursor any more (a source that yields no empty last page): the re-read is due.
+      offset = 0;
+      anchor = undefined;
+      lastTotal = undefined;
+      reread = false;
+      continue;
+    }
     if (!page) return;
     const uids = page.incidents.map((r) => String(r.incident_uid));
     const overlapOk = back === 0 || uids.slice(0, back + 1).includes(anchor as string);

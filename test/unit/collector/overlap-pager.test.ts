@@ -96,6 +96,46 @@ describe('overlappingPages', () => {
     expect(nexts).toEqual([5, 0, 3, 5, undefined]);
   });
 
+  it('a pass resumed with `reread` past the end of a list that shrank still reads the window again from 0', async () => {
+    // A source that yields no page at all past the end (not even an empty last one).
+    const list = ['a', 'b', 'c'];
+    const offsets: number[] = [];
+    const source: IncidentSource = {
+      async *pages(query: IncidentQuery): AsyncIterable<IncidentPage> {
+        const offset = query.offset ?? 0;
+        offsets.push(offset);
+        if (offset >= list.length) return;
+        const items = list.slice(offset, offset + query.limit).map(rec);
+        yield {
+          offset,
+          next: undefined,
+          total: list.length,
+          incidents: items,
+          invalid: [],
+          requests: 1,
+          retries: 0,
+        };
+      },
+    };
+    const seen: string[] = [];
+    for await (const page of overlappingPages(
+      source,
+      { startDate: new Date(0), endDate: new Date(1), limit: 3, includeEvents: false, offset: 9 },
+      {
+        overlap: 1,
+        anchorUid: 'z',
+        reread: true,
+        maxPages: 20,
+        metrics: new MemoryMetrics(),
+        logger: silentLogger,
+      },
+    )) {
+      seen.push(...page.incidents.map((r) => r.incident_uid));
+    }
+    expect(offsets).toEqual([8, 0]);
+    expect(seen).toEqual(['a', 'b', 'c']);
+  });
+
   it('when records keep moving, the widened overlap still leaves each page new items: the pager reaches the end', async () => {
     // Soak (filter=time, versions=latest, order=time-asc): updates move an incident out of the window after
     // every page, `total` drops each time, restarts run out and the overlap is widened; widened to the page
