@@ -124,7 +124,7 @@ async function scan(deps: OpenReReadDeps, from: ReReadPass, counts: Counts): Pro
       overlappingPages(
         source,
         query,
-        { overlap: s.pageOverlap, anchorUid: pass.lastUid, maxPages, metrics, logger },
+        { overlap: s.pageOverlap, anchorUid: pass.lastUid, reread: pass.reread, maxPages, metrics, logger },
         signal,
       ),
     deadline,
@@ -148,11 +148,13 @@ async function scan(deps: OpenReReadDeps, from: ReReadPass, counts: Counts): Pro
         requests: page.requests,
         retries: page.retries,
       });
+      const { lastUid: _l, reread: _r, ...rest } = pass;
       pass = {
-        ...pass,
+        ...rest,
         offset: page.next ?? page.offset + page.incidents.length + page.invalid.length,
         seen: [...seen],
         ...(page.lastUid !== undefined ? { lastUid: page.lastUid } : {}),
+        ...(page.reread ? { reread: true as const } : {}),
       };
       await openSet.setPass(pass);
       await openSet.flush();

@@ -32,6 +32,8 @@ export interface ReReadPass {
   /** API offset of the first page of the open query not yet delivered. */
   offset: number;
   lastUid?: string;
+  /** Records moved under the scan: once it reaches the end, the open query is read again from offset 0. */
+  reread?: true;
   /** Uids the open query returned so far in this pass. */
   seen: string[];
   /** Set once the scan is done: open uids whose closure is still to be checked. */

@@ -225,6 +225,7 @@ export class CollectorRun {
           {
             overlap: this.s.pageOverlap,
             anchorUid: cursor.lastUid,
+            reread: cursor.reread,
             maxPages: this.maxPages(),
             metrics,
             logger,
@@ -271,6 +272,7 @@ export class CollectorRun {
         offset = page.next ?? page.offset + page.incidents.length + page.invalid.length;
         const next: WindowCursor = { start: cursor.start, end: cursor.end, offset };
         if (page.lastUid !== undefined) next.lastUid = page.lastUid;
+        if (page.reread) next.reread = true;
         const state: CheckpointState = done
           ? { ...prior, watermark: maxIso(prior.watermark, cursor.end), cursor: undefined }
           : { ...prior, cursor: next };

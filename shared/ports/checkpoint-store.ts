@@ -8,6 +8,8 @@ export interface WindowCursor {
   offset: number;
   /** Uid of the last record delivered: the resumed page's overlap must contain it (records moved otherwise). */
   lastUid?: string;
+  /** Records moved under this pass of the window: once it reaches the end, the window is read again from offset 0. */
+  reread?: true;
 }
 
 /** What the collector persists between runs. */

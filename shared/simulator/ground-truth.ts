@@ -64,6 +64,12 @@ export interface ScanTruth {
   restartSeq?: number;
   /** A request of it answered a `total` at the result cap (a client must split such a window). */
   capped: boolean;
+  /**
+   * Offset of its last request while the simulator failed that answer on purpose (a `slow` answer the
+   * client gave up on, a `truncated` body) and wrote no complete one: the client's next request for that
+   * offset is its retry of the same read, not a new scan.
+   */
+  unanswered?: number;
 }
 
 /** How a personality exposes versions; decides which versions a client could observe at all. */
@@ -95,6 +101,8 @@ export class GroundTruth {
   readonly served: ServedItem[] = [];
   /** Every search scan, in order. */
   readonly scans: ScanTruth[] = [];
+  /** Whether the list moved under a restarted scan (per `observability()` call: it is the same for every version). */
+  private readonly movedCache = new Map<ScanTruth, boolean>();
 
   constructor(
     private readonly now: () => number,
@@ -131,30 +139,44 @@ export class GroundTruth {
   noteSearch(
     request: Omit<
       ScanTruth,
-      'first' | 'last' | 'firstSeq' | 'lastSeq' | 'requests' | 'passed' | 'restarted' | 'capped'
+      | 'first'
+      | 'last'
+      | 'firstSeq'
+      | 'lastSeq'
+      | 'requests'
+      | 'passed'
+      | 'restarted'
+      | 'capped'
+      | 'unanswered'
     > & {
       at: number;
       offset: number;
       /** `total` of this answer reached the result cap. */
       capped: boolean;
+      /** The simulator fails this answer on purpose (slow, truncated); `answered()` when it was written whole. */
+      failing?: boolean;
     },
   ): ScanTruth | undefined {
     // Only latest-only observability needs scans: a long-running simulator of the default kind keeps none.
     if (this.mode.versions === 'all') return undefined;
     const seq = this.all.length;
     const last = this.scans.at(-1);
-    if (last && last.key === request.key && request.offset > 0) {
+    const unanswered = request.failing ? request.offset : undefined;
+    // A retry of an answer the API failed continues the same read: the client never saw that page.
+    const retry = last?.unanswered !== undefined && last.unanswered === request.offset;
+    if (last && last.key === request.key && (request.offset > 0 || retry)) {
       last.last = request.at;
       last.lastSeq = seq;
       last.requests++;
       last.capped ||= request.capped;
+      last.unanswered = unanswered;
       return last;
     }
     if (last && last.key === request.key) {
       last.restarted = true;
       last.restartSeq = seq;
     }
-    const { at, offset: _o, ...scan } = request;
+    const { at, offset: _o, failing: _f, ...scan } = request;
     const added: ScanTruth = {
       ...scan,
       first: at,
@@ -164,9 +186,15 @@ export class GroundTruth {
       requests: 1,
       passed: new Set(),
       restarted: false,
+      unanswered,
     };
     this.scans.push(added);
     return added;
+  }
+
+  /** @internal The answer to `scan`'s request at `offset` was written whole after all (a `slow` one in time). */
+  answered(scan: ScanTruth, offset: number): void {
+    if (scan.unanswered === offset) scan.unanswered = undefined;
   }
 
   /** Every version held, generated and added, in insertion order. */
@@ -202,13 +230,18 @@ export class GroundTruth {
    *   and query match it (`stable-in-scan`): written and visible before the scan's first request, not
    *   superseded before its last. A scan the API forced the client to abandon counts only if it reached
    *   the version's position: one restarted after the list moved under it (a version of an incident in
-   *   its window was written between its first request and the restart: the pager's check failed, or a
-   *   failed run left the window to be read again), or one whose `total` hit the result cap (the client
-   *   splits the window); the version was overwritten before the next pass got there. A scan the client
-   *   abandoned while nothing moved counts whole (a client that stops early is not excused). Any other version was overwritten before a poll could read it: the API
-   *   made it `unobservable`, which is not a loss of the client.
+   *   its window was written between its first request and the restart, landing in the window or taking
+   *   its incident out of it: the pager's check failed, or a failed run left the window to be read
+   *   again), or one whose `total` hit the result cap (the client splits the window); the version was
+   *   overwritten before the next pass got there. A scan the client abandoned while nothing moved counts
+   *   whole (a client that stops early is not excused). A request the simulator failed on purpose (a
+   *   `slow` answer the client gave up on, a `truncated` body) and the client's retry of it are one read
+   *   of that page: a version replaced before the page was ever answered whole was never seen. Any other
+   *   version was overwritten before a poll could read it: the API made it `unobservable`, which is not a
+   *   loss of the client.
    */
   observability(now = this.now()): Map<string, Observability> {
+    this.movedCache.clear();
     const out = new Map<string, Observability>();
     const visible = this.visible(now);
     if (this.mode.versions === 'all') {
@@ -250,10 +283,27 @@ export class GroundTruth {
     if (scan.passed.has(v.key)) return true;
     if (scan.capped) return false;
     if (!scan.restarted) return true;
-    const moved = this.all
-      .slice(scan.firstSeq, scan.restartSeq ?? scan.lastSeq)
-      .some((w) => this.inScanWindow(scan, w));
+    // The list moved when a version written meanwhile lies in the window, or replaced its incident's
+    // version that lay there (the incident left the list: every later position shifts).
+    let moved = this.movedCache.get(scan);
+    if (moved === undefined) {
+      moved = this.all
+        .slice(scan.firstSeq, scan.restartSeq ?? scan.lastSeq)
+        .some((w) => this.inScanWindow(scan, w) || this.replacedInWindow(scan, w));
+      this.movedCache.set(scan, moved);
+    }
     return !moved;
+  }
+
+  /** The version `w` replaced (its incident's latest before it) lay in the scan's window. */
+  private replacedInWindow(scan: ScanTruth, w: VersionTruth): boolean {
+    let before: VersionTruth | undefined;
+    for (const x of this.all) {
+      if (x.seq >= w.seq) break;
+      if (x.incident_uid !== w.incident_uid || x.visibleAt > scan.first) continue;
+      if (!before || x.time > before.time || (x.time === before.time && x.seq > before.seq)) before = x;
+    }
+    return before !== undefined && this.inScanWindow(scan, before);
   }
 
   private inScanWindow(scan: ScanTruth, v: VersionTruth): boolean {

@@ -585,6 +585,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       offset,
       // The collector splits a window whose total reaches the cap (it cannot tell it from a capped one).
       capped: resultCap !== undefined && total >= resultCap,
+      // A slow answer counts as answered only once written (the client may give up first).
+      failing: f?.kind === 'slow' || f?.kind === 'truncated',
     });
     if (resultCap !== undefined && offset >= resultCap && resultCapBeyond === 'error')
       return bad(`Result window is too large: next must be less than ${resultCap}`);
@@ -624,6 +626,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       if (res.destroyed) return;
       res.on('finish', () => {
         if (f?.kind === 'truncated') return;
+        if (scan) groundTruth.answered(scan, offset);
         // The part of the list this scan has now reached (ground truth of latest-only observability).
         if (scan)
           for (const r of matching.slice(0, from + page.length))

@@ -153,4 +153,79 @@ describe('Contract: which intermediate versions a latest-only API let a poll obs
     expect(o.get(versionKey('b', WINDOW.start + 1000))).toBe('unobservable');
     expect(o.get(versionKey('a', WINDOW.start))).toBe('served');
   });
+
+  /** Filter and order on time: a version written after the window takes its incident out of the list. */
+  const latestTime: Partial<Personality> = {
+    filterOn: 'time',
+    versions: 'latest',
+    orderBy: 'time',
+    order: 'desc',
+  };
+  /** One page request of the window with a client timeout; its body text, or 'timed out'. */
+  const rawPage = async (api: RunningSimulator, limit: number, timeoutMs: number) => {
+    const t = await fetch(`${api.url}/v1/oauth2/tokens`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${api.clientId}:${api.clientSecret}`).toString('base64')}`,
+      },
+    });
+    const bearer = ((await t.json()) as { access_token: string }).access_token;
+    return fetch(`${api.url}/v1/incidents`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${bearer}` },
+      body: JSON.stringify({
+        start_date: new Date(WINDOW.start).toISOString(),
+        end_date: new Date(WINDOW.end).toISOString(),
+        next: 0,
+        limit,
+      }),
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+      .then((r) => r.text())
+      .catch(() => 'timed out');
+  };
+
+  it('a scan restarted after an incident of its list left the window (the list shifted) counts only for the part it reached', async () => {
+    const { sim, clock, version } = await start(latestTime);
+    const T = WINDOW.end + 10 * MINUTE;
+    sim.addIncidents([version('a', 0, WINDOW.start + 1000, 1), version('b', 1, WINDOW.start, 1)]);
+    clock.advance(T - clock.now());
+    expect(await rawPage(sim, 1, 5000)).toContain('"incident_uid":"a"');
+    // b (not reached) gets a version after the window: it leaves the list, total drops, the client restarts.
+    sim.addIncidents([version('b', 1, WINDOW.end + 5 * MINUTE, 4)]);
+    expect(await rawPage(sim, 2, 5000)).not.toContain('"incident_uid":"b"');
+    clock.advance(5 * MINUTE);
+    expect(sim.groundTruth.observability().get(versionKey('b', WINDOW.start))).toBe('unobservable');
+  });
+
+  it('a request the API failed on purpose (slow past the timeout, truncated) and the client retried is one read: a version replaced before any complete answer was not observable', async () => {
+    const T = WINDOW.end + 10 * MINUTE;
+    const cases = [
+      { fault: { kind: 'truncated' } as const, expected: 'unobservable' },
+      { fault: { kind: 'slow', delayMs: 400 } as const, expected: 'unobservable' },
+      // Control: two complete answers the client did not go beyond (it stopped after one page each).
+      { fault: undefined, expected: 'stable-in-scan' },
+    ];
+    for (const { fault, expected } of cases) {
+      const { sim: api, clock, version } = await start(latestTime);
+      api.addIncidents([version('a', 0, WINDOW.start + 1000, 1), version('b', 1, WINDOW.start, 1)]);
+      clock.advance(T - clock.now());
+      // Two attempts at the first page, nothing written between them; both failed when faulted.
+      if (fault) api.faults.enqueue([fault, fault]);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const text = await rawPage(api, fault ? 2 : 1, 100);
+        if (fault?.kind === 'truncated') expect(() => JSON.parse(text)).toThrow();
+        if (fault?.kind === 'slow') expect(text).toBe('timed out');
+        if (!fault) expect(JSON.parse(text).incidents).toHaveLength(1);
+      }
+      // The API replaces b by a version after the window; the next attempt is answered without it.
+      api.addIncidents([version('b', 1, WINDOW.end + 5 * MINUTE, 4)]);
+      const last = JSON.parse(await rawPage(api, 2, 5000)) as { incidents: { incident_uid: string }[] };
+      expect(last.incidents.map((i) => i.incident_uid)).toEqual(['a']);
+      clock.advance(5 * MINUTE);
+      expect(api.groundTruth.observability().get(versionKey('b', WINDOW.start))).toBe(expected);
+      await api.close();
+      sim = undefined;
+    }
+  });
 });

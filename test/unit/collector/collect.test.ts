@@ -609,6 +609,32 @@ describe('Defects of the collector core (each test fails on 8c9201d)', () => {
     expect(metrics.get(MetricNames.pagerRestarts)).toBe(1);
   });
 
+  it('a run stopped after records moved keeps the re-read due in its cursor: the next run reads on from there, then the window again from 0', async () => {
+    const { deps, settings, sink, metrics, clock, store } = setup([], { pageSize: 10, pageOverlap: 3 });
+    const source = movingRecords(5);
+    const moved = source.beforePage;
+    // The page that finds the records moved took long: the deadline is near before the next one.
+    let slow = true;
+    source.beforePage = async (q, offset) => {
+      await moved?.(q, offset);
+      if (offset === 7 && slow) clock.advance(9 * 60_000 + 40_000);
+      if (offset === 7) slow = false;
+    };
+    deps.source = source;
+    const first = await collect(deps, { settings, owner: 'o1', deadline: clock.now() + 600_000 });
+    expect(first.status).toBe('partial');
+    expect((await store.load('default'))?.cursor).toMatchObject({ offset: 17, reread: true });
+    const second = await collect(deps, { settings, owner: 'o2', deadline: clock.now() + 600_000 });
+    expect(second.status).toBe('complete');
+    // On from the cursor to the end of the window, then the whole window again.
+    const window = source.queries[0]?.startDate.getTime();
+    const offsets = source.queries.filter((q) => q.startDate.getTime() === window).map((q) => q.offset);
+    expect(offsets).toEqual([0, 7, 14, 21, 0, 7, 14, 21]);
+    const uids = new Set(sink.docs.map((d) => d.id.split('@')[0]));
+    expect([...Array(30).keys()].filter((i) => !uids.has(`inc-${i}`))).toEqual([]);
+    expect(metrics.get(MetricNames.pagerRestarts)).toBe(1);
+  });
+
   it('without the overlap (SES_PAGE_OVERLAP=0) the same API makes plain offset paging skip the boundary record', async () => {
     const { deps, settings, sink, clock } = setup([], { pageSize: 10, pageOverlap: 0 });
     deps.source = movingRecords(1);
