@@ -15,6 +15,7 @@ import {
 } from './enums.ts';
 import { EVENT_FIELDS, EVENT_PREFIX, EVENT_VENDOR_OBJECT_ARRAYS } from './fields.ts';
 import type { Related } from './incident.ts';
+import type { Walk } from './input.ts';
 import { dataStream, ECS_VERSION, type RunContext } from './options.ts';
 import { buildVendorSchema, CopyReport, copyVendor } from './vendor.ts';
 
@@ -61,9 +62,12 @@ export function buildEvent(
   link: IncidentLink,
   ctx: RunContext,
   related: Related,
+  walk: Walk,
 ): EventResult {
   const report = new CopyReport();
   const v = copyVendor(rec, SCHEMA, report) ?? {};
+  // Kept values were not checked: the record may nest deep there (index.ts, normalizeRecord).
+  if (report.keepsUnmapped()) walk.shallow = false;
   const timestamp = (v['time'] ?? v['device_time'] ?? v['log_time']) as string | undefined;
   if (timestamp === undefined) {
     const present = rec['time'] ?? rec['device_time'] ?? rec['log_time'];

@@ -14,6 +14,7 @@ import {
   OUTCOME,
 } from './enums.ts';
 import { INCIDENT_FIELDS, INCIDENT_PREFIX } from './fields.ts';
+import type { Walk } from './input.ts';
 import { dataStream, ECS_VERSION, type RunContext } from './options.ts';
 import { parseUrl } from './url.ts';
 import { buildVendorSchema, CopyReport, copyVendor } from './vendor.ts';
@@ -59,9 +60,12 @@ export function buildIncident(
   original: string | undefined,
   eventCount: number | undefined,
   related: Related | undefined,
+  walk: Walk,
 ): IncidentResult {
   const report = new CopyReport();
   const v = copyVendor(rec, SCHEMA, report, 'events') ?? {};
+  // Kept values were not checked: the record may nest deep there (index.ts, normalizeRecord).
+  if (report.keepsUnmapped()) walk.shallow = false;
   // The validated forms win (the uid may have been a number).
   v['incident_uid'] = incidentUid;
   v['time'] = timeIso;
