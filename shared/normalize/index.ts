@@ -103,6 +103,18 @@ function deepQuarantine(
   );
 }
 
+/** The record cannot be normalized: one quarantine document (the deep-record one if it is deep). */
+function recordQuarantine(
+  rec: Record<string, unknown>,
+  text: string | undefined,
+  ctx: RunContext,
+  reason: string,
+  errorType: QuarantineContext['errorType'],
+): OutputDocument[] {
+  if (nestsDeeperThan(rec)) return [deepQuarantine(rec, text, ctx)];
+  return [buildQuarantine(rec, reason, ctx, { errorType, source: 'incident' }, text)];
+}
+
 /**
  * The documents of one incident object. A record nesting deeper than MAX_RECORD_DEPTH must give
  * the deep-record quarantine instead (whatever else is wrong with it); walking every record for
@@ -117,23 +129,22 @@ function normalizeRecord(
   ctx: RunContext,
   walk: Walk,
 ): OutputDocument[] {
-  const q = (reason: string, errorType: QuarantineContext['errorType']): OutputDocument[] => [
-    nestsDeeperThan(rec)
-      ? deepQuarantine(rec, text, ctx)
-      : buildQuarantine(rec, reason, ctx, { errorType, source: 'incident' }, text),
-  ];
   const rawUid = rec['incident_uid'];
   if (rawUid === undefined || rawUid === null || rawUid === '') {
-    return q('incident_uid is missing', 'missing_field');
+    return recordQuarantine(rec, text, ctx, 'incident_uid is missing', 'missing_field');
   }
   const incidentUid = toKeyword(rawUid);
-  if (incidentUid === undefined) return q('incident_uid is not a string', 'invalid_field');
+  if (incidentUid === undefined)
+    return recordQuarantine(rec, text, ctx, 'incident_uid is not a string', 'invalid_field');
   const rawTime = rec['time'];
   if (rawTime === undefined || rawTime === null || rawTime === '')
-    return q('time is missing', 'missing_field');
+    return recordQuarantine(rec, text, ctx, 'time is missing', 'missing_field');
   const timeIso = toTimestamp(rawTime);
   if (timeIso === undefined) {
-    return q(
+    return recordQuarantine(
+      rec,
+      text,
+      ctx,
       `time is not a valid date (epoch milliseconds or ISO 8601): ${safeStringify(rawTime).slice(0, 60)}`,
       'invalid_field',
     );

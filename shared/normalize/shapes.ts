@@ -6,27 +6,25 @@
  * for an object that is not a plain `{}`) the caller takes its generic path.
  */
 
-/** One trie node: the keys seen after this prefix, and the entry of the shape that ends here. */
+/**
+ * One node of the trie, path-compressed: the keys that must follow in sequence (`run`), then the
+ * entry of the shape that ends there and the nodes of the shapes that go on (each starts with a
+ * different key). The walk is one compare per key; it branches only where shapes differ.
+ */
 interface TrieNode<F> {
-  /** First child inline: most nodes have one, so the walk is one compare and one load per key. */
-  k0: string | undefined;
-  n0: TrieNode<F> | undefined;
-  /** Further children, rare (shapes that differ at this position). */
-  more: Array<[string, TrieNode<F>]> | undefined;
-  /** What was compiled for the shape ending here (or NOT_COMPILABLE). */
+  run: string[];
   entry: F | typeof NOT_COMPILABLE | undefined;
+  kids: Array<TrieNode<F>>;
 }
 
 /** The shape cannot be compiled (an uncatalogued key, say): the caller's generic path handles it. */
 export const NOT_COMPILABLE: unique symbol = Symbol('not compilable');
 
-const node = <F>(): TrieNode<F> => ({ k0: undefined, n0: undefined, more: undefined, entry: undefined });
-
-/** Shapes longer than this are not cached (each key costs a trie node). */
+/** Shapes longer than this are not cached. */
 const MAX_KEYS = 256;
 
 export class ShapeCache<F> {
-  private readonly root: TrieNode<F> = node();
+  private readonly root: TrieNode<F> = { run: [], entry: undefined, kids: [] };
   private shapes = 0;
 
   /**
@@ -45,15 +43,22 @@ export class ShapeCache<F> {
    */
   get(obj: object): F | typeof NOT_COMPILABLE | undefined {
     if (Object.getPrototypeOf(obj) !== Object.prototype) return undefined;
-    let n: TrieNode<F> | undefined = this.root;
+    let n = this.root;
+    let run = n.run;
+    let j = 0;
     for (const k in obj) {
-      if (n.k0 === k) {
-        n = n.n0 as TrieNode<F>;
+      if (j < run.length) {
+        if (run[j] !== k) return this.add(obj);
+        j++;
         continue;
       }
-      n = child(n, k);
-      if (n === undefined) return this.add(obj);
+      const next = kid(n, k);
+      if (next === undefined) return this.add(obj);
+      n = next;
+      run = n.run;
+      j = 1;
     }
+    if (j !== run.length) return this.add(obj);
     return n.entry ?? this.add(obj);
   }
 
@@ -64,29 +69,45 @@ export class ShapeCache<F> {
       keys.push(k);
       if (keys.length > MAX_KEYS) return undefined;
     }
+    const entry = this.compile(keys);
+    this.shapes++;
     let n = this.root;
-    for (const k of keys) {
-      let next = child(n, k);
+    let j = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      if (j < n.run.length) {
+        if (n.run[j] === k) {
+          j++;
+          continue;
+        }
+        split(n, j);
+      }
+      const next = kid(n, k);
       if (next === undefined) {
-        next = node();
-        if (n.k0 === undefined) {
-          n.k0 = k;
-          n.n0 = next;
-        } else if (n.more) n.more.push([k, next]);
-        else n.more = [[k, next]];
+        n.kids.push({ run: keys.slice(i), entry, kids: [] });
+        return entry;
       }
       n = next;
+      j = 1;
     }
-    this.shapes++;
-    n.entry = this.compile(keys);
-    return n.entry;
+    if (j < n.run.length) split(n, j);
+    n.entry = entry;
+    return entry;
   }
 }
 
-function child<F>(n: TrieNode<F>, k: string): TrieNode<F> | undefined {
-  if (n.k0 === k) return n.n0;
-  if (n.more) for (const [key, next] of n.more) if (key === k) return next;
+function kid<F>(n: TrieNode<F>, k: string): TrieNode<F> | undefined {
+  const kids = n.kids;
+  for (let i = 0; i < kids.length; i++) if ((kids[i] as TrieNode<F>).run[0] === k) return kids[i];
   return undefined;
+}
+
+/** Cut `n`'s run after `j` keys; the rest (with n's entry and kids) becomes its only kid. */
+function split<F>(n: TrieNode<F>, j: number): void {
+  const tail: TrieNode<F> = { run: n.run.slice(j), entry: n.entry, kids: n.kids };
+  n.run = n.run.slice(0, j);
+  n.entry = undefined;
+  n.kids = [tail];
 }
 
 /** A key as a JavaScript string literal (generated code never holds raw input text). */

@@ -27,10 +27,20 @@ interface SchemaNode {
   fields: Map<string, Entry>;
   /** Path of this level relative to the record ('' for the record), for reports. */
   path: string;
-  /** Generated copies per shape of the objects found at this level (skip key → cache). */
-  shapes: Map<string, ShapeCache<CloneFn>>;
+  /** Generated copies per shape of the objects found at this level, created on first use. */
+  shapes: ShapeCache<CloneFn> | undefined;
+  /** The same for records copied without a key (`skip` → cache). */
+  skipShapes: Map<string, ShapeCache<CloneFn>>;
+  /** Every field is a leaf: its copies report nothing on the side. */
+  leaves: boolean;
 }
-const level = (path: string): SchemaNode => ({ fields: new Map(), path, shapes: new Map() });
+const level = (path: string): SchemaNode => ({
+  fields: new Map(),
+  path,
+  shapes: undefined,
+  skipShapes: new Map(),
+  leaves: true,
+});
 const NO_NODE: SchemaNode = level('');
 const leafCode = (t: FieldType): number => (t === 'string' ? 1 : t === 'long' ? 2 : t === 'boolean' ? 3 : 0);
 
@@ -62,6 +72,7 @@ export function buildVendorSchema(
       const path = parts.slice(0, i + 1).join('.');
       const child = level(path);
       const kind = arrays.has(path) ? 'array' : 'object';
+      node.leaves = false;
       node.fields.set(key, { kind, type: 'string', code: -1, node: child });
       node = child;
     }
@@ -224,6 +235,8 @@ function omitKey(src: Record<string, unknown>, skip: string): Record<string, unk
 interface Side {
   report: CopyReport | undefined;
 }
+// Never written: the side of copies that cannot report (all their fields are leaves).
+const NO_SIDE: Side = Object.freeze({ report: undefined });
 
 /**
  * The fast copy of one object, or undefined when the careful path must copy it (same contract as
@@ -236,19 +249,26 @@ function fastClone(
   side: Side,
   skip: string | undefined,
 ): Record<string, unknown> | undefined {
-  const tag = skip ?? '';
-  let shapes = node.shapes.get(tag);
-  if (shapes === undefined) {
-    shapes = new ShapeCache((keys) => compileClone(keys, node, schema, skip));
-    node.shapes.set(tag, shapes);
-  }
-  const f = shapes.get(src);
+  const f = shapesOf(node, schema, skip).get(src);
   if (f === NOT_COMPILABLE) return undefined;
   if (f !== undefined) return f(src, side);
   // Not a plain object, or the cache is full.
   if (skip === undefined || !Object.hasOwn(src, skip)) return tryClone(src, node, schema, side);
   // Drop the skipped key with a rest copy so the fast path still applies.
   return tryClone(omitKey(src, skip), node, schema, side);
+}
+
+function shapesOf(node: SchemaNode, schema: VendorSchema, skip: string | undefined): ShapeCache<CloneFn> {
+  if (skip === undefined) {
+    node.shapes ??= new ShapeCache((keys) => compileClone(keys, node, schema, undefined));
+    return node.shapes;
+  }
+  let shapes = node.skipShapes.get(skip);
+  if (shapes === undefined) {
+    shapes = new ShapeCache((keys) => compileClone(keys, node, schema, skip));
+    node.skipShapes.set(skip, shapes);
+  }
+  return shapes;
 }
 
 /**
@@ -263,7 +283,8 @@ function nestedClone(
   schema: VendorSchema,
   side: Side,
 ): Record<string, unknown> | undefined {
-  const inner: Side = { report: undefined };
+  // A level of leaves reports nothing on the side: no report of its own to set aside.
+  const inner: Side = node.leaves ? NO_SIDE : { report: undefined };
   const v = fastClone(value, node, schema, inner, undefined);
   if (v !== undefined) {
     if (inner.report) {
@@ -426,7 +447,7 @@ function collectArray(
       else if (Array.isArray(v)) {
         const acc = out[key];
         if (acc) for (const x of v) acc.push(x);
-        else out[key] = v.slice();
+        else out[key] = v; // a new array (convert)
         empty = false;
       }
     }
