@@ -6,7 +6,7 @@
  * to `host.ip`) or a `device_time` that did not become `@timestamp` stays.
  */
 import type { EcsDocument } from '../ports/document.ts';
-import { lit, literalKey, NOT_COMPILABLE, ShapeCache } from './shapes.ts';
+import { fastPaths, lit, literalKey, NOT_COMPILABLE, ShapeCache } from './shapes.ts';
 
 /** Vendor path (relative to `symantec_edr_cloud.<dataset>.`) → the ECS path holding its value. */
 export type DuplicateMap = ReadonlyArray<readonly [vendor: string, ecs: string]>;
@@ -107,7 +107,7 @@ function holds(ecs: unknown, value: unknown): boolean {
  * The code generated for `v`'s shape when there is one, else the reference walk.
  */
 export function withoutDuplicates(v: Obj, doc: EcsDocument, plan: Plan): Obj {
-  const f = plan.shapes.get(v);
+  const f = fastPaths.on ? plan.shapes.get(v) : undefined;
   return f === undefined || f === NOT_COMPILABLE ? referenceWithout(v, doc, plan) : f(v, doc);
 }
 

@@ -10,6 +10,7 @@ import { buildIncident, type Related } from './incident.ts';
 import { MAX_RECORD_DEPTH, nestsDeeperThan, prunedJson, type Walk } from './input.ts';
 import { type NormalizeOptions, type RunContext, runContext } from './options.ts';
 import { buildQuarantine, type QuarantineContext, quarantineDocument } from './quarantine.ts';
+import { fastPaths } from './shapes.ts';
 
 export { eventDocId } from './event.ts';
 export { incidentDocId } from './incident.ts';
@@ -82,7 +83,8 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
     throw error;
   }
   // The depth guard, after the work when the copies proved the record shallow (`Walk`).
-  return walk.shallow || !nestsDeeperThan(rec) ? docs : [deepQuarantine(rec, text, ctx)];
+  const proven = walk.shallow && fastPaths.on;
+  return proven || !nestsDeeperThan(rec) ? docs : [deepQuarantine(rec, text, ctx)];
 }
 
 /** A record nesting deeper than MAX_RECORD_DEPTH: one quarantine document, nothing normalized. */

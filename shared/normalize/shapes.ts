@@ -20,12 +20,28 @@ interface TrieNode<F> {
 /** The shape cannot be compiled (an uncatalogued key, say): the caller's generic path handles it. */
 export const NOT_COMPILABLE: unique symbol = Symbol('not compilable');
 
+/**
+ * Switch and counters for the tests that compare the generated code with the reference paths.
+ * `on: false` sends every record down the reference paths (the careful copy, the reference
+ * removal, the full depth walk); `reset()` empties every cache (so each test meets fresh shapes
+ * rather than a cache another filled); `compiled` counts the shapes code was generated for.
+ */
+export const fastPaths = {
+  on: true,
+  compiled: 0,
+  epoch: 0,
+  reset(): void {
+    fastPaths.epoch++;
+  },
+};
+
 /** Shapes longer than this are not cached. */
 const MAX_KEYS = 256;
 
 export class ShapeCache<F> {
-  private readonly root: TrieNode<F> = { run: [], entry: undefined, kids: [] };
+  private root: TrieNode<F> = { run: [], entry: undefined, kids: [] };
   private shapes = 0;
+  private epoch = fastPaths.epoch;
 
   /**
    * `compile` builds the entry for a key sequence, or returns NOT_COMPILABLE; at most `max`
@@ -43,6 +59,11 @@ export class ShapeCache<F> {
    */
   get(obj: object): F | typeof NOT_COMPILABLE | undefined {
     if (Object.getPrototypeOf(obj) !== Object.prototype) return undefined;
+    if (this.epoch !== fastPaths.epoch) {
+      this.epoch = fastPaths.epoch;
+      this.root = { run: [], entry: undefined, kids: [] };
+      this.shapes = 0;
+    }
     let n = this.root;
     let run = n.run;
     let j = 0;
@@ -71,6 +92,7 @@ export class ShapeCache<F> {
     }
     const entry = this.compile(keys);
     this.shapes++;
+    if (entry !== NOT_COMPILABLE) fastPaths.compiled++;
     let n = this.root;
     let j = 0;
     for (let i = 0; i < keys.length; i++) {

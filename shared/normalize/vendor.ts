@@ -6,7 +6,7 @@
  */
 import { convert, INVALID, isPlainObject, safeStringify, toTimestamp } from './convert.ts';
 import type { FieldSpec, FieldType } from './fields.ts';
-import { lit, literalKey, NOT_COMPILABLE, ShapeCache } from './shapes.ts';
+import { fastPaths, lit, literalKey, NOT_COMPILABLE, ShapeCache } from './shapes.ts';
 
 /** One level of the vendor schema: what each key of a record object is. */
 // One object layout for every entry keeps the hot loop's property loads monomorphic.
@@ -249,6 +249,7 @@ function fastClone(
   side: Side,
   skip: string | undefined,
 ): Record<string, unknown> | undefined {
+  if (!fastPaths.on) return undefined;
   const f = shapesOf(node, schema, skip).get(src);
   if (f === NOT_COMPILABLE) return undefined;
   if (f !== undefined) return f(src, side);
