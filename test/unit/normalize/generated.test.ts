@@ -60,6 +60,7 @@ const ODD_KEYS = [
   "it's",
   '\\',
   '\u2028',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a key that looks like a placeholder, on purpose
   '${x}',
   '*/',
   'unmapped',
