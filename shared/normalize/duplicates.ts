@@ -62,7 +62,7 @@ export interface Plan {
 
 function newPlan(): Plan {
   const plan: Plan = { steps: new Map(), shapes: undefined as unknown as ShapeCache<RemoveFn> };
-  plan.shapes = new ShapeCache((keys) => compileRemoval(keys, plan));
+  plan.shapes = new ShapeCache((keys, specimen) => compileRemoval(keys, plan, specimen));
   return plan;
 }
 
@@ -152,7 +152,11 @@ const MAX_MASKS = 32;
  * ECS values, the removed set as a bit mask, and for each mask seen one generated object literal
  * of the keys that stay (in the same order). Key names appear only as JSON string literals.
  */
-function compileRemoval(keys: readonly string[], plan: Plan): RemoveFn | typeof NOT_COMPILABLE {
+function compileRemoval(
+  keys: readonly string[],
+  plan: Plan,
+  specimen: object,
+): RemoveFn | typeof NOT_COMPILABLE {
   const body: string[] = ['let m = 0, changed = false;'];
   const nested: Plan[] = [];
   /** Per key: its bit (planned keys) and how the literal reads its value. */
@@ -225,5 +229,9 @@ function compileRemoval(keys: readonly string[], plan: Plan): RemoveFn | typeof 
     'literalFor',
     `'use strict'; return function remove(v, doc) {\n${body.join('\n')}\n};`,
   );
-  return factory(withoutDuplicates, referenceWithout, isEmpty, nested, plan, literals, literalFor);
+  const remove = factory(withoutDuplicates, referenceWithout, isEmpty, nested, plan, literals, literalFor);
+  // Held with the code: a live object of the shape keeps its hidden class alive through full GCs,
+  // which would otherwise deoptimize the code that checks it once no such object is left.
+  remove.specimen = specimen;
+  return remove;
 }

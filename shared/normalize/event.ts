@@ -17,10 +17,13 @@ import { EVENT_FIELDS, EVENT_PREFIX, EVENT_VENDOR_OBJECT_ARRAYS } from './fields
 import type { Related } from './incident.ts';
 import type { Walk } from './input.ts';
 import { dataStream, ECS_VERSION, type RunContext } from './options.ts';
+import { Specimens } from './shapes.ts';
 import { buildVendorSchema, CopyReport, copyVendor } from './vendor.ts';
 
 const SCHEMA = buildVendorSchema(EVENT_FIELDS, EVENT_PREFIX, EVENT_VENDOR_OBJECT_ARRAYS);
 export const EVENT_DATASET = 'symantec_edr_cloud.event';
+// Documents of the shapes seen lately, kept so their hidden classes survive full GCs (shapes.ts).
+const specimens = new Specimens();
 const TAGS = ['symantec_edr_cloud-event'];
 const DUPLICATES = duplicatePlan(EVENT_DUPLICATES);
 
@@ -232,5 +235,6 @@ export function buildEvent(
   const id = eventDocId(link.incidentUid, uuid, rec);
   const vendor = ctx.preserveDuplicates ? v : withoutDuplicates(v, doc, DUPLICATES);
   doc['symantec_edr_cloud'] = { doc_id: id, event: vendor };
+  specimens.keep(doc);
   return { ok: true, doc, id, timestamp };
 }

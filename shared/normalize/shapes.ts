@@ -44,11 +44,11 @@ export class ShapeCache<F> {
   private epoch = fastPaths.epoch;
 
   /**
-   * `compile` builds the entry for a key sequence, or returns NOT_COMPILABLE; at most `max`
-   * shapes (compiled or not) are kept.
+   * `compile` builds the entry for a key sequence (seen on `specimen`), or returns NOT_COMPILABLE;
+   * at most `max` shapes (compiled or not) are kept.
    */
   constructor(
-    private readonly compile: (keys: readonly string[]) => F | typeof NOT_COMPILABLE,
+    private readonly compile: (keys: readonly string[], specimen: object) => F | typeof NOT_COMPILABLE,
     private readonly max = 64,
   ) {}
 
@@ -90,7 +90,7 @@ export class ShapeCache<F> {
       keys.push(k);
       if (keys.length > MAX_KEYS) return undefined;
     }
-    const entry = this.compile(keys);
+    const entry = this.compile(keys, obj);
     this.shapes++;
     if (entry !== NOT_COMPILABLE) fastPaths.compiled++;
     let n = this.root;
@@ -140,3 +140,21 @@ export const lit = (key: string): string => JSON.stringify(key);
  * a key, so it (the only such name) is computed.
  */
 export const literalKey = (key: string): string => (key === '__proto__' ? `[${lit(key)}]` : lit(key));
+
+/**
+ * A few recent objects kept alive. V8's optimized code checks the hidden classes of the objects it
+ * handles and is thrown away (deoptimized) when a full GC finds no live object of one: after that
+ * the hot path runs unoptimized until V8 recompiles it. Keeping the latest objects of the hot
+ * path's usual shapes (a document is a few KB) keeps their hidden classes, and the code, alive.
+ */
+export class Specimens {
+  private readonly kept: object[] = [];
+  private next = 0;
+
+  constructor(private readonly size = 8) {}
+
+  keep(obj: object): void {
+    this.kept[this.next] = obj;
+    this.next = (this.next + 1) % this.size;
+  }
+}

@@ -122,6 +122,10 @@ export class CopyReport {
   }
 }
 
+// A live instance keeps the instances' hidden class alive through full GCs: optimized code that
+// checks it would otherwise be thrown away (deoptimized) at every full GC once no report is live.
+export const REPORT_SPECIMEN = new CopyReport();
+
 function safeJson(value: unknown): string {
   const s = safeStringify(value);
   // safeStringify hands strings back as they are; here they must be JSON-quoted.
