@@ -90,6 +90,11 @@ export function buildVendorSchema(
 export class CopyReport {
   errors: string[] | undefined;
   private unmapped: string[] | undefined;
+  /**
+   * A live instance keeps the instances' hidden class alive through full GCs: optimized code that
+   * checks it would otherwise be thrown away (deoptimized) at every full GC once no report is live.
+   */
+  static readonly specimen: CopyReport = new CopyReport();
 
   error(message: string): void {
     if (this.errors) this.errors.push(message);
@@ -121,10 +126,6 @@ export class CopyReport {
     return this.unmapped ? `{${this.unmapped.join(',')}}` : undefined;
   }
 }
-
-// A live instance keeps the instances' hidden class alive through full GCs: optimized code that
-// checks it would otherwise be thrown away (deoptimized) at every full GC once no report is live.
-export const REPORT_SPECIMEN = new CopyReport();
 
 function safeJson(value: unknown): string {
   const s = safeStringify(value);
