@@ -130,7 +130,15 @@ export function referenceWithout(v: Obj, doc: EcsDocument, plan: Plan): Obj {
     if (keep !== value) removed = true;
     if (keep !== undefined) {
       out ??= {};
-      out[key] = keep;
+      // Assigned, `__proto__` would set the prototype: defined as a key, as the generated literals do.
+      if (key === '__proto__') {
+        Object.defineProperty(out, key, {
+          value: keep,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else out[key] = keep;
     }
   }
   if (!removed) return v;

@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { duplicatePlan, referenceWithout, withoutDuplicates } from '../../../shared/normalize/duplicates.ts';
 import {
   EVENT_FIELDS,
   EVENT_PREFIX,
@@ -290,5 +291,41 @@ describe('Module: normalize shape cache', () => {
     expect(c.get({ a: 2 })).toBe('a');
     expect(c.get(Object.assign(Object.create(null), { a: 1 }))).toBeUndefined();
     expect(c.get(Object.assign(Object.create({ b: 1 }), { a: 1 }))).toBeUndefined();
+  });
+});
+
+describe('Module: normalize duplicate removal generated per shape', () => {
+  it('emits any key name as data, never as code: odd keys give the reference result', () => {
+    // The plan names odd keys too, so they reach the generated compares and literals.
+    const plan = duplicatePlan(ODD_KEYS.map((k, i) => [k, `ecs.f${i}`] as const));
+    const ecsValue = fc.constantFrom('a', 'b', 1);
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.constantFrom(...ODD_KEYS, 'plain', 'other'), { minLength: 1, maxLength: 10 }),
+        fc.array(
+          fc.tuple(
+            fc.array(ecsValue, { minLength: 12, maxLength: 12 }),
+            fc.array(ecsValue, { minLength: 40, maxLength: 40 }),
+          ),
+          {
+            minLength: 1,
+            maxLength: 4,
+          },
+        ),
+        (keys, rounds) => {
+          fastPaths.reset();
+          for (const [values, ecs] of rounds) {
+            const v = Object.fromEntries(keys.map((k, i) => [k, values[i % values.length]]));
+            const doc = { ecs: Object.fromEntries(ODD_KEYS.map((_, i) => [`f${i}`, ecs[i]])) };
+            const reference = referenceWithout(v, doc, plan);
+            const generated = withoutDuplicates(v, doc, plan);
+            expect(JSON.stringify(generated)).toBe(JSON.stringify(reference));
+            expect(Object.keys(generated)).toEqual(Object.keys(reference));
+            expect(Object.getPrototypeOf(generated)).toBe(Object.prototype);
+          }
+        },
+      ),
+      { numRuns: 300, seed: 3 },
+    );
   });
 });
