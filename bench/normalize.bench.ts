@@ -136,6 +136,26 @@ const lines = Array.from({ length: INCIDENTS }, (_, i) => JSON.stringify(makeInc
 const parsed = lines.map((l) => JSON.parse(l) as unknown);
 let sink = 0;
 
+// Profiling aid, off unless BENCH_PROFILE_PASSES is set: that many passes of normalizeIncident alone
+// over the parsed payloads (shape from BENCH_PROFILE_SHAPE, default or preserve), then exit, so that
+// `node --cpu-prof --import tsx bench/normalize.bench.ts` shows the normalizer's own self time.
+const profilePasses = Number(process.env['BENCH_PROFILE_PASSES'] ?? 0);
+if (profilePasses > 0) {
+  const options = {
+    keepOriginal: false,
+    namespace: 'default',
+    preserveDuplicateCustomFields: process.env['BENCH_PROFILE_SHAPE'] === 'preserve',
+  };
+  const start = process.cpuUsage();
+  for (let p = 0; p < profilePasses; p++)
+    for (const raw of parsed) sink += normalizeIncident(raw, options).length;
+  const d = process.cpuUsage(start);
+  process.stderr.write(
+    `normalize profile: ${((d.user + d.system) / 1000 / profilePasses).toFixed(1)} CPU ms per pass\n`,
+  );
+  process.exit(sink > 0 ? 0 : 1);
+}
+
 // CPU seconds of this process, not wall time: on a shared machine (load far above the core count) the
 // wall clock mostly measures the other jobs; CPU time stays the work done.
 function time(fn: () => unknown): number {

@@ -46,8 +46,6 @@ export function epochMsToIso(ms: number): string | undefined {
   return `${y}-${pad2(m)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(sec)}.${pad3(milli)}Z`;
 }
 
-const DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9];
-const TIME_DIGITS = [11, 12, 14, 15, 17, 18];
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 /** True for a string of decimal digits with an optional leading minus sign. */
@@ -67,9 +65,13 @@ function isIntegerText(s: string): boolean {
 export function isoToIso(s: string): string | undefined {
   const n = s.length;
   if (n < 10 || n > 40) return undefined;
-  for (const i of DATE_DIGITS) if (!isDigit(s.charCodeAt(i))) return undefined;
+  const y1 = digits2(s, 0);
+  const y2 = digits2(s, 2);
+  const month = digits2(s, 5);
+  const day = digits2(s, 8);
+  if (y1 < 0 || y2 < 0 || month < 0 || day < 0) return undefined;
   if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
-  const fast = canonicalFastPath(s, n);
+  const fast = canonicalFastPath(s, n, y1 * 100 + y2, month, day);
   if (fast !== undefined) return fast;
   let text = s;
   if (n > 10) {
@@ -88,16 +90,16 @@ export function isoToIso(s: string): string | undefined {
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) return undefined;
   // V8 rolls 2023-02-30 over to March; a real ISO parser rejects it.
-  const day = (s.charCodeAt(8) - 48) * 10 + (s.charCodeAt(9) - 48);
-  if (day > 28) {
-    const year = Number(s.slice(0, 4));
-    const month = (s.charCodeAt(5) - 48) * 10 + (s.charCodeAt(6) - 48);
-    if (new Date(Date.UTC(year, month, 0)).getUTCDate() < day) return undefined;
-  }
+  if (day > 28 && new Date(Date.UTC(y1 * 100 + y2, month, 0)).getUTCDate() < day) return undefined;
   return epochMsToIso(ms);
 }
 
-const num2 = (s: string, i: number): number => (s.charCodeAt(i) - 48) * 10 + (s.charCodeAt(i + 1) - 48);
+/** Value of the two decimal digits at `i` and `i + 1`, or -1 when either is not a digit. */
+function digits2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
 
 /** Days in a month of the proleptic Gregorian calendar. */
 function daysInMonth(year: number, month: number): number {
@@ -108,33 +110,38 @@ function daysInMonth(year: number, month: number): number {
 /**
  * The API's usual forms, already UTC, rewritten without any Date work:
  * `…T21:46:10.400Z` (as is), `…T21:46:10.400+00:00` / `+0000`, `…T21:46:10Z`. Date digits were
- * checked by the caller; undefined means "take the general path".
+ * read by the caller; undefined means "take the general path". Char codes only (no slices): it
+ * runs for every timestamp of every record.
  */
-function canonicalFastPath(s: string, n: number): string | undefined {
+function canonicalFastPath(
+  s: string,
+  n: number,
+  year: number,
+  month: number,
+  day: number,
+): string | undefined {
   if (n !== 20 && n !== 24 && n !== 28 && n !== 29) return undefined;
   if (s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
-  for (const i of TIME_DIGITS) if (!isDigit(s.charCodeAt(i))) return undefined;
-  let millis: string;
+  const h = digits2(s, 11);
+  const mi = digits2(s, 14);
+  const sec = digits2(s, 17);
+  if (h < 0 || mi < 0 || sec < 0) return undefined;
   if (n === 20) {
     if (s.charCodeAt(19) !== 90) return undefined;
-    millis = '.000Z';
   } else {
     if (s.charCodeAt(19) !== 46) return undefined;
-    for (let i = 20; i < 23; i++) if (!isDigit(s.charCodeAt(i))) return undefined;
+    if (!isDigit(s.charCodeAt(20)) || !isDigit(s.charCodeAt(21)) || !isDigit(s.charCodeAt(22)))
+      return undefined;
     if (n === 24) {
       if (s.charCodeAt(23) !== 90) return undefined;
     } else if (n === 29) {
       if (!s.endsWith('+00:00')) return undefined;
     } else if (!s.endsWith('+0000')) return undefined;
-    millis = '';
   }
-  const year = Number(s.slice(0, 4));
-  const month = num2(s, 5);
-  const day = num2(s, 8);
   if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (num2(s, 11) > 23 || num2(s, 14) > 59 || num2(s, 17) > 59) return undefined;
+  if (h > 23 || mi > 59 || sec > 59) return undefined;
   if (n === 24) return s;
-  return n === 20 ? s.slice(0, 19) + millis : `${s.slice(0, 23)}Z`;
+  return n === 20 ? `${s.slice(0, 19)}.000Z` : `${s.slice(0, 23)}Z`;
 }
 
 // One-entry memo: records repeat the same instant (time / device_time, time / log_time).

@@ -15,11 +15,15 @@ import {
 } from './enums.ts';
 import { EVENT_FIELDS, EVENT_PREFIX, EVENT_VENDOR_OBJECT_ARRAYS } from './fields.ts';
 import type { Related } from './incident.ts';
+import type { Walk } from './input.ts';
 import { dataStream, ECS_VERSION, type RunContext } from './options.ts';
+import { Specimens } from './shapes.ts';
 import { buildVendorSchema, CopyReport, copyVendor } from './vendor.ts';
 
 const SCHEMA = buildVendorSchema(EVENT_FIELDS, EVENT_PREFIX, EVENT_VENDOR_OBJECT_ARRAYS);
 export const EVENT_DATASET = 'symantec_edr_cloud.event';
+// Documents of the shapes seen lately, kept so their hidden classes survive full GCs (shapes.ts).
+const specimens = new Specimens();
 const TAGS = ['symantec_edr_cloud-event'];
 const DUPLICATES = duplicatePlan(EVENT_DUPLICATES);
 
@@ -61,9 +65,12 @@ export function buildEvent(
   link: IncidentLink,
   ctx: RunContext,
   related: Related,
+  walk: Walk,
 ): EventResult {
   const report = new CopyReport();
   const v = copyVendor(rec, SCHEMA, report) ?? {};
+  // Kept values were not checked: the record may nest deep there (index.ts, normalizeRecord).
+  if (report.keepsUnmapped()) walk.shallow = false;
   const timestamp = (v['time'] ?? v['device_time'] ?? v['log_time']) as string | undefined;
   if (timestamp === undefined) {
     const present = rec['time'] ?? rec['device_time'] ?? rec['log_time'];
@@ -228,5 +235,6 @@ export function buildEvent(
   const id = eventDocId(link.incidentUid, uuid, rec);
   const vendor = ctx.preserveDuplicates ? v : withoutDuplicates(v, doc, DUPLICATES);
   doc['symantec_edr_cloud'] = { doc_id: id, event: vendor };
+  specimens.keep(doc);
   return { ok: true, doc, id, timestamp };
 }

@@ -14,12 +14,16 @@ import {
   OUTCOME,
 } from './enums.ts';
 import { INCIDENT_FIELDS, INCIDENT_PREFIX } from './fields.ts';
+import type { Walk } from './input.ts';
 import { dataStream, ECS_VERSION, type RunContext } from './options.ts';
+import { Specimens } from './shapes.ts';
 import { parseUrl } from './url.ts';
 import { buildVendorSchema, CopyReport, copyVendor } from './vendor.ts';
 
 const SCHEMA = buildVendorSchema(INCIDENT_FIELDS, INCIDENT_PREFIX);
 export const INCIDENT_DATASET = 'symantec_edr_cloud.incident';
+// Documents of the shapes seen lately, kept so their hidden classes survive full GCs (shapes.ts).
+const specimens = new Specimens();
 const TAGS = ['symantec_edr_cloud-incident'];
 const DUPLICATES = duplicatePlan(INCIDENT_DUPLICATES);
 
@@ -59,9 +63,12 @@ export function buildIncident(
   original: string | undefined,
   eventCount: number | undefined,
   related: Related | undefined,
+  walk: Walk,
 ): IncidentResult {
   const report = new CopyReport();
   const v = copyVendor(rec, SCHEMA, report, 'events') ?? {};
+  // Kept values were not checked: the record may nest deep there (index.ts, normalizeRecord).
+  if (report.keepsUnmapped()) walk.shallow = false;
   // The validated forms win (the uid may have been a number).
   v['incident_uid'] = incidentUid;
   v['time'] = timeIso;
@@ -141,6 +148,7 @@ export function buildIncident(
   const id = incidentDocId(incidentUid, timeIso, v['modified'] as string | undefined);
   const vendor = ctx.preserveDuplicates ? v : withoutDuplicates(v, doc, DUPLICATES);
   doc['symantec_edr_cloud'] = { doc_id: id, incident: vendor };
+  specimens.keep(doc);
   return { doc, id, timestamp: timeIso, vendor };
 }
 

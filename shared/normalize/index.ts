@@ -7,9 +7,10 @@ import type { OutputDocument } from '../ports/document.ts';
 import { isPlainObject, jsonOf, safeStringify, toKeyword, toTimestamp } from './convert.ts';
 import { buildEvent, type IncidentLink } from './event.ts';
 import { buildIncident, type Related } from './incident.ts';
-import { MAX_RECORD_DEPTH, nestsDeeperThan, prunedJson } from './input.ts';
+import { MAX_RECORD_DEPTH, nestsDeeperThan, prunedJson, type Walk } from './input.ts';
 import { type NormalizeOptions, type RunContext, runContext } from './options.ts';
 import { buildQuarantine, type QuarantineContext, quarantineDocument } from './quarantine.ts';
+import { fastPaths } from './shapes.ts';
 
 export { eventDocId } from './event.ts';
 export { incidentDocId } from './incident.ts';
@@ -72,36 +73,80 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
     ];
   }
 
-  if (nestsDeeperThan(rec)) {
-    // Keep what identifies the record: its uid (top level) and its text (received, or pruned JSON).
-    const original = text ?? prunedJson(rec);
-    const uid = typeof rec.incident_uid === 'string' ? rec.incident_uid : undefined;
-    return [
-      buildQuarantine(
-        original,
-        `record nests objects/arrays deeper than ${MAX_RECORD_DEPTH} levels; not normalized`,
-        ctx,
-        { errorType: 'invalid_field', source: 'incident', ...(uid ? { incidentUid: uid } : {}) },
-        original,
-      ),
-    ];
+  const walk: Walk = { shallow: true };
+  let docs: OutputDocument[];
+  try {
+    docs = normalizeRecord(rec, text, ctx, walk);
+  } catch (error) {
+    // Code that recurses (canonical JSON of an event id) can overflow the stack on a deep value.
+    if (nestsDeeperThan(rec)) return [deepQuarantine(rec, text, ctx)];
+    throw error;
   }
+  // The depth guard, after the work when the copies proved the record shallow (`Walk`).
+  const proven = walk.shallow && fastPaths.on;
+  return proven || !nestsDeeperThan(rec) ? docs : [deepQuarantine(rec, text, ctx)];
+}
 
-  const q = (reason: string, errorType: QuarantineContext['errorType']): OutputDocument[] => [
-    buildQuarantine(rec, reason, ctx, { errorType, source: 'incident' }, text),
-  ];
+/** A record nesting deeper than MAX_RECORD_DEPTH: one quarantine document, nothing normalized. */
+function deepQuarantine(
+  rec: Record<string, unknown>,
+  text: string | undefined,
+  ctx: RunContext,
+): OutputDocument {
+  // Keep what identifies the record: its uid (top level) and its text (received, or pruned JSON).
+  const original = text ?? prunedJson(rec);
+  const uid = typeof rec['incident_uid'] === 'string' ? rec['incident_uid'] : undefined;
+  return buildQuarantine(
+    original,
+    `record nests objects/arrays deeper than ${MAX_RECORD_DEPTH} levels; not normalized`,
+    ctx,
+    { errorType: 'invalid_field', source: 'incident', ...(uid ? { incidentUid: uid } : {}) },
+    original,
+  );
+}
+
+/** The record cannot be normalized: one quarantine document (the deep-record one if it is deep). */
+function recordQuarantine(
+  rec: Record<string, unknown>,
+  text: string | undefined,
+  ctx: RunContext,
+  reason: string,
+  errorType: QuarantineContext['errorType'],
+): OutputDocument[] {
+  if (nestsDeeperThan(rec)) return [deepQuarantine(rec, text, ctx)];
+  return [buildQuarantine(rec, reason, ctx, { errorType, source: 'incident' }, text)];
+}
+
+/**
+ * The documents of one incident object. A record nesting deeper than MAX_RECORD_DEPTH must give
+ * the deep-record quarantine instead (whatever else is wrong with it); walking every record for
+ * that costs as much as copying it, so the walk is skipped when the copies prove the record
+ * shallow: a copy that keeps nothing in `unmapped` only accepted leaves (primitives or arrays of
+ * them) and catalogued objects a few levels deep. Anything else clears `walk.shallow`, and the
+ * caller then walks the record.
+ */
+function normalizeRecord(
+  rec: Record<string, unknown>,
+  text: string | undefined,
+  ctx: RunContext,
+  walk: Walk,
+): OutputDocument[] {
   const rawUid = rec['incident_uid'];
   if (rawUid === undefined || rawUid === null || rawUid === '') {
-    return q('incident_uid is missing', 'missing_field');
+    return recordQuarantine(rec, text, ctx, 'incident_uid is missing', 'missing_field');
   }
   const incidentUid = toKeyword(rawUid);
-  if (incidentUid === undefined) return q('incident_uid is not a string', 'invalid_field');
+  if (incidentUid === undefined)
+    return recordQuarantine(rec, text, ctx, 'incident_uid is not a string', 'invalid_field');
   const rawTime = rec['time'];
   if (rawTime === undefined || rawTime === null || rawTime === '')
-    return q('time is missing', 'missing_field');
+    return recordQuarantine(rec, text, ctx, 'time is missing', 'missing_field');
   const timeIso = toTimestamp(rawTime);
   if (timeIso === undefined) {
-    return q(
+    return recordQuarantine(
+      rec,
+      text,
+      ctx,
       `time is not a valid date (epoch milliseconds or ISO 8601): ${safeStringify(rawTime).slice(0, 60)}`,
       'invalid_field',
     );
@@ -130,6 +175,7 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
       for (let i = 0; i < events.length; i++) {
         const item = events[i];
         if (!isPlainObject(item)) {
+          walk.shallow = false;
           const got = item === null ? 'null' : Array.isArray(item) ? 'an array' : `a ${typeof item}`;
           extra.push(
             buildQuarantine(
@@ -142,12 +188,13 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
           );
           continue;
         }
-        const r = buildEvent(item, i, link, ctx, related);
+        const r = buildEvent(item, i, link, ctx, related, walk);
         if (r.ok) extra.push({ id: r.id, dataset: 'event', timestamp: r.timestamp, doc: r.doc });
         else extra.push(buildQuarantine(item, r.reason, ctx, eventContext(r.errorType, incidentUid, i)));
       }
     }
   } else if (events !== undefined && events !== null) {
+    walk.shallow = false;
     extra.push(
       buildQuarantine(
         events,
@@ -160,7 +207,7 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
   }
 
   const original = ctx.keepOriginal ? (text ?? jsonOf(rec)) : undefined;
-  const inc = buildIncident(rec, incidentUid, timeIso, ctx, original, eventCount, related);
+  const inc = buildIncident(rec, incidentUid, timeIso, ctx, original, eventCount, related, walk);
   out.push({ id: inc.id, dataset: 'incident', timestamp: inc.timestamp, doc: inc.doc });
   for (const d of extra) out.push(d);
   return out;

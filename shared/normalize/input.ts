@@ -37,6 +37,14 @@ function deeper(v: object, depth: number, max: number): boolean {
 }
 
 /**
+ * Whether the copies of a record proved it shallow (no deeper than MAX_RECORD_DEPTH), so the
+ * depth guard need not walk it. Starts true; anything the copies did not check clears it.
+ */
+export interface Walk {
+  shallow: boolean;
+}
+
+/**
  * JSON text of `value` with everything below `max` levels replaced by a marker string: safe to
  * serialize whatever the depth (the copy is built without recursion), for quarantine excerpts.
  */

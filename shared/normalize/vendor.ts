@@ -4,8 +4,9 @@
  * fields under it, and anything else is kept verbatim in the `unmapped` JSON text (so nothing is
  * dropped silently and the document never holds a path the catalogue does not know).
  */
-import { convert, INVALID, isPlainObject, safeStringify } from './convert.ts';
+import { convert, INVALID, isPlainObject, safeStringify, toTimestamp } from './convert.ts';
 import type { FieldSpec, FieldType } from './fields.ts';
+import { fastPaths, lit, literalKey, NOT_COMPILABLE, ShapeCache } from './shapes.ts';
 
 /** One level of the vendor schema: what each key of a record object is. */
 // One object layout for every entry keeps the hot loop's property loads monomorphic.
@@ -15,12 +16,33 @@ interface Entry {
   type: FieldType;
   /** Fast-path check code of a leaf: 1 string, 2 long, 3 boolean, 0 needs conversion. */
   code: number;
-  /** Child node (empty for a leaf). */
+  /** Child level (empty for a leaf). */
   node: SchemaNode;
 }
-const NO_NODE: SchemaNode = new Map();
+
+/** A fast copy of one object shape (see tryClone); undefined when the careful path must copy it. */
+type CloneFn = (src: Record<string, unknown>, side: Side) => Record<string, unknown> | undefined;
+
+interface SchemaNode {
+  fields: Map<string, Entry>;
+  /** Path of this level relative to the record ('' for the record), for reports. */
+  path: string;
+  /** Generated copies per shape of the objects found at this level, created on first use. */
+  shapes: ShapeCache<CloneFn> | undefined;
+  /** The same for records copied without a key (`skip` → cache). */
+  skipShapes: Map<string, ShapeCache<CloneFn>>;
+  /** Every field is a leaf: its copies report nothing on the side. */
+  leaves: boolean;
+}
+const level = (path: string): SchemaNode => ({
+  fields: new Map(),
+  path,
+  shapes: undefined,
+  skipShapes: new Map(),
+  leaves: true,
+});
+const NO_NODE: SchemaNode = level('');
 const leafCode = (t: FieldType): number => (t === 'string' ? 1 : t === 'long' ? 2 : t === 'boolean' ? 3 : 0);
-type SchemaNode = Map<string, Entry>;
 
 export interface VendorSchema {
   /** Keys of the record → what they are; nested objects are nested nodes (no path strings built). */
@@ -34,7 +56,7 @@ export function buildVendorSchema(
   prefix: string,
   objectArrays: readonly string[] = [],
 ): VendorSchema {
-  const root: SchemaNode = new Map();
+  const root = level('');
   const arrays = new Set(objectArrays);
   for (const spec of fields) {
     if (spec.origin !== 'vendor' || !spec.path.startsWith(prefix)) continue;
@@ -42,17 +64,19 @@ export function buildVendorSchema(
     let node = root;
     for (let i = 0; i < parts.length - 1; i++) {
       const key = parts[i] as string;
-      const entry = node.get(key);
+      const entry = node.fields.get(key);
       if (entry !== undefined && entry.kind !== 'leaf') {
         node = entry.node;
         continue;
       }
-      const child: SchemaNode = new Map();
-      const kind = arrays.has(parts.slice(0, i + 1).join('.')) ? 'array' : 'object';
-      node.set(key, { kind, type: 'string', code: -1, node: child });
+      const path = parts.slice(0, i + 1).join('.');
+      const child = level(path);
+      const kind = arrays.has(path) ? 'array' : 'object';
+      node.leaves = false;
+      node.fields.set(key, { kind, type: 'string', code: -1, node: child });
       node = child;
     }
-    node.set(parts[parts.length - 1] as string, {
+    node.fields.set(parts[parts.length - 1] as string, {
       kind: 'leaf',
       type: spec.type,
       code: leafCode(spec.type),
@@ -66,6 +90,11 @@ export function buildVendorSchema(
 export class CopyReport {
   errors: string[] | undefined;
   private unmapped: string[] | undefined;
+  /**
+   * A live instance keeps the instances' hidden class alive through full GCs: optimized code that
+   * checks it would otherwise be thrown away (deoptimized) at every full GC once no report is live.
+   */
+  static readonly specimen: CopyReport = new CopyReport();
 
   error(message: string): void {
     if (this.errors) this.errors.push(message);
@@ -85,6 +114,11 @@ export class CopyReport {
       if (this.unmapped) for (const u of other.unmapped) this.unmapped.push(u);
       else this.unmapped = other.unmapped.slice();
     }
+  }
+
+  /** Whether any value was kept in unmapped (as it was, unchecked). */
+  keepsUnmapped(): boolean {
+    return this.unmapped !== undefined;
   }
 
   /** JSON object text of the kept values, or undefined when there are none. */
@@ -117,9 +151,8 @@ function invalid(
 }
 
 /**
- * Copy `src` (found at relative path `base`, '' for the record itself) into a new object.
- * `skip` names a top-level key handled elsewhere (e.g. `events`). Returns undefined when nothing
- * was written.
+ * Copy `src` (the record) into a new object. `skip` names a top-level key handled elsewhere (e.g.
+ * `events`). Returns undefined when nothing was written.
  */
 export function copyVendor(
   src: Record<string, unknown>,
@@ -127,7 +160,7 @@ export function copyVendor(
   report: CopyReport,
   skip?: string,
 ): Record<string, unknown> | undefined {
-  return copyNode(src, schema.root, schema, report, '', skip);
+  return copyNode(src, schema.root, schema, report, skip);
 }
 
 function copyNode(
@@ -135,26 +168,36 @@ function copyNode(
   node: SchemaNode,
   schema: VendorSchema,
   report: CopyReport,
-  base: string,
   skip: string | undefined,
 ): Record<string, unknown> | undefined {
   const side: Side = { report: undefined };
-  // Drop the skipped key with a rest copy so the fast path still applies.
-  const fast =
-    skip === undefined || !Object.hasOwn(src, skip)
-      ? tryClone(src, node, schema, base, side)
-      : tryClone(omitKey(src, skip), node, schema, base, side);
+  const fast = fastClone(src, node, schema, side, skip);
   if (fast !== undefined) {
     if (side.report) report.merge(side.report);
     return fast;
   }
+  return carefulCopy(src, node, schema, report, skip);
+}
+
+/**
+ * The reference copy, key by key: what every faster path must give. Uncatalogued keys and values
+ * of the wrong type go to `unmapped` (with an error for the latter), empty values are dropped.
+ */
+function carefulCopy(
+  src: Record<string, unknown>,
+  node: SchemaNode,
+  schema: VendorSchema,
+  report: CopyReport,
+  skip: string | undefined,
+): Record<string, unknown> | undefined {
+  const base = node.path;
   const out: Record<string, unknown> = {};
   let empty = true;
   for (const key in src) {
     if (key === skip) continue;
     const value = src[key];
     if (value === null || value === '' || value === undefined) continue;
-    const entry = node.get(key);
+    const entry = node.fields.get(key);
     if (entry === undefined) {
       report.keep(base === '' ? key : `${base}.${key}`, value);
     } else if (entry.kind === 'leaf') {
@@ -165,20 +208,13 @@ function copyNode(
         empty = false;
       }
     } else if (entry.kind === 'object' && isPlainObject(value)) {
-      const child = copyNode(
-        value,
-        entry.node,
-        schema,
-        report,
-        base === '' ? key : `${base}.${key}`,
-        undefined,
-      );
+      const child = copyNode(value, entry.node, schema, report, undefined);
       if (child) {
         out[key] = child;
         empty = false;
       }
     } else if (entry.kind === 'array' && Array.isArray(value)) {
-      const child = collectArray(value, entry.node, schema, report, base === '' ? key : `${base}.${key}`);
+      const child = collectArray(value, entry.node, schema, report);
       if (child) {
         out[key] = child;
         empty = false;
@@ -204,20 +240,81 @@ function omitKey(src: Record<string, unknown>, skip: string): Record<string, unk
 interface Side {
   report: CopyReport | undefined;
 }
+// Never written: the side of copies that cannot report (all their fields are leaves).
+const NO_SIDE: Side = Object.freeze({ report: undefined });
+
+/**
+ * The fast copy of one object, or undefined when the careful path must copy it (same contract as
+ * tryClone): the code generated for the object's shape when there is one, else tryClone.
+ */
+function fastClone(
+  src: Record<string, unknown>,
+  node: SchemaNode,
+  schema: VendorSchema,
+  side: Side,
+  skip: string | undefined,
+): Record<string, unknown> | undefined {
+  if (!fastPaths.on) return undefined;
+  const f = shapesOf(node, schema, skip).get(src);
+  if (f === NOT_COMPILABLE) return undefined;
+  if (f !== undefined) return f(src, side);
+  // Not a plain object, or the cache is full.
+  if (skip === undefined || !Object.hasOwn(src, skip)) return tryClone(src, node, schema, side);
+  // Drop the skipped key with a rest copy so the fast path still applies.
+  return tryClone(omitKey(src, skip), node, schema, side);
+}
+
+function shapesOf(node: SchemaNode, schema: VendorSchema, skip: string | undefined): ShapeCache<CloneFn> {
+  if (skip === undefined) {
+    node.shapes ??= new ShapeCache((keys) => compileClone(keys, node, schema, undefined));
+    return node.shapes;
+  }
+  let shapes = node.skipShapes.get(skip);
+  if (shapes === undefined) {
+    shapes = new ShapeCache((keys) => compileClone(keys, node, schema, skip));
+    node.skipShapes.set(skip, shapes);
+  }
+  return shapes;
+}
+
+/**
+ * A nested object of a fast copy. Copied fast when it can be (its side report is merged only if
+ * that copy holds, so nothing is reported twice), else carefully on its own: one odd leaf deep in
+ * `actor.file` does not send the whole record down the careful path. Undefined when nothing is
+ * left to write (the careful path leaves the key out, a clone cannot).
+ */
+function nestedClone(
+  value: Record<string, unknown>,
+  node: SchemaNode,
+  schema: VendorSchema,
+  side: Side,
+): Record<string, unknown> | undefined {
+  // A level of leaves reports nothing on the side: no report of its own to set aside.
+  const inner: Side = node.leaves ? NO_SIDE : { report: undefined };
+  const v = fastClone(value, node, schema, inner, undefined);
+  if (v !== undefined) {
+    if (inner.report) {
+      side.report ??= new CopyReport();
+      side.report.merge(inner.report);
+    }
+    return v;
+  }
+  side.report ??= new CopyReport();
+  return carefulCopy(value, node, schema, side.report, undefined);
+}
 
 /**
  * Fast path for the common case, an object whose every key is catalogued and every value already
  * valid: a shallow spread clone (V8 copies the object layout at once) with only the converted
  * values (dates, nested objects) written over. Undefined when anything at this level needs the
  * careful path (unknown key, empty or invalid value, empty object). A nested object or array that
- * needs care is copied carefully on its own (into `side`), so one odd leaf deep in `actor.file`
- * does not send the whole record down the careful path.
+ * needs care is copied carefully on its own (into `side`). The generated per-shape copies
+ * (compileClone) do the same; this is for shapes the cache does not hold.
  */
 function tryClone(
   src: Record<string, unknown>,
   node: SchemaNode,
   schema: VendorSchema,
-  base: string,
   side: Side,
 ): Record<string, unknown> | undefined {
   let changes: unknown[] | undefined;
@@ -225,7 +322,7 @@ function tryClone(
   for (const key in src) {
     keys++;
     const value = src[key];
-    const entry = node.get(key);
+    const entry = node.fields.get(key);
     if (entry === undefined || value === null || value === '' || value === undefined) return undefined;
     let v: unknown;
     const code = entry.code;
@@ -241,25 +338,12 @@ function tryClone(
       if (v === INVALID || v === undefined) return undefined;
     } else if (entry.kind === 'object') {
       if (!isPlainObject(value)) return undefined;
-      const path = base === '' ? key : `${base}.${key}`;
-      // Its own side report: merged only if this nested clone holds, so nothing is reported twice.
-      const inner: Side = { report: undefined };
-      v = tryClone(value, entry.node, schema, path, inner);
-      if (v !== undefined) {
-        if (inner.report) {
-          side.report ??= new CopyReport();
-          side.report.merge(inner.report);
-        }
-      } else {
-        side.report ??= new CopyReport();
-        v = copyNode(value, entry.node, schema, side.report, path, undefined);
-        // Nothing left to write: the careful path leaves the key out, a clone cannot.
-        if (v === undefined) return undefined;
-      }
+      v = nestedClone(value, entry.node, schema, side);
+      if (v === undefined) return undefined;
     } else {
       if (!Array.isArray(value)) return undefined;
       side.report ??= new CopyReport();
-      v = collectArray(value, entry.node, schema, side.report, base === '' ? key : `${base}.${key}`);
+      v = collectArray(value, entry.node, schema, side.report);
       if (v === undefined) return undefined;
     }
     if (changes) changes.push(key, v);
@@ -271,14 +355,82 @@ function tryClone(
   return out;
 }
 
+/**
+ * tryClone written out for one key sequence: each value read by name and checked against its
+ * catalogue type inline, the copy built by one object literal in the same key order. Key names
+ * appear in the code only as JSON string literals. NOT_COMPILABLE when tryClone could never hold
+ * for the shape (an uncatalogued key, no key at all).
+ */
+function compileClone(
+  keys: readonly string[],
+  node: SchemaNode,
+  schema: VendorSchema,
+  skip: string | undefined,
+): CloneFn | typeof NOT_COMPILABLE {
+  const body: string[] = [];
+  const props: string[] = [];
+  const nodes: SchemaNode[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    if (key === skip) continue;
+    const entry = node.fields.get(key);
+    if (entry === undefined) return NOT_COMPILABLE;
+    const v = `v${i}`;
+    body.push(
+      `let ${v} = src[${lit(key)}];`,
+      `if (${v} === null || ${v} === '' || ${v} === undefined) return;`,
+    );
+    const type = lit(entry.type);
+    const converted = `{ ${v} = convert(${v}, ${type}); if (${v} === INVALID || ${v} === undefined) return; }`;
+    if (entry.kind === 'leaf') {
+      if (entry.code === 1) body.push(`if (typeof ${v} !== 'string') ${converted}`);
+      else if (entry.code === 2) body.push(`if (!Number.isSafeInteger(${v})) ${converted}`);
+      else if (entry.code === 3) body.push(`if (typeof ${v} !== 'boolean') ${converted}`);
+      else if (entry.type === 'timestamp') {
+        // convert(v, 'timestamp') for a value that is not empty: toTimestamp, INVALID for undefined.
+        body.push(`${v} = toTimestamp(${v}); if (${v} === undefined) return;`);
+      } else body.push(converted);
+    } else {
+      nodes.push(entry.node);
+      const child = `nodes[${nodes.length - 1}]`;
+      if (entry.kind === 'object') {
+        body.push(
+          `if (typeof ${v} !== 'object' || Array.isArray(${v})) return;`,
+          `${v} = nestedClone(${v}, ${child}, schema, side); if (${v} === undefined) return;`,
+        );
+      } else {
+        body.push(
+          `if (!Array.isArray(${v})) return;`,
+          `${v} = collectArray(${v}, ${child}, schema, side.report ??= new CopyReport()); if (${v} === undefined) return;`,
+        );
+      }
+    }
+    props.push(`${literalKey(key)}: ${v}`);
+  }
+  if (props.length === 0) return NOT_COMPILABLE;
+  body.push(`return { ${props.join(', ')} };`);
+  const factory = new Function(
+    'convert',
+    'INVALID',
+    'toTimestamp',
+    'nestedClone',
+    'collectArray',
+    'CopyReport',
+    'schema',
+    'nodes',
+    `'use strict'; return function clone(src, side) {\n${body.join('\n')}\n};`,
+  );
+  return factory(convert, INVALID, toTimestamp, nestedClone, collectArray, CopyReport, schema, nodes);
+}
+
 /** Leaves of an array of objects, collected into one array per leaf (`attacks[].technique_uid`). */
 function collectArray(
   items: unknown[],
   node: SchemaNode,
   schema: VendorSchema,
   report: CopyReport,
-  rel: string,
 ): Record<string, unknown> | undefined {
+  const rel = node.path;
   const out: Record<string, unknown[]> = {};
   let empty = true;
   for (let i = 0; i < items.length; i++) {
@@ -291,7 +443,7 @@ function collectArray(
     for (const key in item) {
       const value = item[key];
       if (value === null || value === '' || value === undefined) continue;
-      const entry = node.get(key);
+      const entry = node.fields.get(key);
       if (entry === undefined || entry.kind !== 'leaf') {
         report.keep(`${rel}[${i}].${key}`, value);
         continue;
@@ -301,7 +453,7 @@ function collectArray(
       else if (Array.isArray(v)) {
         const acc = out[key];
         if (acc) for (const x of v) acc.push(x);
-        else out[key] = v.slice();
+        else out[key] = v; // a new array (convert)
         empty = false;
       }
     }
