@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LAMBDA_BUNDLE_OPTIONS } from '../../bench/lambda-bundle.ts';
 import { ConnectorStack } from '../../infra/lib/connector-stack.ts';
+import { lambdaBundling } from '../../infra/lib/constructs/collector-function.ts';
 
 // The one test file that bundles the real entry with the local esbuild (the slow part of synth).
 let outdir: string;
@@ -40,6 +42,13 @@ describe('Collector bundle (local esbuild, no Docker)', () => {
   it('is a CommonJS module exporting handler', () => {
     expect(bundle).toMatch(/module\.exports\s*=/);
     expect(bundle).toMatch(/\bhandler:\s*\(\)\s*=>/);
+  });
+
+  it('is what the bundle bench and bundle-contents test build: the same modules left out', () => {
+    // bench/bundle.bench.ts once bundled tracer.js into the handler and reported 469 KB for 347.
+    expect([...LAMBDA_BUNDLE_OPTIONS.external].sort()).toEqual(
+      [...(lambdaBundling().externalModules ?? [])].sort(),
+    );
   });
 
   it('leaves the AWS SDK to the Lambda runtime', () => {
