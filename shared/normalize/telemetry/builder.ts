@@ -7,7 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { isPlainObject } from '../convert.ts';
-import { setKey } from './ses-copy.ts';
+import { LiteralObjects, setKey } from './literal.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -23,23 +23,66 @@ function parts(path: string): string[] {
 }
 
 export type RelatedKind = 'hosts' | 'ip' | 'user' | 'hash';
+const RELATED_KINDS = ['hash', 'hosts', 'ip', 'user'] as const;
+
+/**
+ * The `ses` paths ECS values come from, as one trie shared by all documents (the paths are literals
+ * of the mapping code, so it stays small). `finish` marks a document's paths with its own stamp
+ * instead of building a tree per document: `drop` = this path goes, `below` = paths under it go.
+ */
+interface SourceNode {
+  children: Map<string, SourceNode> | undefined;
+  drop: number;
+  below: number;
+}
+const SOURCE_ROOT: SourceNode = { children: undefined, drop: 0, below: 0 };
+/** Path → its trie nodes from the top level down. */
+const SOURCE_CHAINS = new Map<string, SourceNode[]>();
+let stamp = 0;
+
+function sourceChain(path: string): SourceNode[] {
+  let chain = SOURCE_CHAINS.get(path);
+  if (chain) return chain;
+  chain = [];
+  let node = SOURCE_ROOT;
+  for (const key of parts(path)) {
+    node.children ??= new Map();
+    let next = node.children.get(key);
+    if (!next) {
+      next = { children: undefined, drop: 0, below: 0 };
+      node.children.set(key, next);
+    }
+    chain.push(next);
+    node = next;
+  }
+  SOURCE_CHAINS.set(path, chain);
+  return chain;
+}
+
+function markSource(path: string, mark: number): void {
+  const chain = sourceChain(path);
+  const last = chain.length - 1;
+  for (let i = 0; i < last; i++) (chain[i] as SourceNode).below = mark;
+  (chain[last] as SourceNode).drop = mark;
+}
 
 export class DocBuilder {
   readonly doc: Obj = {};
-  /** ECS path → the ses paths its value came from. */
-  private readonly sources = new Map<string, string[]>();
-  private readonly related: Record<RelatedKind, string[]> = { hosts: [], ip: [], user: [], hash: [] };
-  private readonly arrays = new Map<string, unknown[]>();
+  /** ECS path → the ses path(s) its value came from. */
+  private readonly sources = new Map<string, string | string[] | undefined>();
+  private related: Record<RelatedKind, string[]> | undefined;
+  private arrays: Map<string, unknown[]> | undefined;
 
   constructor(readonly ses: Obj) {}
 
   /** Value at a dotted path below `ses` (objects only; arrays end the walk). */
   get(path: string): unknown {
-    if (path.indexOf('.') === -1) return this.ses[path];
+    const keys = parts(path);
+    if (keys.length === 1) return this.ses[path];
     let v: unknown = this.ses;
-    for (const key of parts(path)) {
+    for (let i = 0; i < keys.length; i++) {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
-      v = (v as Obj)[key];
+      v = (v as Obj)[keys[i] as string];
     }
     return v;
   }
@@ -63,7 +106,8 @@ export class DocBuilder {
   private write(ecsPath: string, value: unknown): void {
     const keys = parts(ecsPath);
     let o = this.doc;
-    for (let i = 0; i < keys.length - 1; i++) {
+    const last = keys.length - 1;
+    for (let i = 0; i < last; i++) {
       const k = keys[i] as string;
       let next = o[k];
       if (!isPlainObject(next)) {
@@ -72,11 +116,11 @@ export class DocBuilder {
       }
       o = next as Obj;
     }
-    setKey(o, keys[keys.length - 1] as string, value);
+    setKey(o, keys[last] as string, value);
   }
 
-  /** Sets an ECS field (replacing an earlier value and its sources). Empty values are skipped. */
-  set(ecsPath: string, value: unknown, ...from: string[]): void {
+  /** Sets an ECS field (replacing an earlier value and its source). Empty values are skipped. */
+  set(ecsPath: string, value: unknown, from?: string): void {
     if (value === undefined || value === null || value === '') return;
     this.write(ecsPath, value);
     this.sources.set(ecsPath, from);
@@ -88,8 +132,9 @@ export class DocBuilder {
   }
 
   /** Appends to an ECS array field, as a set (Elastic's append with allow_duplicates false). */
-  add(ecsPath: string, value: unknown, ...from: string[]): void {
+  add(ecsPath: string, value: unknown, from?: string): void {
     if (value === undefined || value === null || value === '') return;
+    this.arrays ??= new Map();
     let list = this.arrays.get(ecsPath);
     if (!list) {
       list = [];
@@ -97,20 +142,26 @@ export class DocBuilder {
       this.write(ecsPath, list);
     }
     if (!list.includes(value)) list.push(value);
+    if (from === undefined) {
+      if (!this.sources.has(ecsPath)) this.sources.set(ecsPath, undefined);
+      return;
+    }
     const prev = this.sources.get(ecsPath);
-    if (prev) prev.push(...from);
-    else this.sources.set(ecsPath, [...from]);
+    if (prev === undefined) this.sources.set(ecsPath, from);
+    else if (typeof prev === 'string') this.sources.set(ecsPath, [prev, from]);
+    else prev.push(from);
   }
 
   /** Marks a ses field whose value went to `related.*` only, as a duplicate (Elastic removes it). */
   duplicate(path: string): void {
-    if (this.has(path)) this.sources.set(`#${path}`, [path]);
+    if (this.has(path)) this.sources.set(`#${path}`, path);
   }
 
   /** `related.*`: strings, deduplicated; IPs only when valid. */
   rel(kind: RelatedKind, value: unknown): void {
     if (typeof value !== 'string' || value === '') return;
     if (kind === 'ip' && isIP(value) === 0) return;
+    this.related ??= { hosts: [], ip: [], user: [], hash: [] };
     const list = this.related[kind];
     if (!list.includes(value)) list.push(value);
   }
@@ -121,59 +172,62 @@ export class DocBuilder {
    * `delete` is avoided (it turns objects into slow dictionaries for the JSON encoder).
    */
   finish(preserveDuplicates: boolean): Obj {
-    const r: Obj = {};
-    let any = false;
-    for (const kind of ['hash', 'hosts', 'ip', 'user'] as const) {
-      if (this.related[kind].length > 0) {
-        r[kind] = this.related[kind];
-        any = true;
-      }
-    }
-    if (any) this.doc['related'] = r;
-    if (preserveDuplicates) return this.ses;
-    const skip: SkipTree = new Map();
-    for (const list of this.sources.values()) {
-      for (const path of list) {
-        let node = skip;
-        const keys = parts(path);
-        for (let i = 0; i < keys.length; i++) {
-          const k = keys[i] as string;
-          if (i === keys.length - 1) {
-            node.set(k, true);
-            break;
-          }
-          let next = node.get(k);
-          if (next === true) break;
-          if (next === undefined) {
-            next = new Map();
-            node.set(k, next);
-          }
-          node = next;
+    const related = this.related;
+    if (related) {
+      const r: Obj = {};
+      let any = false;
+      for (const kind of RELATED_KINDS) {
+        if (related[kind].length > 0) {
+          r[kind] = related[kind];
+          any = true;
         }
       }
+      if (any) this.doc['related'] = r;
     }
-    return without(this.ses, skip) ?? {};
+    if (preserveDuplicates) return this.ses;
+    const mark = ++stamp;
+    for (const from of this.sources.values()) {
+      if (from === undefined) continue;
+      if (typeof from === 'string') markSource(from, mark);
+      else for (const path of from) markSource(path, mark);
+    }
+    return without(this.ses, SOURCE_ROOT, mark) ?? {};
   }
 }
 
-type SkipTree = Map<string, SkipTree | true>;
+/** The copies `without` makes: the same few key sequences per event type. */
+const COPIES = new LiteralObjects(4096);
+/** Keys and values kept, per depth of `without` (reused: no arrays per object). */
+const KEPT: { keys: string[]; values: unknown[] }[] = [];
 
-/** A copy of `o` without the paths in `skip` (parents left empty are dropped too). */
-function without(o: Obj, skip: SkipTree): Obj | undefined {
-  const out: Obj = {};
-  let empty = true;
-  for (const key in o) {
-    const s = skip.get(key);
-    let v = o[key];
-    if (s === true) continue;
-    if (s !== undefined && isPlainObject(v)) {
-      v = without(v, s);
-      if (v === undefined) continue;
-    }
-    setKey(out, key, v);
-    empty = false;
+/** A copy of `o` without the paths marked `mark` (parents left empty are dropped too). */
+function without(o: Obj, node: SourceNode, mark: number, depth = 0): Obj | undefined {
+  let kept = KEPT[depth];
+  if (kept === undefined) {
+    kept = { keys: [], values: [] };
+    KEPT[depth] = kept;
   }
-  return empty ? undefined : out;
+  const { keys, values } = kept;
+  let n = 0;
+  const children = node.children;
+  for (const key in o) {
+    let v = o[key];
+    const s = children?.get(key);
+    if (s !== undefined) {
+      if (s.drop === mark) continue;
+      if (s.below === mark && isPlainObject(v)) {
+        v = without(v, s, mark, depth + 1);
+        if (v === undefined) continue;
+      }
+    }
+    keys[n] = key;
+    values[n++] = v;
+  }
+  if (n === 0) return undefined;
+  const out = COPIES.build(keys, values, n);
+  // Let go of the event's values (the arrays stay for the next document).
+  values.fill(undefined, 0, n);
+  return out;
 }
 
 /** MAC with `-` separators, upper case (Elastic's normalisation). */

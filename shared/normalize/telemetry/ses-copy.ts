@@ -7,6 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { isPlainObject, safeStringify, toKeyword, toLong, toTimestamp } from '../convert.ts';
+import { newStep, type ShapeStep, setKey, stepAfter } from './literal.ts';
 import { SES_FIELD_LINES } from './ses-fields.ts';
 
 type Obj = Record<string, unknown>;
@@ -19,10 +20,14 @@ interface Node {
   code: Code | undefined;
   /** Fields below it, when the path is an object (or an array of objects). */
   children: Map<string, Node> | undefined;
+  /** The path below `ses.` (for messages; array elements share their array's node and path). */
+  path: string;
+  /** Key sequences seen for objects at this node, each with its generated copy (see `convertObject`). */
+  shapes: ShapeStep<FastCopy> | undefined;
 }
 
 function buildTree(): Node {
-  const root: Node = { code: undefined, children: new Map() };
+  const root: Node = { code: undefined, children: new Map(), path: '', shapes: undefined };
   for (const line of SES_FIELD_LINES.split('\n')) {
     if (line === '') continue;
     const code = line[0] as Code;
@@ -33,7 +38,12 @@ function buildTree(): Node {
       node.children ??= new Map();
       let child = node.children.get(key);
       if (!child) {
-        child = { code: undefined, children: undefined };
+        child = {
+          code: undefined,
+          children: undefined,
+          path: parts.slice(0, i + 1).join('.'),
+          shapes: undefined,
+        };
         node.children.set(key, child);
       }
       if (i === parts.length - 1) child.code = code;
@@ -44,13 +54,6 @@ function buildTree(): Node {
 }
 
 const ROOT = buildTree();
-
-/** Sets a key on a plain object, safely for `__proto__` (a JSON key like any other). */
-export function setKey(o: Obj, key: string, value: unknown): void {
-  if (key === '__proto__')
-    Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
-  else o[key] = value;
-}
 
 function toBool(v: unknown): boolean | undefined {
   if (typeof v === 'boolean') return v;
@@ -136,6 +139,7 @@ function clean(v: unknown): unknown {
   return v;
 }
 
+/** The reference conversion of one value: a catalogue lookup and a type check per key. */
 function convertValue(v: unknown, node: Node | undefined, path: string, report: SesReport): unknown {
   if (v === null || v === '' || v === undefined) return undefined;
   if (node === undefined) return clean(v);
@@ -149,12 +153,12 @@ function convertValue(v: unknown, node: Node | undefined, path: string, report: 
   }
   if (typeof v === 'object') {
     if (node.children === undefined || node.code === 'f') return clean(v);
-    return convertObject(v as Obj, node, path, report);
+    return convertObjectCareful(v as Obj, node, path, report);
   }
   return node.code === undefined ? v : convertScalar(v, node.code, path, report);
 }
 
-function convertObject(src: Obj, node: Node, base: string, report: SesReport): Obj | undefined {
+function convertObjectCareful(src: Obj, node: Node, base: string, report: SesReport): Obj | undefined {
   const out: Obj = {};
   let empty = true;
   const children = node.children;
@@ -168,12 +172,164 @@ function convertObject(src: Obj, node: Node, base: string, report: SesReport): O
   return empty ? undefined : out;
 }
 
+/*
+ * The fast path. Events of one type arrive with the same keys in the same order (one JSON encoder
+ * upstream), so per catalogue node and observed key sequence one generated function copies the
+ * object: the common types are checked inline, the result is built as one object literal (no
+ * per-key catalogue lookup, path string or property-by-property growth). The key sequence is verified
+ * for every object (a walk of a trie of the sequences seen, `===` per key); a new sequence compiles
+ * a copy (bounded: past the budget, the reference path above does the work), and any value the
+ * inline checks do not accept goes through `convertValue`, so both paths give the same document.
+ */
+
+type FastCopy = (src: Obj, report: SesReport) => Obj | undefined;
+
+/** Bounds of the generated copies: sequences per node, in all, and keys per sequence. */
+const MAX_SHAPES_PER_NODE = 256;
+const MAX_SHAPES = 2048;
+const MAX_SHAPE_KEYS = 256;
+let shapesCompiled = 0;
+let shapesPerNode = new WeakMap<Node, number>();
+
+/** Forgets every generated copy (tests: each case starts with none, so it compiles its own). */
+export function resetSesShapes(): void {
+  const clear = (node: Node): void => {
+    node.shapes = undefined;
+    if (node.children) for (const child of node.children.values()) clear(child);
+  };
+  clear(ROOT);
+  shapesCompiled = 0;
+  shapesPerNode = new WeakMap();
+}
+
+/** Generated copies in use (tests: the fast path was taken). */
+export function sesShapeCount(): number {
+  return shapesCompiled;
+}
+
+/** An object below a node with children: its generated copy when the key sequence is known. */
+function convertObject(src: Obj, node: Node, report: SesReport): Obj | undefined {
+  let step = node.shapes;
+  if (step !== undefined) {
+    for (const key in src) {
+      const next: ShapeStep<FastCopy> | undefined = step.key === key ? step.next : step.more?.get(key);
+      if (next === undefined) {
+        step = undefined;
+        break;
+      }
+      step = next;
+    }
+    const copy = step?.fn;
+    if (copy !== undefined) return copy(src, report);
+  }
+  const learned = learnShape(src, node);
+  return learned ? learned(src, report) : convertObjectCareful(src, node, node.path, report);
+}
+
+/** Compiles and records the copy for the key sequence of `src`, within the bounds. */
+function learnShape(src: Obj, node: Node): FastCopy | undefined {
+  const count = shapesPerNode.get(node) ?? 0;
+  if (shapesCompiled >= MAX_SHAPES || count >= MAX_SHAPES_PER_NODE) return undefined;
+  const keys: string[] = [];
+  for (const key in src) {
+    // `__proto__` as a literal key would set the prototype: such objects take the reference path.
+    if (key === '__proto__' || keys.length >= MAX_SHAPE_KEYS) return undefined;
+    keys.push(key);
+  }
+  if (keys.length === 0) return undefined;
+  const copy = compileShape(keys, node);
+  node.shapes ??= newStep();
+  let step = node.shapes;
+  for (const key of keys) step = stepAfter(step, key);
+  step.fn = copy;
+  shapesCompiled++;
+  shapesPerNode.set(node, count + 1);
+  return copy;
+}
+
+/** An array below a node with children: objects through their generated copies. */
+function convertArray(v: unknown[], node: Node, report: SesReport): unknown[] | undefined {
+  const out: unknown[] = [];
+  for (const x of v) {
+    const c =
+      typeof x === 'object' && x !== null && !Array.isArray(x)
+        ? convertObject(x as Obj, node, report)
+        : convertValue(x, node, node.path, report);
+    if (c !== undefined) out.push(c);
+  }
+  return out.length === 0 ? undefined : out;
+}
+
+const HELPERS = { convertValue, convertObject, convertArray, clean, toTimestamp, isIP };
+
+/**
+ * The copy of one key sequence. Keys reach the source only as JSON string literals
+ * (JSON.stringify), never as raw text; catalogue nodes and their paths are passed in, not written.
+ */
+function compileShape(keys: string[], node: Node): FastCopy {
+  const kids = keys.map((k) => node.children?.get(k));
+  const body: string[] = [];
+  keys.forEach((key, i) => {
+    const kid = kids[i];
+    const slow = `cv(v, n${i}, n${i}.path, report)`;
+    let expr: string;
+    if (kid === undefined) {
+      expr = `typeof v === 'string' ? (v === '' ? undefined : v) : typeof v === 'number' || typeof v === 'boolean' ? v : clean(v)`;
+    } else if (kid.children !== undefined && kid.code !== 'f') {
+      expr = `typeof v === 'object' && v !== null ? (Array.isArray(v) ? ca(v, n${i}, report) : co(v, n${i}, report)) : ${slow}`;
+    } else {
+      switch (kid.code) {
+        case 'k':
+          // Numbers as their text (toKeyword), the usual form of ids in the API's JSON.
+          expr = `typeof v === 'string' && v !== '' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : ${slow}`;
+          break;
+        case 'l':
+          expr = `typeof v === 'number' && Number.isSafeInteger(v) ? v : ${slow}`;
+          break;
+        case 'n':
+          expr = `typeof v === 'number' && Number.isFinite(v) ? v : ${slow}`;
+          break;
+        case 'b':
+          expr = `typeof v === 'boolean' ? v : ${slow}`;
+          break;
+        case 'd':
+          expr = `(t = typeof v === 'string' || typeof v === 'number' ? ts(v) : undefined) !== undefined ? t : ${slow}`;
+          break;
+        case 'i':
+          expr = `typeof v === 'string' && isIP(v) !== 0 ? v : ${slow}`;
+          break;
+        default:
+          expr = slow;
+      }
+    }
+    body.push(`v = src[${JSON.stringify(key)}];`, `const o${i} = ${expr};`);
+  });
+  const all = keys.map((_, i) => `o${i} !== undefined`).join(' && ');
+  const literal = keys.map((k, i) => `${JSON.stringify(k)}: o${i}`).join(', ');
+  const partial = keys.map(
+    (k, i) => `if (o${i} !== undefined) { out[${JSON.stringify(k)}] = o${i}; empty = false; }`,
+  );
+  const source = [
+    'const { convertValue: cv, convertObject: co, convertArray: ca, clean, toTimestamp: ts, isIP } = H;',
+    ...kids.map((_, i) => `const n${i} = N[${i}];`),
+    'return function copy(src, report) {',
+    'let v, t;',
+    ...body,
+    `if (${all}) return { ${literal} };`,
+    'const out = {}; let empty = true;',
+    ...partial,
+    'return empty ? undefined : out;',
+    '};',
+  ].join('\n');
+  return new Function('H', 'N', source)(HELPERS, kids) as FastCopy;
+}
+
 /**
  * `ses` of one raw event. Before conversion, as Elastic does: `product_data` given as JSON text is
  * decoded, a non-object `raw_data` is wrapped as `{value}`, and `js_canary_cust` becomes the boolean
- * `js_canary_enabled`.
+ * `js_canary_enabled`. `reference`: the careful path only (the generated copies are tested against it).
  */
-export function copySes(raw: Obj, report: SesReport): Obj {
+export function copySes(raw: Obj, report: SesReport, reference = false): Obj {
   let src = raw;
   const pd = raw['product_data'];
   const rd = raw['raw_data'];
@@ -198,7 +354,7 @@ export function copySes(raw: Obj, report: SesReport): Obj {
       if (b !== undefined) src['js_canary_enabled'] = b;
     }
   }
-  return convertObject(src, ROOT, '', report) ?? {};
+  return (reference ? convertObjectCareful(src, ROOT, '', report) : convertObject(src, ROOT, report)) ?? {};
 }
 
 /** Leaf type of a `ses.*` path (below `ses.`), or undefined when not catalogued. */
