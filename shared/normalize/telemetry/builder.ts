@@ -27,8 +27,8 @@ const RELATED_KINDS = ['hash', 'hosts', 'ip', 'user'] as const;
 
 /**
  * The `ses` paths ECS values come from, as one trie shared by all documents (the paths are literals
- * of the mapping code, so it stays small). `finish` marks a document's paths with its own stamp
- * instead of building a tree per document: `drop` = this path goes, `below` = paths under it go.
+ * of the mapping code, so it stays small). `finish` marks a document's paths with its stamp instead
+ * of building a tree per document: `drop` = this path goes, `below` = paths under it go.
  */
 interface SourceNode {
   children: Map<string, SourceNode> | undefined;
@@ -38,7 +38,6 @@ interface SourceNode {
 const SOURCE_ROOT: SourceNode = { children: undefined, drop: 0, below: 0 };
 /** Path → its trie nodes from the top level down. */
 const SOURCE_CHAINS = new Map<string, SourceNode[]>();
-let stamp = 0;
 
 function sourceChain(path: string): SourceNode[] {
   let chain = SOURCE_CHAINS.get(path);
@@ -66,14 +65,54 @@ function markSource(path: string, mark: number): void {
   (chain[last] as SourceNode).drop = mark;
 }
 
+/**
+ * What one document did with an ECS path (`set`/`add`): the ses path(s) its value came from and its
+ * array. Kept per path for all documents and valid for the document whose stamp it carries, so a
+ * document allocates no map of its sources (the paths are literals of the mapping code: few).
+ */
+interface Field {
+  parts: string[];
+  /** Stamp of the document that set the path; `from` is its source(s). */
+  stamp: number;
+  from: string | string[] | undefined;
+  /** Stamp of the document whose `add` list `list` is. */
+  listStamp: number;
+  list: unknown[] | undefined;
+}
+const FIELDS = new Map<string, Field>();
+const FIELD_LIST: Field[] = [];
+/** The field marking a ses value that went to `related.*` only (Elastic removes it too). */
+const DUPLICATES = new Map<string, Field>();
+/** Stamp of the document being built: one at a time (the normalizer is synchronous). */
+let building = 0;
+
+function newField(parts: string[], from: string | undefined): Field {
+  const f: Field = { parts, stamp: 0, from, listStamp: 0, list: undefined };
+  FIELD_LIST.push(f);
+  return f;
+}
+
+function field(ecsPath: string): Field {
+  let f = FIELDS.get(ecsPath);
+  if (f === undefined) {
+    f = newField(parts(ecsPath), undefined);
+    FIELDS.set(ecsPath, f);
+  }
+  return f;
+}
+
 export class DocBuilder {
   readonly doc: Obj = {};
-  /** ECS path → the ses path(s) its value came from. */
-  private readonly sources = new Map<string, string | string[] | undefined>();
+  private readonly stamp = ++building;
   private related: Record<RelatedKind, string[]> | undefined;
-  private arrays: Map<string, unknown[]> | undefined;
 
   constructor(readonly ses: Obj) {}
+
+  /** Fails (the normalizer quarantines the event) if another document was started meanwhile. */
+  private check(): void {
+    if (this.stamp !== building)
+      throw new Error('DocBuilder: another document was started before this one was finished');
+  }
 
   /** Value at a dotted path below `ses` (objects only; arrays end the walk). */
   get(path: string): unknown {
@@ -103,8 +142,7 @@ export class DocBuilder {
     return this.get(path) !== undefined;
   }
 
-  private write(ecsPath: string, value: unknown): void {
-    const keys = parts(ecsPath);
+  private write(keys: string[], value: unknown): void {
     let o = this.doc;
     const last = keys.length - 1;
     for (let i = 0; i < last; i++) {
@@ -122,8 +160,11 @@ export class DocBuilder {
   /** Sets an ECS field (replacing an earlier value and its source). Empty values are skipped. */
   set(ecsPath: string, value: unknown, from?: string): void {
     if (value === undefined || value === null || value === '') return;
-    this.write(ecsPath, value);
-    this.sources.set(ecsPath, from);
+    this.check();
+    const f = field(ecsPath);
+    this.write(f.parts, value);
+    f.stamp = this.stamp;
+    f.from = from;
   }
 
   /** Copies `ses.<from>` to an ECS field when present. */
@@ -134,27 +175,38 @@ export class DocBuilder {
   /** Appends to an ECS array field, as a set (Elastic's append with allow_duplicates false). */
   add(ecsPath: string, value: unknown, from?: string): void {
     if (value === undefined || value === null || value === '') return;
-    this.arrays ??= new Map();
-    let list = this.arrays.get(ecsPath);
+    this.check();
+    const f = field(ecsPath);
+    let list = f.listStamp === this.stamp ? f.list : undefined;
     if (!list) {
       list = [];
-      this.arrays.set(ecsPath, list);
-      this.write(ecsPath, list);
+      f.list = list;
+      f.listStamp = this.stamp;
+      this.write(f.parts, list);
     }
     if (!list.includes(value)) list.push(value);
-    if (from === undefined) {
-      if (!this.sources.has(ecsPath)) this.sources.set(ecsPath, undefined);
+    if (f.stamp !== this.stamp) {
+      f.stamp = this.stamp;
+      f.from = from;
       return;
     }
-    const prev = this.sources.get(ecsPath);
-    if (prev === undefined) this.sources.set(ecsPath, from);
-    else if (typeof prev === 'string') this.sources.set(ecsPath, [prev, from]);
+    if (from === undefined) return;
+    const prev = f.from;
+    if (prev === undefined) f.from = from;
+    else if (typeof prev === 'string') f.from = [prev, from];
     else prev.push(from);
   }
 
   /** Marks a ses field whose value went to `related.*` only, as a duplicate (Elastic removes it). */
   duplicate(path: string): void {
-    if (this.has(path)) this.sources.set(`#${path}`, path);
+    if (!this.has(path)) return;
+    this.check();
+    let f = DUPLICATES.get(path);
+    if (f === undefined) {
+      f = newField([], path);
+      DUPLICATES.set(path, f);
+    }
+    f.stamp = this.stamp;
   }
 
   /** `related.*`: strings, deduplicated; IPs only when valid. */
@@ -185,8 +237,12 @@ export class DocBuilder {
       if (any) this.doc['related'] = r;
     }
     if (preserveDuplicates) return this.ses;
-    const mark = ++stamp;
-    for (const from of this.sources.values()) {
+    this.check();
+    const mark = this.stamp;
+    for (const f of FIELD_LIST) {
+      if (f.stamp !== mark) continue;
+      // Sources are read only for this document: its stamp is the mark of its source paths too.
+      const from = f.from;
       if (from === undefined) continue;
       if (typeof from === 'string') markSource(from, mark);
       else for (const path of from) markSource(path, mark);
