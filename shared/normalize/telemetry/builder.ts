@@ -286,14 +286,33 @@ function without(o: Obj, node: SourceNode, mark: number, depth = 0): Obj | undef
   return out;
 }
 
+// One-entry memo: an event repeats its MAC (device_mac and device_networks[].mac).
+let macIn = '';
+let macOut = '';
+
 /** MAC with `-` separators, upper case (Elastic's normalisation). */
 export function formatMac(v: unknown): string | undefined {
   if (typeof v !== 'string' || v === '') return undefined;
-  let out = '';
+  if (v === macIn) return macOut;
+  let ascii = true;
   for (let i = 0; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    // ':' and '.' → '-'; a-z → A-Z (no regular expression: this runs per event).
-    out += c === 58 || c === 46 ? '-' : c >= 97 && c <= 122 ? String.fromCharCode(c - 32) : v[i];
+    if (v.charCodeAt(i) > 127) {
+      ascii = false;
+      break;
+    }
   }
+  let out: string;
+  // ASCII: toUpperCase changes exactly a-z, as the loop below does.
+  if (ascii) out = v.toUpperCase().replaceAll(':', '-').replaceAll('.', '-');
+  else {
+    out = '';
+    for (let i = 0; i < v.length; i++) {
+      const c = v.charCodeAt(i);
+      // ':' and '.' → '-'; a-z → A-Z (no regular expression: this runs per event).
+      out += c === 58 || c === 46 ? '-' : c >= 97 && c <= 122 ? String.fromCharCode(c - 32) : v[i];
+    }
+  }
+  macIn = v;
+  macOut = out;
   return out;
 }

@@ -1,5 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DocBuilder } from '../../../../shared/normalize/telemetry/builder.ts';
+import { DocBuilder, formatMac } from '../../../../shared/normalize/telemetry/builder.ts';
+
+/** Elastic's MAC normalisation, spelled out: ':' and '.' → '-', a-z → A-Z, nothing else changes. */
+function macSpec(v: string): string {
+  let out = '';
+  for (const ch of v) out += ch === ':' || ch === '.' ? '-' : ch >= 'a' && ch <= 'z' ? ch.toUpperCase() : ch;
+  return out;
+}
 
 describe('DocBuilder', () => {
   it('removes exactly the ses values copied to ECS fields, document after document (sources are per document)', () => {
@@ -30,5 +38,20 @@ describe('DocBuilder', () => {
     expect(() => first.finish(false)).toThrow(/another document was started/);
     second.copy('one', 'a');
     expect(second.finish(false)).toEqual({});
+  });
+
+  it('formatMac: exactly the spec for any text (non-ASCII untouched: no locale upper-casing), repeats included', () => {
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('a5:fc:d9:ff:84:1d', 'ab.cd.ef', 'ß:ı.é', 'ǆ-ﬀ', 'A5-FC'),
+    );
+    fc.assert(
+      fc.property(text, text, (a, b) => {
+        for (const v of [a, a, b, a]) expect(formatMac(v)).toBe(v === '' ? undefined : macSpec(v));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(formatMac(42)).toBeUndefined();
   });
 });
