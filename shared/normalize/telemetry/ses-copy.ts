@@ -7,7 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { isPlainObject, safeStringify, toKeyword, toLong, toTimestamp } from '../convert.ts';
-import { newStep, type ShapeStep, setKey, stepAfter } from './literal.ts';
+import { LiteralObjects, newStep, type ShapeStep, setKey, stepAfter } from './literal.ts';
 import { SES_FIELD_LINES } from './ses-fields.ts';
 
 type Obj = Record<string, unknown>;
@@ -260,7 +260,35 @@ function convertArray(v: unknown[], node: Node, report: SesReport): unknown[] | 
   return out.length === 0 ? undefined : out;
 }
 
-const HELPERS = { convertValue, convertObject, convertArray, clean, toTimestamp, isIP };
+/** Objects of the key sequences left once empty values are removed. */
+const PARTIAL = new LiteralObjects(4096);
+const PARTIAL_KEYS: string[] = [];
+const PARTIAL_VALUES: unknown[] = [];
+
+/** The object of the keys whose value is not `undefined`, in order; undefined when none is left. */
+function withoutEmpty(keys: readonly string[], values: readonly unknown[]): Obj | undefined {
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const v = values[i];
+    if (v === undefined) continue;
+    PARTIAL_KEYS[n] = keys[i] as string;
+    PARTIAL_VALUES[n++] = v;
+  }
+  if (n === 0) return undefined;
+  const out = PARTIAL.build(PARTIAL_KEYS, PARTIAL_VALUES, n);
+  PARTIAL_VALUES.fill(undefined, 0, n);
+  return out;
+}
+
+const HELPERS = {
+  convertValue,
+  convertObject,
+  convertArray,
+  clean,
+  toTimestamp,
+  isIP,
+  without: withoutEmpty,
+};
 
 /**
  * The copy of one key sequence. Keys reach the source only as JSON string literals
@@ -306,22 +334,18 @@ function compileShape(keys: string[], node: Node): FastCopy {
   });
   const all = keys.map((_, i) => `o${i} !== undefined`).join(' && ');
   const literal = keys.map((k, i) => `${JSON.stringify(k)}: o${i}`).join(', ');
-  const partial = keys.map(
-    (k, i) => `if (o${i} !== undefined) { out[${JSON.stringify(k)}] = o${i}; empty = false; }`,
-  );
   const source = [
-    'const { convertValue: cv, convertObject: co, convertArray: ca, clean, toTimestamp: ts, isIP } = H;',
+    'const { convertValue: cv, convertObject: co, convertArray: ca, clean, toTimestamp: ts, isIP, without } = H;',
     ...kids.map((_, i) => `const n${i} = N[${i}];`),
     'return function copy(src, report) {',
     'let v, t;',
     ...body,
     `if (${all}) return { ${literal} };`,
-    'const out = {}; let empty = true;',
-    ...partial,
-    'return empty ? undefined : out;',
+    // Some values were removed: the rest, as a literal of its own key sequence.
+    `return without(K, [${keys.map((_, i) => `o${i}`).join(', ')}]);`,
     '};',
   ].join('\n');
-  return new Function('H', 'N', source)(HELPERS, kids) as FastCopy;
+  return new Function('H', 'N', 'K', source)(HELPERS, kids, keys) as FastCopy;
 }
 
 /**
