@@ -46,7 +46,16 @@ export function setKey(o: Obj, key: string, value: unknown): void {
   else o[key] = value;
 }
 
-type Make = (values: unknown[]) => Obj;
+export type Make = (values: unknown[]) => Obj;
+
+/**
+ * `(v) => ({k0: v[0], k1: v[1], …})` for these keys. Not for `__proto__` (as a literal key it
+ * would set the prototype): the caller builds those key by key.
+ */
+export function literalMaker(keys: readonly string[]): Make {
+  const fields = keys.map((key, i) => `${JSON.stringify(key)}: v[${i}]`);
+  return new Function('v', `return { ${fields.join(', ')} };`) as Make;
+}
 
 /** Builders of `{k0: values[0], k1: values[1], …}`, bounded to `max` key sequences. */
 export class LiteralObjects {
@@ -76,14 +85,9 @@ export class LiteralObjects {
     if (this.count >= this.max || n > this.maxKeys) return undefined;
     // `__proto__` as a literal key would set the prototype: such objects are built key by key.
     for (let i = 0; i < n; i++) if (keys[i] === '__proto__') return undefined;
-    const fields: string[] = [];
     let step = this.root;
-    for (let i = 0; i < n; i++) {
-      const key = keys[i] as string;
-      fields.push(`${JSON.stringify(key)}: v[${i}]`);
-      step = stepAfter(step, key);
-    }
-    const make = new Function('v', `return { ${fields.join(', ')} };`) as Make;
+    for (let i = 0; i < n; i++) step = stepAfter(step, keys[i] as string);
+    const make = literalMaker(keys.slice(0, n));
     step.fn = make;
     this.count++;
     return make;

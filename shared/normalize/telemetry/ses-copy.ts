@@ -7,7 +7,15 @@
  */
 import { isIP } from 'node:net';
 import { isPlainObject, safeStringify, toKeyword, toLong, toTimestamp } from '../convert.ts';
-import { LiteralObjects, newStep, type ShapeStep, setKey, stepAfter } from './literal.ts';
+import {
+  LiteralObjects,
+  literalMaker,
+  type Make,
+  newStep,
+  type ShapeStep,
+  setKey,
+  stepAfter,
+} from './literal.ts';
 import { SES_FIELD_LINES } from './ses-fields.ts';
 
 type Obj = Record<string, unknown>;
@@ -22,8 +30,8 @@ interface Node {
   children: Map<string, Node> | undefined;
   /** The path below `ses.` (for messages; array elements share their array's node and path). */
   path: string;
-  /** Key sequences seen for objects at this node, each with its generated copy (see `convertObject`). */
-  shapes: ShapeStep<FastCopy> | undefined;
+  /** Key sequences seen for objects at this node, each with its plan (see `convertObject`). */
+  shapes: ShapeStep<Plan> | undefined;
 }
 
 function buildTree(): Node {
@@ -174,24 +182,44 @@ function convertObjectCareful(src: Obj, node: Node, base: string, report: SesRep
 
 /*
  * The fast path. Events of one type arrive with the same keys in the same order (one JSON encoder
- * upstream), so per catalogue node and observed key sequence one generated function copies the
- * object: the common types are checked inline, the result is built as one object literal (no
- * per-key catalogue lookup, path string or property-by-property growth). The key sequence is verified
- * for every object (a walk of a trie of the sequences seen, `===` per key); a new sequence compiles
- * a copy (bounded: past the budget, the reference path above does the work), and any value the
- * inline checks do not accept goes through `convertValue`, so both paths give the same document.
+ * upstream), so per catalogue node and observed key sequence a plan is kept: each key's catalogue
+ * node and type, found once, and a generated literal that builds the copy at once (no per-key
+ * catalogue lookup, path string or property-by-property growth). The key sequence is verified for
+ * every object (a walk of a trie of the sequences seen, `===` per key, in the same pass that reads
+ * the values); a new sequence adds a plan (bounded: past the budget, the reference path above does
+ * the work). The common types are checked inline; any value those checks do not accept goes
+ * through `convertValue`, so both paths give the same document. One shared loop does the checks
+ * (compiled once), not a function per sequence: compiling a function per sequence cost more than
+ * it saved over a run of 75 000 events.
  */
 
-type FastCopy = (src: Obj, report: SesReport) => Obj | undefined;
+/** How a key's value is checked inline (from the catalogue node of the key). */
+const UNCATALOGUED = 0;
+const OBJECT = 1;
+const KEYWORD = 2;
+const LONG = 3;
+const FLOAT = 4;
+const BOOL = 5;
+const DATE = 6;
+const IP = 7;
+const OTHER = 8;
 
-/** Bounds of the generated copies: sequences per node, in all, and keys per sequence. */
+interface Plan {
+  keys: string[];
+  nodes: (Node | undefined)[];
+  kinds: number[];
+  /** The copy when no value was removed. */
+  make: Make;
+}
+
+/** Bounds of the plans: sequences per node, in all, and keys per sequence. */
 const MAX_SHAPES_PER_NODE = 256;
-const MAX_SHAPES = 2048;
+const MAX_SHAPES = 4096;
 const MAX_SHAPE_KEYS = 256;
 let shapesCompiled = 0;
 let shapesPerNode = new WeakMap<Node, number>();
 
-/** Forgets every generated copy (tests: each case starts with none, so it compiles its own). */
+/** Forgets every plan (tests: each case starts with none, so it makes its own). */
 export function resetSesShapes(): void {
   const clear = (node: Node): void => {
     node.shapes = undefined;
@@ -202,32 +230,121 @@ export function resetSesShapes(): void {
   shapesPerNode = new WeakMap();
 }
 
-/** Generated copies in use (tests: the fast path was taken). */
+/** Plans in use (tests: the fast path was taken). */
 export function sesShapeCount(): number {
   return shapesCompiled;
 }
 
-/** An object below a node with children: its generated copy when the key sequence is known. */
-function convertObject(src: Obj, node: Node, report: SesReport): Obj | undefined {
+/** The values of an object being copied, per depth (reused: no array per object). */
+const VALUES: unknown[][] = [];
+
+/** An object below a node with children, through the plan of its key sequence when there is one. */
+function convertObject(src: Obj, node: Node, report: SesReport, depth: number): Obj | undefined {
+  let values = VALUES[depth];
+  if (values === undefined) {
+    values = [];
+    VALUES[depth] = values;
+  }
   let step = node.shapes;
-  if (step !== undefined) {
-    for (const key in src) {
-      const next: ShapeStep<FastCopy> | undefined = step.key === key ? step.next : step.more?.get(key);
-      if (next === undefined) {
-        step = undefined;
+  let n = 0;
+  for (const key in src) {
+    if (step !== undefined) step = step.key === key ? step.next : step.more?.get(key);
+    values[n++] = src[key];
+  }
+  let plan = step?.fn;
+  if (plan === undefined) {
+    values.fill(undefined, 0, n);
+    plan = learnShape(src, node);
+    if (plan === undefined) return convertObjectCareful(src, node, node.path, report);
+    n = 0;
+    for (const key in src) values[n++] = src[key];
+  }
+  const { kinds, nodes } = plan;
+  let all = true;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    const kid = nodes[i] as Node;
+    let o: unknown;
+    switch (kinds[i]) {
+      case UNCATALOGUED:
+        o =
+          typeof v === 'string'
+            ? v === ''
+              ? undefined
+              : v
+            : typeof v === 'number' || typeof v === 'boolean'
+              ? v
+              : clean(v);
+        break;
+      case OBJECT:
+        o =
+          typeof v === 'object' && v !== null
+            ? Array.isArray(v)
+              ? convertArray(v, kid, report, depth + 1)
+              : convertObject(v as Obj, kid, report, depth + 1)
+            : convertValue(v, kid, kid.path, report);
+        break;
+      case KEYWORD:
+        // Numbers as their text (toKeyword), the usual form of ids in the API's JSON.
+        o =
+          typeof v === 'string' && v !== ''
+            ? v
+            : typeof v === 'number' && Number.isFinite(v)
+              ? String(v)
+              : convertValue(v, kid, kid.path, report);
+        break;
+      case LONG:
+        o = typeof v === 'number' && Number.isSafeInteger(v) ? v : convertValue(v, kid, kid.path, report);
+        break;
+      case FLOAT:
+        o = typeof v === 'number' && Number.isFinite(v) ? v : convertValue(v, kid, kid.path, report);
+        break;
+      case BOOL:
+        o = typeof v === 'boolean' ? v : convertValue(v, kid, kid.path, report);
+        break;
+      case DATE: {
+        const t = typeof v === 'string' || typeof v === 'number' ? toTimestamp(v) : undefined;
+        o = t !== undefined ? t : convertValue(v, kid, kid.path, report);
         break;
       }
-      step = next;
+      case IP:
+        o = typeof v === 'string' && isIP(v) !== 0 ? v : convertValue(v, kid, kid.path, report);
+        break;
+      default:
+        o = convertValue(v, kid, kid.path, report);
     }
-    const copy = step?.fn;
-    if (copy !== undefined) return copy(src, report);
+    values[i] = o;
+    if (o === undefined) all = false;
   }
-  const learned = learnShape(src, node);
-  return learned ? learned(src, report) : convertObjectCareful(src, node, node.path, report);
+  // Some values were removed: the rest, as a literal of its own key sequence.
+  const out = all ? plan.make(values) : withoutEmpty(plan.keys, values);
+  values.fill(undefined, 0, n);
+  return out;
 }
 
-/** Compiles and records the copy for the key sequence of `src`, within the bounds. */
-function learnShape(src: Obj, node: Node): FastCopy | undefined {
+function kindOf(kid: Node | undefined): number {
+  if (kid === undefined) return UNCATALOGUED;
+  if (kid.children !== undefined && kid.code !== 'f') return OBJECT;
+  switch (kid.code) {
+    case 'k':
+      return KEYWORD;
+    case 'l':
+      return LONG;
+    case 'n':
+      return FLOAT;
+    case 'b':
+      return BOOL;
+    case 'd':
+      return DATE;
+    case 'i':
+      return IP;
+    default:
+      return OTHER;
+  }
+}
+
+/** Makes and records the plan for the key sequence of `src`, within the bounds. */
+function learnShape(src: Obj, node: Node): Plan | undefined {
   const count = shapesPerNode.get(node) ?? 0;
   if (shapesCompiled >= MAX_SHAPES || count >= MAX_SHAPES_PER_NODE) return undefined;
   const keys: string[] = [];
@@ -237,23 +354,24 @@ function learnShape(src: Obj, node: Node): FastCopy | undefined {
     keys.push(key);
   }
   if (keys.length === 0) return undefined;
-  const copy = compileShape(keys, node);
+  const nodes = keys.map((k) => node.children?.get(k));
+  const plan: Plan = { keys, nodes, kinds: nodes.map(kindOf), make: literalMaker(keys) };
   node.shapes ??= newStep();
   let step = node.shapes;
   for (const key of keys) step = stepAfter(step, key);
-  step.fn = copy;
+  step.fn = plan;
   shapesCompiled++;
   shapesPerNode.set(node, count + 1);
-  return copy;
+  return plan;
 }
 
-/** An array below a node with children: objects through their generated copies. */
-function convertArray(v: unknown[], node: Node, report: SesReport): unknown[] | undefined {
+/** An array below a node with children: objects through their plans. */
+function convertArray(v: unknown[], node: Node, report: SesReport, depth: number): unknown[] | undefined {
   const out: unknown[] = [];
   for (const x of v) {
     const c =
       typeof x === 'object' && x !== null && !Array.isArray(x)
-        ? convertObject(x as Obj, node, report)
+        ? convertObject(x as Obj, node, report, depth)
         : convertValue(x, node, node.path, report);
     if (c !== undefined) out.push(c);
   }
@@ -278,74 +396,6 @@ function withoutEmpty(keys: readonly string[], values: readonly unknown[]): Obj 
   const out = PARTIAL.build(PARTIAL_KEYS, PARTIAL_VALUES, n);
   PARTIAL_VALUES.fill(undefined, 0, n);
   return out;
-}
-
-const HELPERS = {
-  convertValue,
-  convertObject,
-  convertArray,
-  clean,
-  toTimestamp,
-  isIP,
-  without: withoutEmpty,
-};
-
-/**
- * The copy of one key sequence. Keys reach the source only as JSON string literals
- * (JSON.stringify), never as raw text; catalogue nodes and their paths are passed in, not written.
- */
-function compileShape(keys: string[], node: Node): FastCopy {
-  const kids = keys.map((k) => node.children?.get(k));
-  const body: string[] = [];
-  keys.forEach((key, i) => {
-    const kid = kids[i];
-    const slow = `cv(v, n${i}, n${i}.path, report)`;
-    let expr: string;
-    if (kid === undefined) {
-      expr = `typeof v === 'string' ? (v === '' ? undefined : v) : typeof v === 'number' || typeof v === 'boolean' ? v : clean(v)`;
-    } else if (kid.children !== undefined && kid.code !== 'f') {
-      expr = `typeof v === 'object' && v !== null ? (Array.isArray(v) ? ca(v, n${i}, report) : co(v, n${i}, report)) : ${slow}`;
-    } else {
-      switch (kid.code) {
-        case 'k':
-          // Numbers as their text (toKeyword), the usual form of ids in the API's JSON.
-          expr = `typeof v === 'string' && v !== '' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : ${slow}`;
-          break;
-        case 'l':
-          expr = `typeof v === 'number' && Number.isSafeInteger(v) ? v : ${slow}`;
-          break;
-        case 'n':
-          expr = `typeof v === 'number' && Number.isFinite(v) ? v : ${slow}`;
-          break;
-        case 'b':
-          expr = `typeof v === 'boolean' ? v : ${slow}`;
-          break;
-        case 'd':
-          expr = `(t = typeof v === 'string' || typeof v === 'number' ? ts(v) : undefined) !== undefined ? t : ${slow}`;
-          break;
-        case 'i':
-          expr = `typeof v === 'string' && isIP(v) !== 0 ? v : ${slow}`;
-          break;
-        default:
-          expr = slow;
-      }
-    }
-    body.push(`v = src[${JSON.stringify(key)}];`, `const o${i} = ${expr};`);
-  });
-  const all = keys.map((_, i) => `o${i} !== undefined`).join(' && ');
-  const literal = keys.map((k, i) => `${JSON.stringify(k)}: o${i}`).join(', ');
-  const source = [
-    'const { convertValue: cv, convertObject: co, convertArray: ca, clean, toTimestamp: ts, isIP, without } = H;',
-    ...kids.map((_, i) => `const n${i} = N[${i}];`),
-    'return function copy(src, report) {',
-    'let v, t;',
-    ...body,
-    `if (${all}) return { ${literal} };`,
-    // Some values were removed: the rest, as a literal of its own key sequence.
-    `return without(K, [${keys.map((_, i) => `o${i}`).join(', ')}]);`,
-    '};',
-  ].join('\n');
-  return new Function('H', 'N', 'K', source)(HELPERS, kids, keys) as FastCopy;
 }
 
 /**
@@ -378,7 +428,9 @@ export function copySes(raw: Obj, report: SesReport, reference = false): Obj {
       if (b !== undefined) src['js_canary_enabled'] = b;
     }
   }
-  return (reference ? convertObjectCareful(src, ROOT, '', report) : convertObject(src, ROOT, report)) ?? {};
+  return (
+    (reference ? convertObjectCareful(src, ROOT, '', report) : convertObject(src, ROOT, report, 0)) ?? {}
+  );
 }
 
 /** Leaf type of a `ses.*` path (below `ses.`), or undefined when not catalogued. */
