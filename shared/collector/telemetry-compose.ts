@@ -39,8 +39,16 @@ export function createTelemetryDelivery(options: TelemetryDeliveryOptions): Tele
     keepOriginal: options.settings.keepOriginal,
     namespace: options.settings.namespace,
   };
-  const ecs: NormalizeTelemetryFn = (raw, origin) =>
-    normalizeTelemetry(raw, { ...normalizeOptions, origin: origin.where });
+  // The options of the last origin, reused: a batch's events share one (no object per event).
+  let lastWhere: string | undefined;
+  let lastOptions = { ...normalizeOptions, origin: '' };
+  const ecs: NormalizeTelemetryFn = (raw, origin) => {
+    if (origin.where !== lastWhere) {
+      lastWhere = origin.where;
+      lastOptions = { ...normalizeOptions, origin: origin.where };
+    }
+    return normalizeTelemetry(raw, lastOptions);
+  };
   let normalize = ecs;
   let sink = options.sink;
   let ocsfStats: TelemetryDelivery['ocsfStats'];

@@ -40,10 +40,21 @@ export interface TelemetryCounts {
 /** Ids remembered to skip an event served twice within a run (the sink's id makes the rest idempotent). */
 const DEDUP_MEMORY = 100_000;
 
-/** A record as handed to the core Delivery: the raw event with the origin its normalizer needs. */
-interface Sourced {
-  raw: unknown;
-  origin: TelemetryOrigin;
+/**
+ * A record as handed to the core Delivery: the raw event with the origin its normalizer needs, or
+ * documents already normalized (`normalizeInto`).
+ */
+type Sourced = { raw: unknown; origin: TelemetryOrigin; docs?: undefined } | { docs: OutputDocument[] };
+
+/**
+ * Documents normalized as their events arrive, delivered together (`deliverNormalized`): a source
+ * reading a large response line by line (the stream) lets each line's parsed events go at once
+ * instead of holding them all to the end of the batch (less for the garbage collector to copy).
+ */
+export class NormalizedBatch {
+  readonly docs: OutputDocument[] = [];
+  /** Events normalized into it. */
+  events = 0;
 }
 
 /**
@@ -68,10 +79,10 @@ export class TelemetryDelivery {
         logger: deps.logger,
         normalize: (record) => {
           const r = record as Sourced;
-          return deps.normalize(r.raw, r.origin);
+          return r.docs ?? deps.normalize(r.raw, r.origin);
         },
         quarantine: (record, reason) => {
-          const r = record as Sourced;
+          const r = record as { raw: unknown; origin: TelemetryOrigin };
           return deps.quarantine(r.raw, reason, r.origin);
         },
         ...(deps.monitors ? { monitors: deps.monitors } : {}),
@@ -91,8 +102,36 @@ export class TelemetryDelivery {
     origin: TelemetryOrigin,
     invalid: readonly { raw: unknown; reason: string }[] = [],
   ): Promise<TelemetryCounts> {
+    return this.deliverRecords(
+      events.map((raw): Sourced => ({ raw, origin })),
+      origin,
+      invalid,
+    );
+  }
+
+  /** Normalizes events into `batch` now; `deliverNormalized` delivers them (dedup, sink, counters). */
+  normalizeInto(batch: NormalizedBatch, events: readonly unknown[], origin: TelemetryOrigin): void {
+    const { docs } = batch;
+    for (const raw of events) for (const doc of this.deps.normalize(raw, origin)) docs.push(doc);
+    batch.events += events.length;
+  }
+
+  /** `deliver` for events normalized beforehand (`normalizeInto`): the same dedup, sink and counts. */
+  deliverNormalized(
+    batch: NormalizedBatch,
+    origin: TelemetryOrigin,
+    invalid: readonly { raw: unknown; reason: string }[] = [],
+  ): Promise<TelemetryCounts> {
+    return this.deliverRecords(batch.docs.length > 0 ? [{ docs: batch.docs }] : [], origin, invalid);
+  }
+
+  private async deliverRecords(
+    records: Sourced[],
+    origin: TelemetryOrigin,
+    invalid: readonly { raw: unknown; reason: string }[],
+  ): Promise<TelemetryCounts> {
     const c = await this.delivery.deliver({
-      records: events.map((raw): Sourced => ({ raw, origin })),
+      records,
       invalid: invalid.map((bad) => ({
         raw: { raw: bad.raw, origin } satisfies Sourced,
         reason: bad.reason,

@@ -92,17 +92,22 @@ const SECURITY_LEVEL: Record<string, string> = {
   '3': 'Compromised',
 };
 
-export function security(b: DocBuilder, typeId: string | undefined): void {
-  const ses = b.ses;
-  for (const [id, table] of [
+/** Enum ids labelled into `<name>_value` fields. */
+const LABELS = (
+  [
     ['scan_type_id', SCAN_TYPE],
     ['state_id', STATE],
     ['resolution_id', RESOLUTION],
     ['verdict_id', VERDICT],
     ['curr_security_level_id', SECURITY_LEVEL],
-  ] as const) {
+  ] as const
+).map(([id, table]) => [id, table, id.replace(/_id$/, '_value')] as const);
+
+export function security(b: DocBuilder, typeId: string | undefined): void {
+  const ses = b.ses;
+  for (const [id, table, name] of LABELS) {
     const v = label(table, ses[id]);
-    if (v) ses[id.replace(/_id$/, '_value')] = v;
+    if (v) ses[name] = v;
   }
   b.rel('ip', b.get('attacker_ip'));
   const duration = b.num('duration');

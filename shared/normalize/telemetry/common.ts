@@ -56,6 +56,15 @@ export function label(table: Record<string, string>, id: unknown): string | unde
   return typeof id === 'string' ? table[id] : typeof id === 'number' ? table[String(id)] : undefined;
 }
 
+const MORE_IPS = [
+  'device_gateway',
+  'device_proxy_ip',
+  'device_public_ip',
+  'device_subnet',
+  'logging_device_ip',
+  'proxy_device_ip',
+];
+
 export function common(b: DocBuilder): void {
   const ses = b.ses;
   b.copy('event.id', 'uuid');
@@ -103,16 +112,7 @@ export function common(b: DocBuilder): void {
   const collector = b.get('collector_device_ip');
   b.set('destination.ip', collector, 'collector_device_ip');
   b.rel('ip', collector);
-  for (const k of [
-    'device_gateway',
-    'device_proxy_ip',
-    'device_public_ip',
-    'device_subnet',
-    'logging_device_ip',
-    'proxy_device_ip',
-  ]) {
-    b.rel('ip', b.get(k));
-  }
+  for (const k of MORE_IPS) b.rel('ip', b.get(k));
   const duration = b.num('event_duration');
   if (duration !== undefined) b.set('event.duration', duration * 1_000_000, 'event_duration');
   const seq = b.num('seq_num');

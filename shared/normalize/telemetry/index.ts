@@ -125,7 +125,7 @@ function normalize(
 
   // @timestamp = time; without one (never seen from the API), log_time, device_time, then now.
   const timestamp = (ses['time'] ?? ses['log_time'] ?? ses['device_time'] ?? ctx.ingested) as string;
-  b.set('@timestamp', timestamp, ...(ses['time'] !== undefined ? ['time'] : []));
+  b.set('@timestamp', timestamp, ses['time'] !== undefined ? 'time' : undefined);
   b.set('ecs.version', ECS_VERSION);
   b.set('data_stream', dataStream(ctx, TELEMETRY_DATASET));
   b.set('event.kind', 'event');

@@ -65,45 +65,75 @@ function fileSets(b: DocBuilder, f: Obj, sizeAlways: boolean): void {
   if (typeof size === 'number' && (sizeAlways || f['type_id'] === '1')) b.add('file.size', size);
 }
 
+const FILE_KEYS = [
+  'accessed',
+  'created',
+  'modified',
+  'name',
+  'original_name',
+  'folder',
+  'path',
+  'md5',
+  'sha1',
+  'sha2',
+  'mime_type',
+  'signature_issuer',
+  'signature_serial_number',
+  'src_name',
+] as const;
+type FileKey = (typeof FILE_KEYS)[number];
+/** `<base>.<key>` of the file objects, built once (this runs per event). */
+const FILE_PATHS = new Map<string, Record<FileKey, string>>(
+  ['actor.file', 'process.file', 'file'].map((base) => [
+    base,
+    Object.fromEntries(FILE_KEYS.map((k) => [k, `${base}.${k}`])) as Record<FileKey, string>,
+  ]),
+);
+const HASHES = [
+  ['md5', 'md5', 'file.hash.md5'],
+  ['sha1', 'sha1', 'file.hash.sha1'],
+  ['sha2', 'sha256', 'file.hash.sha256'],
+] as const;
+
 /**
  * A file-shaped object at `base` (`actor.file`, `process.file`, `file`) → `file.*`. `sha256`:
  * whether `sha2` goes to `file.hash.sha256` (not for the process's file, as in Elastic).
  */
-function fileObject(b: DocBuilder, base: string, sha256: boolean): void {
+function fileObject(b: DocBuilder, base: 'actor.file' | 'process.file' | 'file', sha256: boolean): void {
   const f = b.get(base);
   if (!isPlainObject(f)) return;
-  const p = (k: string) => `${base}.${k}`;
-  b.copy('file.accessed', p('accessed'));
-  b.copy('file.created', p('created'));
-  b.copy('file.mtime', p('modified'));
-  if (f['name'] !== undefined) b.copy('file.name', p('name'));
-  else b.copy('file.name', p('original_name'));
-  b.copy('file.directory', p('folder'));
-  b.copy('file.path', p('path'));
-  for (const [k, h] of [
-    ['md5', 'md5'],
-    ['sha1', 'sha1'],
-    ['sha2', 'sha256'],
-  ] as const) {
+  const p = FILE_PATHS.get(base) as Record<FileKey, string>;
+  b.set('file.accessed', f['accessed'], p.accessed);
+  b.set('file.created', f['created'], p.created);
+  b.set('file.mtime', f['modified'], p.modified);
+  if (f['name'] !== undefined) b.set('file.name', f['name'], p.name);
+  else b.set('file.name', f['original_name'], p.original_name);
+  b.set('file.directory', f['folder'], p.folder);
+  b.set('file.path', f['path'], p.path);
+  for (const [k, , ecs] of HASHES) {
     const v = f[k];
     if (typeof v !== 'string') continue;
     b.rel('hash', v);
-    if (k !== 'sha2' || sha256) b.set(`file.hash.${h}`, v, p(k));
+    if (k !== 'sha2' || sha256) b.set(ecs, v, p[k]);
   }
-  b.copy('file.mime_type', p('mime_type'));
-  b.copy('file.x509.issuer.distinguished_name', p('signature_issuer'));
-  b.copy('file.x509.serial_number', p('signature_serial_number'));
+  b.set('file.mime_type', f['mime_type'], p.mime_type);
+  b.set('file.x509.issuer.distinguished_name', f['signature_issuer'], p.signature_issuer);
+  b.set('file.x509.serial_number', f['signature_serial_number'], p.signature_serial_number);
   const src = f['src_name'];
-  b.set('file.device', src, p('src_name'));
+  b.set('file.device', src, p.src_name);
   b.rel('hosts', src);
   fileSets(b, f, false);
 }
 
-function users(b: DocBuilder, base: string): void {
-  b.rel('user', b.get(`${base}.user.name`));
-  b.rel('user', b.get(`${base}.user.uid`));
-  b.rel('user', b.get(`${base}.user.sid`));
-  b.rel('user', b.get(`${base}.session.user.name`));
+const USER_PATHS = new Map<string, string[]>(
+  ['actor', 'process'].map((base) => [
+    base,
+    [`${base}.user.name`, `${base}.user.uid`, `${base}.user.sid`, `${base}.session.user.name`],
+  ]),
+);
+
+function users(b: DocBuilder, base: 'actor' | 'process'): void {
+  for (const path of USER_PATHS.get(base) as string[]) b.rel('user', b.get(path));
 }
 
 /** The acting process. `asParent`: the event also has a target process, so this is its parent. */
