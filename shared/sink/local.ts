@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { OutputDocument } from '../ports/document.ts';
 import type { Sink, SinkWriteResult } from '../ports/sink.ts';
-import { encode } from './encode.ts';
+import { encodeLine, LineBuffer } from './encode.ts';
 
 const gzip = promisify(gzipCb);
 
@@ -53,19 +53,24 @@ export class LocalSink implements Sink {
 
   async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
     const now = this.clock.now();
-    const groups = new Map<string, string[]>();
+    const clock = () => now;
+    // `<dataset>/<partition>` → its NDJSON bytes; files are numbered in order of first appearance.
+    const groups = new Map<string, LineBuffer>();
     let quarantined = 0;
     for (const input of docs) {
-      const encoded = encode(input, () => now);
+      const encoded = encodeLine(input, clock);
       if (encoded.quarantined) quarantined++;
-      const key = join(encoded.doc.dataset, partitionPath(encoded.doc.timestamp, now));
-      const lines = groups.get(key);
-      if (lines) lines.push(encoded.line);
-      else groups.set(key, [encoded.line]);
+      const key = `${encoded.doc.dataset}/${partitionPath(encoded.doc.timestamp, now)}`;
+      let lines = groups.get(key);
+      if (!lines) {
+        lines = new LineBuffer();
+        groups.set(key, lines);
+      }
+      lines.append(encoded.line);
     }
     for (const [relative, lines] of groups) {
       const seq = String(++this.sequence).padStart(6, '0');
-      await this.writeFile(join(this.dir, relative), `${this.runId}-${seq}.json.gz`, lines.join(''));
+      await this.writeFile(join(this.dir, relative), `${this.runId}-${seq}.json.gz`, lines.bytes());
     }
     return { written: docs.length - quarantined, quarantined, retries: 0 };
   }
@@ -74,11 +79,11 @@ export class LocalSink implements Sink {
     // Every write() is already durable: nothing is buffered.
   }
 
-  private async writeFile(directory: string, name: string, text: string): Promise<void> {
+  private async writeFile(directory: string, name: string, ndjson: Buffer): Promise<void> {
     const target = join(directory, name);
     try {
       await mkdir(directory, { recursive: true });
-      await writeFileAtomic(target, await gzip(Buffer.from(text, 'utf8')));
+      await writeFileAtomic(target, await gzip(ndjson));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new SinkError(`Cannot write ${target} (${code ?? (error as Error).message})`, {

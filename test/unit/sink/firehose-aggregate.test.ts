@@ -120,6 +120,31 @@ describe('Module: FirehoseSink with record aggregation', () => {
     expect(accepted.sort()).toEqual(input.map((d) => d.id).sort());
   });
 
+  it('re-sends a refused record with the very bytes of its first attempt (encoded once, not per attempt)', async () => {
+    firehose.on(PutRecordBatchCommand).callsFake(refuseOnce(new Set(['d700'])));
+    await sink().write(docs(1200));
+
+    const [first, second] = calls();
+    expect(second!.Records![0]!.Data).toBe(first!.Records![1]!.Data);
+  });
+
+  it('encodes text beyond ASCII exactly, in both record shapes (lines of 1-4 UTF-8 bytes per character)', async () => {
+    firehose.on(PutRecordBatchCommand).callsFake(refuseOnce(new Set()));
+    const texts = ['é', '漢字', '😀 emoji', 'a\u2028b', 'plain'];
+    const input = Array.from({ length: 700 }, (_, i) =>
+      doc(`d${i}`, texts[i % texts.length]!.repeat(i % 37)),
+    );
+
+    await sink().write(input);
+    await sink({ aggregate: false }).write(input);
+
+    // One call for the aggregated records, two for the 700 single ones (500 records per call).
+    const [aggregated, ...single] = calls().map(recordsOf);
+    const lines = input.map((d) => `${JSON.stringify(d.doc)}\n`);
+    expect(aggregated!.flatMap((r) => r.split('\n').map((l) => `${l}\n`))).toEqual(lines);
+    expect(single.flat()).toEqual(lines);
+  });
+
   it('names every document of the records still refused after the last attempt', async () => {
     firehose.on(PutRecordBatchCommand).callsFake((input: PutRecordBatchCommandInput) => ({
       FailedPutCount: 1,
