@@ -3,6 +3,7 @@
  * the bytes the stand-in serves, `JSON.parse` of each body → `JSON.stringify` of our documents
  * (normalized beforehand, untimed) to NDJSON → gzip of that NDJSON. CPU seconds of each step, best of 3.
  */
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { OutputDocument } from '../shared/ports/document.ts';
 
@@ -53,4 +54,35 @@ export function measureFloor(
   });
   if (sink === 0) process.stderr.write('unreachable\n');
   return { parse, stringify, gzip, ndjson };
+}
+
+/** What the Firehose protocol itself makes any client do with the NDJSON, CPU seconds. */
+export interface ProtocolSteps {
+  /** UTF-8 bytes of the NDJSON to base64 (PutRecordBatch carries each record's Data as base64 in JSON). */
+  base64: number;
+  /** SHA-256 of the request bodies (SigV4 signs the payload hash). */
+  sha256: number;
+}
+
+/**
+ * The encoding PutRecordBatch and SigV4 require of every byte sent, done the cheapest way (Node's
+ * native base64 and SHA-256) on one NDJSON text per body: the base64 of its UTF-8 bytes, then the
+ * SHA-256 of a request body that carries it. Best of 3 each.
+ */
+export function measureFirehoseProtocol(ndjson: readonly string[]): ProtocolSteps {
+  let sink = 0;
+  const bodies: Buffer[] = [];
+  const base64 = best(() => {
+    bodies.length = 0;
+    for (const t of ndjson) {
+      bodies.push(
+        Buffer.from(`{"Records":[{"Data":"${Buffer.from(t, 'utf8').toString('base64')}"}]}`, 'latin1'),
+      );
+    }
+  });
+  const sha256 = best(() => {
+    for (const b of bodies) sink += createHash('sha256').update(b).digest()[0]!;
+  });
+  if (sink < 0) process.stderr.write('unreachable\n');
+  return { base64, sha256 };
 }

@@ -1,8 +1,10 @@
 /**
  * The floor of the collector benchmark, in its own process: the same bytes the stand-in serves, through
  * `JSON.parse` of the response body → `JSON.stringify` of our output documents (normalized beforehand,
- * untimed) → the sink's compression (gzip for the local sink; none for Firehose). CPU seconds of each
- * step over the template pages, scaled to `<versions>`; also the output bytes per dataset, for the cost.
+ * untimed) → what the sink's format makes unavoidable: gzip for the local sink; for Firehose, the
+ * base64 of the bytes in the PutRecordBatch JSON and the SHA-256 payload hash SigV4 signs (also
+ * reported without them, `floor_firehose_json_s`). CPU seconds of each step over the template pages,
+ * scaled to `<versions>`; also the output bytes per dataset, for the cost.
  *
  * `node --import tsx bench/floor-worker.ts <pageFile> <versions>`
  */
@@ -11,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { normalizeIncident } from '../shared/normalize/index.ts';
 import type { OutputDocument } from '../shared/ports/document.ts';
 import { billedBytes } from '../shared/sink/firehose.ts';
-import { measureFloor } from './floor-measure.ts';
+import { measureFirehoseProtocol, measureFloor } from './floor-measure.ts';
 
 const [pageFile, versionsArg] = process.argv.slice(2);
 const texts = readFileSync(pageFile!, 'utf8').trim().split('\n');
@@ -28,6 +30,8 @@ const { parse, stringify, gzip, ndjson } = measureFloor(
   (parsed) => (parsed as { incidents: unknown[] }).incidents.length,
   docs,
 );
+
+const protocol = measureFirehoseProtocol(ndjson);
 
 const bytes: Record<string, { docs: number; bytes: number; billed_single: number }> = {};
 let gzBytes = 0;
@@ -48,8 +52,11 @@ process.stdout.write(
     parse_s: parse * scale,
     stringify_s: stringify * scale,
     gzip_s: gzip * scale,
+    base64_s: protocol.base64 * scale,
+    sha256_s: protocol.sha256 * scale,
     floor_local_s: (parse + stringify + gzip) * scale,
-    floor_firehose_s: (parse + stringify) * scale,
+    floor_firehose_s: (parse + stringify + protocol.base64 + protocol.sha256) * scale,
+    floor_firehose_json_s: (parse + stringify) * scale,
     input_bytes: scaled(bodies.reduce((n, b) => n + Buffer.byteLength(b), 0)),
     gzip_bytes: scaled(gzBytes),
     datasets: Object.fromEntries(
