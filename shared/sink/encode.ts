@@ -50,8 +50,9 @@ export class LineBuffer {
   private buf: Buffer;
   private used = 0;
 
-  constructor(initialBytes = 64 * 1024) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
+  /** `initial`: a capacity in bytes, or a Buffer to write into (its old contents are overwritten). */
+  constructor(initial: number | Buffer = 64 * 1024) {
+    this.buf = typeof initial === 'number' ? Buffer.allocUnsafe(initial) : initial;
   }
 
   /** Bytes appended so far. */

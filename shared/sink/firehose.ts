@@ -116,6 +116,8 @@ export class FirehoseSink implements Sink {
   readonly aggregate: boolean;
   private readonly abortSignal: (() => AbortSignal | undefined) | undefined;
   readonly stats: FirehoseSinkStats = { calls: 0, records: 0, documents: 0, bytes: 0, billedBytes: 0 };
+  /** Aggregated-record buffers released by finished writes (1 MB each, at most SPARE_RECORD_BUFFERS). */
+  private readonly spareRecordBuffers: Buffer[] = [];
 
   constructor(options: FirehoseSinkOptions) {
     this.streamName = options.streamName;
@@ -132,7 +134,7 @@ export class FirehoseSink implements Sink {
   }
 
   async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
-    const packer = this.aggregate ? new RecordPacker() : new SingleRecords();
+    const packer = this.aggregate ? new RecordPacker(this.spareRecordBuffers) : new SingleRecords();
     const now = () => this.clock.now();
     let quarantined = 0;
     for (const doc of docs) {
@@ -143,7 +145,13 @@ export class FirehoseSink implements Sink {
     }
     const packed = packer.records();
     let retries = 0;
-    for (const batch of batches(packed)) retries += await this.sendBatch(batch);
+    try {
+      for (const batch of batches(packed)) retries += await this.sendBatch(batch);
+    } finally {
+      // Sent or failed, nothing reads these records again: their buffers serve the next write (the
+      // SDK copies Data into its own request body, so no call still holds them).
+      if (packer instanceof RecordPacker) packer.release(SPARE_RECORD_BUFFERS);
+    }
     return { written: docs.length - quarantined, quarantined, retries };
   }
 
@@ -359,6 +367,22 @@ export class RecordPacker implements RecordBuilder {
   private readonly out: FirehoseRecord[] = [];
   private docs: OutputDocument[] = [];
   private data = new LineBuffer(0);
+  /** The buffer `data` writes into. */
+  private current: Buffer = Buffer.allocUnsafe(0);
+  /** The full-size buffers the records' data are views of, for `release`. */
+  private readonly held: Buffer[] = [];
+
+  /** `spare`: full-size record buffers a previous write released, used before allocating new ones. */
+  constructor(private readonly spare: Buffer[] = []) {}
+
+  /**
+   * Hand the buffers back to `spare`, at most `keep` in all: only once the records were sent (or the
+   * write failed), as the records' data are views of them.
+   */
+  release(keep: number): void {
+    for (const b of this.held) if (this.spare.length < keep) this.spare.push(b);
+    this.held.length = 0;
+  }
 
   add(line: Encoded): void {
     // Without its own final newline a record needs `bytes - 1`; each fitted line is ≤ the limit.
@@ -370,7 +394,10 @@ export class RecordPacker implements RecordBuilder {
       this.flush();
     }
     // Room for a full record and its last newline (dropped at the flush): it never regrows.
-    if (this.docs.length === 0) this.data = new LineBuffer(FIREHOSE_LIMITS.bytesPerRecord + 1);
+    if (this.docs.length === 0) {
+      this.current = this.spare.pop() ?? Buffer.allocUnsafe(RECORD_BUFFER_BYTES);
+      this.data = new LineBuffer(this.current);
+    }
     this.data.append(line.line);
     this.docs.push(line.doc);
   }
@@ -384,12 +411,24 @@ export class RecordPacker implements RecordBuilder {
     // Every line ends with "\n" (one byte): drop the last one.
     const bytes = this.data.length - 1;
     const view = this.data.bytes().subarray(0, bytes);
-    // A short record (the last of a write) gets its own copy: the view would hold the whole 1 MB.
-    const data = bytes < FIREHOSE_LIMITS.bytesPerRecord / 2 ? Buffer.from(view) : view;
+    let data: Buffer;
+    if (bytes < FIREHOSE_LIMITS.bytesPerRecord / 2) {
+      // A short record (the last of a write) gets its own copy, and its buffer is free at once.
+      data = Buffer.from(view);
+      this.spare.push(this.current);
+    } else {
+      data = view;
+      this.held.push(this.current);
+    }
     this.out.push({ docs: this.docs, data, bytes });
     this.docs = [];
   }
 }
+
+/** Bytes of an aggregated record's buffer: a full record and its last newline, dropped at the flush. */
+const RECORD_BUFFER_BYTES = FIREHOSE_LIMITS.bytesPerRecord + 1;
+/** Record buffers a sink keeps between writes (a write's records are ~6 MiB; a call's at most 4 MiB). */
+const SPARE_RECORD_BUFFERS = 8;
 
 /** Greedy batches within the per-call record and byte limits, in document order. */
 export function batches(records: FirehoseRecord[]): FirehoseRecord[][] {
