@@ -80,6 +80,11 @@ export class LineBuffer {
   bytes(): Buffer {
     return this.buf.subarray(0, this.used);
   }
+
+  /** The whole buffer written into (its capacity), for reuse once nothing reads `bytes()` any more. */
+  storage(): Buffer {
+    return this.buf;
+  }
 }
 
 /** Truncate to at most `max` characters without splitting a surrogate pair. */

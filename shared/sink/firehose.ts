@@ -116,7 +116,10 @@ export class FirehoseSink implements Sink {
   readonly aggregate: boolean;
   private readonly abortSignal: (() => AbortSignal | undefined) | undefined;
   readonly stats: FirehoseSinkStats = { calls: 0, records: 0, documents: 0, bytes: 0, billedBytes: 0 };
-  /** Aggregated-record buffers released by finished writes (1 MB each, at most SPARE_RECORD_BUFFERS). */
+  /**
+   * Record buffers released by finished writes (about 1 MB each, at most SPARE_RECORD_BUFFERS): one
+   * sink is either aggregated or not, so its spares are all of one size.
+   */
   private readonly spareRecordBuffers: Buffer[] = [];
 
   constructor(options: FirehoseSinkOptions) {
@@ -134,7 +137,9 @@ export class FirehoseSink implements Sink {
   }
 
   async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
-    const packer = this.aggregate ? new RecordPacker(this.spareRecordBuffers) : new SingleRecords();
+    const packer = this.aggregate
+      ? new RecordPacker(this.spareRecordBuffers)
+      : new SingleRecords(this.spareRecordBuffers);
     const now = () => this.clock.now();
     let quarantined = 0;
     for (const doc of docs) {
@@ -150,7 +155,7 @@ export class FirehoseSink implements Sink {
     } finally {
       // Sent or failed, nothing reads these records again: their buffers serve the next write (the
       // SDK copies Data into its own request body, so no call still holds them).
-      if (packer instanceof RecordPacker) packer.release(SPARE_RECORD_BUFFERS);
+      packer.release(SPARE_RECORD_BUFFERS);
     }
     return { written: docs.length - quarantined, quarantined, retries };
   }
@@ -329,6 +334,8 @@ export function billedBytes(bytes: number): number {
 interface RecordBuilder {
   add(line: Encoded): void;
   records(): FirehoseRecord[];
+  /** Give the buffers back for later writes: only once nothing reads the records any more. */
+  release(keep: number): void;
 }
 
 /** Bytes of the chunks SingleRecords writes its lines into. */
@@ -340,12 +347,21 @@ const SINGLE_CHUNK_BYTES = 1024 * 1024;
  */
 export class SingleRecords implements RecordBuilder {
   private readonly out: FirehoseRecord[] = [];
-  private chunk = Buffer.allocUnsafe(0);
+  private chunk: Buffer = Buffer.allocUnsafe(0);
   private used = 0;
+  /** The chunks the records are views of, for `release`. */
+  private readonly held: Buffer[] = [];
+
+  /** `spare`: chunks a previous write released, used before allocating new ones. */
+  constructor(private readonly spare: Buffer[] = []) {}
 
   add(line: Encoded): void {
     if (this.chunk.length - this.used < line.bytes) {
-      this.chunk = Buffer.allocUnsafe(Math.max(SINGLE_CHUNK_BYTES, line.bytes));
+      this.chunk =
+        line.bytes <= SINGLE_CHUNK_BYTES
+          ? (this.spare.pop() ?? Buffer.allocUnsafe(SINGLE_CHUNK_BYTES))
+          : Buffer.allocUnsafe(line.bytes);
+      this.held.push(this.chunk);
       this.used = 0;
     }
     const start = this.used;
@@ -355,6 +371,14 @@ export class SingleRecords implements RecordBuilder {
 
   records(): FirehoseRecord[] {
     return this.out;
+  }
+
+  /** As RecordPacker.release: the standard-size chunks go back to `spare`, at most `keep` in all. */
+  release(keep: number): void {
+    for (const c of this.held) {
+      if (c.length === SINGLE_CHUNK_BYTES && this.spare.length < keep) this.spare.push(c);
+    }
+    this.held.length = 0;
   }
 }
 

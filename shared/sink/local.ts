@@ -12,6 +12,9 @@ import { encodeLine, LineBuffer } from './encode.ts';
 
 const gzip = promisify(gzipCb);
 
+/** Buffers a local sink keeps between writes (one per file of a write: dataset × day). */
+const SPARE_BUFFERS = 8;
+
 export interface LocalSinkOptions {
   /** Output root; files go to `<dir>/<dataset>/year=YYYY/month=MM/day=DD/<file>.json.gz`. */
   dir: string;
@@ -39,6 +42,11 @@ export class LocalSink implements Sink {
   private readonly clock: Clock;
   private readonly runId: string;
   private sequence = 0;
+  /**
+   * Buffers of finished writes, reused by the next ones: a page's NDJSON is megabytes, and allocating
+   * it afresh per write (regrowing from 64 KiB) made external-memory churn that drove GCs.
+   */
+  private readonly spare: Buffer[] = [];
 
   constructor(options: LocalSinkOptions) {
     this.dir = options.dir;
@@ -63,14 +71,21 @@ export class LocalSink implements Sink {
       const key = `${encoded.doc.dataset}/${partitionPath(encoded.doc.timestamp, now)}`;
       let lines = groups.get(key);
       if (!lines) {
-        lines = new LineBuffer();
+        lines = new LineBuffer(this.spare.pop());
         groups.set(key, lines);
       }
       lines.append(encoded.line);
     }
-    for (const [relative, lines] of groups) {
-      const seq = String(++this.sequence).padStart(6, '0');
-      await this.writeFile(join(this.dir, relative), `${this.runId}-${seq}.json.gz`, lines.bytes());
+    try {
+      for (const [relative, lines] of groups) {
+        const seq = String(++this.sequence).padStart(6, '0');
+        await this.writeFile(join(this.dir, relative), `${this.runId}-${seq}.json.gz`, lines.bytes());
+      }
+    } finally {
+      // The files are written (or the write failed): gzip has read these bytes and nothing else will.
+      for (const lines of groups.values()) {
+        if (this.spare.length < SPARE_BUFFERS) this.spare.push(lines.storage());
+      }
     }
     return { written: docs.length - quarantined, quarantined, retries: 0 };
   }
