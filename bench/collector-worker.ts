@@ -18,6 +18,7 @@ import { MemoryMetrics, silentLogger } from '../shared/ports/logger.ts';
 import type { Sink } from '../shared/ports/sink.ts';
 import { FirehoseSink } from '../shared/sink/firehose.ts';
 import { LocalSink } from '../shared/sink/local.ts';
+import { threadCpuDelta, threadCpuSeconds } from './process-measure.ts';
 
 const [apiUrl, mode, dir, firehoseUrl] = process.argv.slice(2);
 if (!apiUrl || !mode || !dir) throw new Error('usage: collector-worker <apiUrl> <mode> <dir> [firehoseUrl]');
@@ -77,6 +78,7 @@ const deps = composeCollector({
   metrics: new MemoryMetrics(),
 });
 
+const threads0 = threadCpuSeconds();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const summary = await collect(deps, {
@@ -87,6 +89,7 @@ const summary = await collect(deps, {
 await sink.close();
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
+const threads = threadCpuDelta(threads0, threadCpuSeconds());
 // What the collector still holds after the run (its composed state is still referenced): with a full GC
 // first, this is retained memory, not garbage the heap had not collected yet (peak RSS mixes both).
 (globalThis as { gc?: () => void }).gc?.();
@@ -107,5 +110,6 @@ process.stdout.write(
     checkpoint_writes: writes.count,
     checkpoint_write_bytes: writes.bytes,
     firehose: firehose?.stats,
+    threads_cpu_s: threads,
   })}\n`,
 );

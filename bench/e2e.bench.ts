@@ -6,9 +6,13 @@
  *
  * JSON lines:
  * - `e2e` per sink and size: `ratio_to_floor` = floor CPU seconds / collector CPU seconds (local sink:
- *   floor with gzip; Firehose: without compression, while the collector pays the SDK's request
- *   serialization on a loopback PutRecordBatch endpoint). `firehose-single` is one document per record
- *   (as before aggregation), `firehose` packs them.
+ *   floor with gzip; Firehose: with the base64 and SHA-256 payload hash the protocol requires of the
+ *   bytes sent, while the collector pays the SDK's request serialization on a loopback PutRecordBatch
+ *   endpoint). The floor counts the documents the collector delivers (duplicates skipped by id);
+ *   `ratio_to_floor_all_docs` is the ratio as first reported (every normalized document in the floor,
+ *   and for Firehose parse + stringify only).
+ *   `firehose-single` is one document per record (as before aggregation), `firehose` packs them.
+ *   `threads_cpu_s` splits the collector's CPU into its main thread and the helper threads.
  * - `e2e_rss`: peak RSS of the collector at the smallest and largest size (local sink), and its heap
  *   after a full GC at the end of the run (what it retains, as opposed to garbage not yet collected).
  * - `cost`: dollars per million incident versions and per million events, with and without aggregation,
@@ -23,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PRICES, perMillion, type RunFigures, runCost } from './cost.ts';
-import { firstLine, node, runJson } from './process-measure.ts';
+import { firstLine, lambdaHeapFlags, node, runJson } from './process-measure.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const sizes = (process.env.BENCH_E2E_SIZES ?? '50000,500000').split(',').map(Number);
@@ -31,6 +35,10 @@ const TEMPLATE_PAGES = Number(process.env.BENCH_E2E_TEMPLATE_PAGES ?? 8);
 // The sinks measured at the first size (BENCH_E2E_MODES, default all three); larger sizes run `local`.
 const FIRST_MODES = (process.env.BENCH_E2E_MODES ?? 'local,firehose,firehose-single').split(',');
 const LAMBDA_MEMORY_MB = 1024; // infra/lib/constructs/collector-function.ts
+// The collector and the floor run with the heap the Lambda runtime gives that function (a 51 MB
+// semi-space, where V8's default is 16 MB, and a 922 MB old space), so garbage is collected as in the
+// Lambda. BENCH_E2E_HEAP=default runs them as before: V8's young generation, a 4 GiB old space.
+const HEAP_FLAGS = process.env.BENCH_E2E_HEAP === 'default' ? undefined : lambdaHeapFlags(LAMBDA_MEMORY_MB);
 const BUFFER_BYTES = 64 * 1024 ** 2; // the stack's default Firehose buffer (64 MiB)
 
 interface Standin {
@@ -56,14 +64,20 @@ interface WorkerResult {
   pages: number;
   checkpoint_writes: number;
   checkpoint_write_bytes: number;
+  /** Main (JavaScript) thread and the others (V8's GC helpers, libuv's pool for zlib). */
+  threads_cpu_s: { main: number; others: number; busiest_other: number };
   firehose?: { calls: number; records: number; documents: number; bytes: number; billedBytes: number };
 }
 interface Floor {
   parse_s: number;
   stringify_s: number;
   gzip_s: number;
+  base64_s: number;
+  sha256_s: number;
   floor_local_s: number;
   floor_firehose_s: number;
+  floor_all_docs_local_s: number;
+  floor_all_docs_firehose_s: number;
   input_bytes: number;
   gzip_bytes: number;
   datasets: Record<string, { docs: number; bytes: number; billed_single: number }>;
@@ -121,17 +135,17 @@ for (const [i, size] of sizes.entries()) {
   const pageFile = join(dir, 'pages.ndjson');
   const standin = await startStandin(size, pageFile);
   try {
-    const floor = await runJson<Floor>([join(here, 'floor-worker.ts'), pageFile, String(standin.versions)]);
+    const floor = await runJson<Floor>(
+      [join(here, 'floor-worker.ts'), pageFile, String(standin.versions)],
+      HEAP_FLAGS,
+    );
     const modes = i === 0 ? FIRST_MODES : ['local'];
     for (const mode of modes) {
       const runDir = mkdtempSync(join(dir, `${mode}-`));
-      const w = await runJson<WorkerResult>([
-        join(here, 'collector-worker.ts'),
-        standin.api,
-        mode,
-        runDir,
-        standin.firehose,
-      ]);
+      const w = await runJson<WorkerResult>(
+        [join(here, 'collector-worker.ts'), standin.api, mode, runDir, standin.firehose],
+        HEAP_FLAGS,
+      );
       rmSync(runDir, { recursive: true, force: true });
       if (w.incidents !== standin.versions) {
         throw new Error(`${mode}: delivered ${w.incidents} incident versions of ${standin.versions}`);
@@ -154,11 +168,19 @@ for (const [i, size] of sizes.entries()) {
           records_per_cpu_s: Math.round((w.incidents + w.events) / w.cpu_s),
           peak_rss_mb: w.peak_rss_mb,
           heap_after_gc_mb: w.heap_after_gc_mb,
+          threads_cpu_s: w.threads_cpu_s,
           floor_s: round(floorS, 2),
           floor_parse_s: round(floor.parse_s, 2),
           floor_stringify_s: round(floor.stringify_s, 2),
-          ...(mode === 'local' ? { floor_gzip_s: round(floor.gzip_s, 2) } : {}),
+          ...(mode === 'local'
+            ? { floor_gzip_s: round(floor.gzip_s, 2) }
+            : { floor_base64_s: round(floor.base64_s, 2), floor_sha256_s: round(floor.sha256_s, 2) }),
           ratio_to_floor: round(floorS / w.cpu_s),
+          // The ratio as reported before: every normalized document (duplicates included) in the floor,
+          // and for Firehose parse + stringify only.
+          ratio_to_floor_all_docs: round(
+            (mode === 'local' ? floor.floor_all_docs_local_s : floor.floor_all_docs_firehose_s) / w.cpu_s,
+          ),
           ...(w.firehose
             ? {
                 put_record_batch_calls: w.firehose.calls,

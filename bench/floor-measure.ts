@@ -3,6 +3,7 @@
  * the bytes the stand-in serves, `JSON.parse` of each body → `JSON.stringify` of our documents
  * (normalized beforehand, untimed) to NDJSON → gzip of that NDJSON. CPU seconds of each step, best of 3.
  */
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { OutputDocument } from '../shared/ports/document.ts';
 
@@ -53,4 +54,44 @@ export function measureFloor(
   });
   if (sink === 0) process.stderr.write('unreachable\n');
   return { parse, stringify, gzip, ndjson };
+}
+
+/** What the Firehose protocol itself makes any client do with the NDJSON, CPU seconds. */
+export interface ProtocolSteps {
+  /**
+   * The NDJSON's UTF-8 bytes to base64 inside a request body (PutRecordBatch carries each record's
+   * Data as base64 in its JSON).
+   */
+  base64: number;
+  /** SHA-256 of those request bodies (SigV4 signs the payload hash). */
+  sha256: number;
+}
+
+const BODY_HEAD = '{"DeliveryStreamName":"s3","Records":[{"Data":"';
+const BODY_TAIL = '"}]}';
+
+/**
+ * The encoding PutRecordBatch and SigV4 require of every byte sent, done the cheapest way Node offers
+ * (native UTF-8, base64 and SHA-256, the base64 copied once into its body) on one NDJSON text per
+ * response body. Best of 3 each.
+ */
+export function measureFirehoseProtocol(ndjson: readonly string[]): ProtocolSteps {
+  let sink = 0;
+  const bodies: Buffer[] = [];
+  const base64 = best(() => {
+    bodies.length = 0;
+    for (const t of ndjson) {
+      const b64 = Buffer.from(t, 'utf8').toString('base64');
+      const body = Buffer.allocUnsafe(BODY_HEAD.length + b64.length + BODY_TAIL.length);
+      let at = body.write(BODY_HEAD, 0, 'latin1');
+      at += body.write(b64, at, 'latin1');
+      body.write(BODY_TAIL, at, 'latin1');
+      bodies.push(body);
+    }
+  });
+  const sha256 = best(() => {
+    for (const b of bodies) sink += createHash('sha256').update(b).digest()[0]!;
+  });
+  if (sink < 0) process.stderr.write('unreachable\n');
+  return { base64, sha256 };
 }

@@ -4,11 +4,25 @@
  * JSON line on stdout.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
+/** The V8 heap flags of a child unless told otherwise: a 4 GiB old space, V8's own young generation. */
+export const DEFAULT_HEAP_FLAGS: readonly string[] = ['--max-old-space-size=4096'];
+
+/**
+ * The heap flags AWS Lambda's Node.js runtime gives a function of `memoryMb` when NODE_OPTIONS sets
+ * neither (its bootstrap script: new space = memory / 10, so a semi-space of memory / 20, and the old
+ * space the rest): a child run with them collects garbage as the function does.
+ */
+export function lambdaHeapFlags(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+}
+
 /** `node --import tsx <args>`, stdout piped (its JSON line), stderr passed through. */
-export function node(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--max-old-space-size=4096', '--expose-gc', '--import', 'tsx', ...args], {
+export function node(args: string[], heapFlags: readonly string[] = DEFAULT_HEAP_FLAGS): ChildProcess {
+  return spawn(process.execPath, [...heapFlags, '--expose-gc', '--import', 'tsx', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
 }
@@ -23,9 +37,58 @@ export async function firstLine(child: ChildProcess): Promise<string> {
 }
 
 /** Run a child to its end and parse the JSON line it printed first. */
-export async function runJson<T>(args: string[]): Promise<T> {
-  const child = node(args);
+export async function runJson<T>(args: string[], heapFlags?: readonly string[]): Promise<T> {
+  const child = node(args, heapFlags);
   const line = await firstLine(child);
   await new Promise((r) => child.once('exit', r));
   return JSON.parse(line) as T;
+}
+
+/**
+ * CPU seconds of each thread of this process (Linux /proc/self/task; empty elsewhere), keyed `main`
+ * for the JavaScript thread and `<name>-<tid>` for the others: process.cpuUsage() sums them all, and
+ * V8's GC helpers and libuv's pool (zlib, crypto) run on threads of their own.
+ */
+export function threadCpuSeconds(): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tasks: string[];
+  try {
+    tasks = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  const tick = 100; // USER_HZ: /proc reports utime and stime in 1/100 s on Linux
+  for (const tid of tasks) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      // Fields after the parenthesised name: state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+      out[Number(tid) === process.pid ? 'main' : `${name}-${tid}`] =
+        (Number(fields[11]) + Number(fields[12])) / tick;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/** `after − before` as main thread and the sum of the others (threads not there before count from 0). */
+export function threadCpuDelta(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): { main: number; others: number; busiest_other: number } {
+  let main = 0;
+  let others = 0;
+  let busiest = 0;
+  for (const [key, s] of Object.entries(after)) {
+    const d = s - (before[key] ?? 0);
+    if (key === 'main') main = d;
+    else {
+      others += d;
+      busiest = Math.max(busiest, d);
+    }
+  }
+  const r = (n: number) => Math.round(n * 100) / 100;
+  return { main: r(main), others: r(others), busiest_other: r(busiest) };
 }

@@ -19,10 +19,10 @@ export function toLine(value: unknown): string {
   return `${JSON.stringify(value)}\n`;
 }
 
-export function encode(doc: OutputDocument, now: () => number): Encoded {
-  let line: string;
+/** A document's NDJSON line, or a quarantine document's when it cannot be serialised. */
+export function encodeLine(doc: OutputDocument, now: () => number): Omit<Encoded, 'bytes'> {
   try {
-    line = toLine(doc.doc);
+    return { doc, line: toLine(doc.doc), quarantined: false };
   } catch (error) {
     const q = quarantineDocument(doc, {
       type: 'unserializable_document',
@@ -30,10 +30,61 @@ export function encode(doc: OutputDocument, now: () => number): Encoded {
       excerpt: safeStringify(doc.doc),
       now: now(),
     });
-    line = toLine(q.doc);
-    return { doc: q, line, bytes: Buffer.byteLength(line), quarantined: true };
+    return { doc: q, line: toLine(q.doc), quarantined: true };
   }
-  return { doc, line, bytes: Buffer.byteLength(line), quarantined: false };
+}
+
+/** encodeLine with the line's UTF-8 byte length (the Firehose limits count bytes). */
+export function encode(doc: OutputDocument, now: () => number): Encoded {
+  const e = encodeLine(doc, now);
+  return { doc: e.doc, line: e.line, bytes: Buffer.byteLength(e.line), quarantined: e.quarantined };
+}
+
+/**
+ * NDJSON bytes built line by line: each line is UTF-8-encoded into one growing Buffer as soon as it
+ * is made, so the strings die young (a page's lines kept as strings until the end of the write were
+ * copied by every scavenge on the way to the old generation) and there is no join or second encoding
+ * at the end. The Buffer's bytes live outside the JavaScript heap.
+ */
+export class LineBuffer {
+  private buf: Buffer;
+  private used = 0;
+
+  /** `initial`: a capacity in bytes, or a Buffer to write into (its old contents are overwritten). */
+  constructor(initial: number | Buffer = 64 * 1024) {
+    this.buf = typeof initial === 'number' ? Buffer.allocUnsafe(initial) : initial;
+  }
+
+  /** Bytes appended so far. */
+  get length(): number {
+    return this.used;
+  }
+
+  /** Append `text` as UTF-8; returns its byte length. */
+  append(text: string): number {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: only count exactly when that bound does not fit.
+    if (this.buf.length - this.used < text.length * 3) {
+      const need = this.used + Buffer.byteLength(text);
+      if (need > this.buf.length) {
+        const next = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2));
+        this.buf.copy(next, 0, 0, this.used);
+        this.buf = next;
+      }
+    }
+    const written = this.buf.write(text, this.used, 'utf8');
+    this.used += written;
+    return written;
+  }
+
+  /** The bytes appended so far (a view: valid until the next append). */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.used);
+  }
+
+  /** The whole buffer written into (its capacity), for reuse once nothing reads `bytes()` any more. */
+  storage(): Buffer {
+    return this.buf;
+  }
 }
 
 /** Truncate to at most `max` characters without splitting a surrogate pair. */

@@ -8,7 +8,7 @@ import { type Clock, systemClock } from '../ports/clock.ts';
 import type { OutputDocument } from '../ports/document.ts';
 import { type Logger, silentLogger } from '../ports/logger.ts';
 import type { Sink, SinkWriteResult } from '../ports/sink.ts';
-import { type Encoded, encode, quarantineDocument, toLine, truncateChars } from './encode.ts';
+import { type Encoded, encode, LineBuffer, quarantineDocument, toLine, truncateChars } from './encode.ts';
 
 /** PutRecordBatch limits (Amazon Data Firehose quotas). */
 export const FIREHOSE_LIMITS = {
@@ -28,11 +28,14 @@ export const FIREHOSE_BILLING_UNIT_BYTES = 5 * 1024;
  * What one record carries: the documents packed into it, and its data. Not aggregated, a record is
  * one NDJSON line. Aggregated, it is up to 500 lines joined by "\n" with no newline at the end: the
  * S3 stream's de-aggregation processor splits on "\n" and its AppendDelimiterToRecord puts one back
- * after every document, so the objects in S3 are the same NDJSON as without aggregation.
+ * after every document, so the objects in S3 are the same NDJSON as without aggregation. `data` is
+ * the UTF-8 bytes, encoded once as the lines are made (no joined string) and sent as is on every
+ * attempt, retries included.
  */
 export interface FirehoseRecord {
-  docs: Encoded[];
-  data: string;
+  /** The documents in the record, as sent (shrunk or quarantine documents where they replaced one). */
+  docs: OutputDocument[];
+  data: Uint8Array;
   bytes: number;
 }
 
@@ -113,6 +116,11 @@ export class FirehoseSink implements Sink {
   readonly aggregate: boolean;
   private readonly abortSignal: (() => AbortSignal | undefined) | undefined;
   readonly stats: FirehoseSinkStats = { calls: 0, records: 0, documents: 0, bytes: 0, billedBytes: 0 };
+  /**
+   * Record buffers released by finished writes (about 1 MB each, at most SPARE_RECORD_BUFFERS): one
+   * sink is either aggregated or not, so its spares are all of one size.
+   */
+  private readonly spareRecordBuffers: Buffer[] = [];
 
   constructor(options: FirehoseSinkOptions) {
     this.streamName = options.streamName;
@@ -129,16 +137,26 @@ export class FirehoseSink implements Sink {
   }
 
   async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
-    const records: Encoded[] = [];
+    const packer = this.aggregate
+      ? new RecordPacker(this.spareRecordBuffers)
+      : new SingleRecords(this.spareRecordBuffers);
+    const now = () => this.clock.now();
     let quarantined = 0;
     for (const doc of docs) {
-      const record = this.fit(encode(doc, () => this.clock.now()));
+      // Each line goes into its record's bytes at once: the strings die young.
+      const record = this.fit(encode(doc, now));
       if (record.quarantined) quarantined++;
-      records.push(record);
+      packer.add(record);
     }
-    const packed = this.aggregate ? aggregateRecords(records) : records.map(singleRecord);
+    const packed = packer.records();
     let retries = 0;
-    for (const batch of batches(packed)) retries += await this.sendBatch(batch);
+    try {
+      for (const batch of batches(packed)) retries += await this.sendBatch(batch);
+    } finally {
+      // Sent or failed, nothing reads these records again: their buffers serve the next write (the
+      // SDK copies Data into its own request body, so no call still holds them).
+      packer.release(SPARE_RECORD_BUFFERS);
+    }
     return { written: docs.length - quarantined, quarantined, retries };
   }
 
@@ -193,7 +211,7 @@ export class FirehoseSink implements Sink {
         const response = await this.client.send(
           new PutRecordBatchCommand({
             DeliveryStreamName: this.streamName,
-            Records: pending.map((r) => ({ Data: Buffer.from(r.data, 'utf8') })),
+            Records: pending.map((r) => ({ Data: r.data })),
           }),
           signal ? { abortSignal: signal } : {},
         );
@@ -239,7 +257,7 @@ export class FirehoseSink implements Sink {
               attempts: attempt,
               failedCount: failedDocs,
               failedRecords: failed.length,
-              failedDocIds: failed.flatMap((r) => r.docs.map((d) => d.doc.id)),
+              failedDocIds: failed.flatMap((r) => r.docs.map((d) => d.id)),
               lastError: reason,
             },
           },
@@ -312,42 +330,129 @@ export function billedBytes(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / FIREHOSE_BILLING_UNIT_BYTES)) * FIREHOSE_BILLING_UNIT_BYTES;
 }
 
-/** One document per record (its NDJSON line, newline included). */
-export function singleRecord(record: Encoded): FirehoseRecord {
-  return { docs: [record], data: record.line, bytes: record.bytes };
+/** Builds a write's records from its fitted lines, in document order. */
+interface RecordBuilder {
+  add(line: Encoded): void;
+  records(): FirehoseRecord[];
+  /** Give the buffers back for later writes: only once nothing reads the records any more. */
+  release(keep: number): void;
+}
+
+/** Bytes of the chunks SingleRecords writes its lines into. */
+const SINGLE_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * One document per record (its NDJSON line, newline included). The lines are written back to back
+ * into shared chunks and each record's data is a view of its line: no Buffer per document.
+ */
+export class SingleRecords implements RecordBuilder {
+  private readonly out: FirehoseRecord[] = [];
+  private chunk: Buffer = Buffer.allocUnsafe(0);
+  private used = 0;
+  /** The chunks the records are views of, for `release`. */
+  private readonly held: Buffer[] = [];
+
+  /** `spare`: chunks a previous write released, used before allocating new ones. */
+  constructor(private readonly spare: Buffer[] = []) {}
+
+  add(line: Encoded): void {
+    if (this.chunk.length - this.used < line.bytes) {
+      this.chunk =
+        line.bytes <= SINGLE_CHUNK_BYTES
+          ? (this.spare.pop() ?? Buffer.allocUnsafe(SINGLE_CHUNK_BYTES))
+          : Buffer.allocUnsafe(line.bytes);
+      this.held.push(this.chunk);
+      this.used = 0;
+    }
+    const start = this.used;
+    this.used += this.chunk.write(line.line, start, 'utf8');
+    this.out.push({ docs: [line.doc], data: this.chunk.subarray(start, this.used), bytes: line.bytes });
+  }
+
+  records(): FirehoseRecord[] {
+    return this.out;
+  }
+
+  /** As RecordPacker.release: the standard-size chunks go back to `spare`, at most `keep` in all. */
+  release(keep: number): void {
+    for (const c of this.held) {
+      if (c.length === SINGLE_CHUNK_BYTES && this.spare.length < keep) this.spare.push(c);
+    }
+    this.held.length = 0;
+  }
 }
 
 /**
  * Packs documents, in order, into records of at most 500 documents and 1,000 KiB: lines joined by
- * "\n", the last one without its newline (the stream appends one after every sub-record).
+ * "\n", the last one without its newline (the stream appends one after every sub-record). Each line
+ * is encoded straight into its record's bytes.
  */
-export function aggregateRecords(records: Encoded[]): FirehoseRecord[] {
-  const out: FirehoseRecord[] = [];
-  let docs: Encoded[] = [];
-  let bytes = 0;
-  const flush = () => {
-    let data = '';
-    for (const d of docs) data += d.line;
-    // Every line ends with "\n" (one byte): drop the last one.
-    out.push({ docs, data: data.slice(0, -1), bytes: bytes - 1 });
-    docs = [];
-    bytes = 0;
-  };
-  for (const record of records) {
+export class RecordPacker implements RecordBuilder {
+  private readonly out: FirehoseRecord[] = [];
+  private docs: OutputDocument[] = [];
+  private data = new LineBuffer(0);
+  /** The buffer `data` writes into. */
+  private current: Buffer = Buffer.allocUnsafe(0);
+  /** The full-size buffers the records' data are views of, for `release`. */
+  private readonly held: Buffer[] = [];
+
+  /** `spare`: full-size record buffers a previous write released, used before allocating new ones. */
+  constructor(private readonly spare: Buffer[] = []) {}
+
+  /**
+   * Hand the buffers back to `spare`, at most `keep` in all: only once the records were sent (or the
+   * write failed), as the records' data are views of them.
+   */
+  release(keep: number): void {
+    for (const b of this.held) if (this.spare.length < keep) this.spare.push(b);
+    this.held.length = 0;
+  }
+
+  add(line: Encoded): void {
     // Without its own final newline a record needs `bytes - 1`; each fitted line is ≤ the limit.
     if (
-      docs.length > 0 &&
-      (docs.length >= FIREHOSE_LIMITS.documentsPerRecord ||
-        bytes + record.bytes - 1 > FIREHOSE_LIMITS.bytesPerRecord)
+      this.docs.length > 0 &&
+      (this.docs.length >= FIREHOSE_LIMITS.documentsPerRecord ||
+        this.data.length + line.bytes - 1 > FIREHOSE_LIMITS.bytesPerRecord)
     ) {
-      flush();
+      this.flush();
     }
-    docs.push(record);
-    bytes += record.bytes;
+    // Room for a full record and its last newline (dropped at the flush): it never regrows.
+    if (this.docs.length === 0) {
+      this.current = this.spare.pop() ?? Buffer.allocUnsafe(RECORD_BUFFER_BYTES);
+      this.data = new LineBuffer(this.current);
+    }
+    this.data.append(line.line);
+    this.docs.push(line.doc);
   }
-  if (docs.length > 0) flush();
-  return out;
+
+  records(): FirehoseRecord[] {
+    if (this.docs.length > 0) this.flush();
+    return this.out;
+  }
+
+  private flush(): void {
+    // Every line ends with "\n" (one byte): drop the last one.
+    const bytes = this.data.length - 1;
+    const view = this.data.bytes().subarray(0, bytes);
+    let data: Buffer;
+    if (bytes < FIREHOSE_LIMITS.bytesPerRecord / 2) {
+      // A short record (the last of a write) gets its own copy, and its buffer is free at once.
+      data = Buffer.from(view);
+      this.spare.push(this.current);
+    } else {
+      data = view;
+      this.held.push(this.current);
+    }
+    this.out.push({ docs: this.docs, data, bytes });
+    this.docs = [];
+  }
 }
+
+/** Bytes of an aggregated record's buffer: a full record and its last newline, dropped at the flush. */
+const RECORD_BUFFER_BYTES = FIREHOSE_LIMITS.bytesPerRecord + 1;
+/** Record buffers a sink keeps between writes (a write's records are ~6 MiB; a call's at most 4 MiB). */
+const SPARE_RECORD_BUFFERS = 8;
 
 /** Greedy batches within the per-call record and byte limits, in document order. */
 export function batches(records: FirehoseRecord[]): FirehoseRecord[][] {

@@ -8,9 +8,12 @@ import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { OutputDocument } from '../ports/document.ts';
 import type { Sink, SinkWriteResult } from '../ports/sink.ts';
-import { encode } from './encode.ts';
+import { encodeLine, LineBuffer } from './encode.ts';
 
 const gzip = promisify(gzipCb);
+
+/** Buffers a local sink keeps between writes (one per file of a write: dataset × day). */
+const SPARE_BUFFERS = 8;
 
 export interface LocalSinkOptions {
   /** Output root; files go to `<dir>/<dataset>/year=YYYY/month=MM/day=DD/<file>.json.gz`. */
@@ -39,6 +42,11 @@ export class LocalSink implements Sink {
   private readonly clock: Clock;
   private readonly runId: string;
   private sequence = 0;
+  /**
+   * Buffers of finished writes, reused by the next ones: a page's NDJSON is megabytes, and allocating
+   * it afresh per write (regrowing from 64 KiB) made external-memory churn that drove GCs.
+   */
+  private readonly spare: Buffer[] = [];
 
   constructor(options: LocalSinkOptions) {
     this.dir = options.dir;
@@ -53,19 +61,31 @@ export class LocalSink implements Sink {
 
   async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
     const now = this.clock.now();
-    const groups = new Map<string, string[]>();
+    const clock = () => now;
+    // `<dataset>/<partition>` → its NDJSON bytes; files are numbered in order of first appearance.
+    const groups = new Map<string, LineBuffer>();
     let quarantined = 0;
     for (const input of docs) {
-      const encoded = encode(input, () => now);
+      const encoded = encodeLine(input, clock);
       if (encoded.quarantined) quarantined++;
-      const key = join(encoded.doc.dataset, partitionPath(encoded.doc.timestamp, now));
-      const lines = groups.get(key);
-      if (lines) lines.push(encoded.line);
-      else groups.set(key, [encoded.line]);
+      const key = `${encoded.doc.dataset}/${partitionPath(encoded.doc.timestamp, now)}`;
+      let lines = groups.get(key);
+      if (!lines) {
+        lines = new LineBuffer(this.spare.pop());
+        groups.set(key, lines);
+      }
+      lines.append(encoded.line);
     }
-    for (const [relative, lines] of groups) {
-      const seq = String(++this.sequence).padStart(6, '0');
-      await this.writeFile(join(this.dir, relative), `${this.runId}-${seq}.json.gz`, lines.join(''));
+    try {
+      for (const [relative, lines] of groups) {
+        const seq = String(++this.sequence).padStart(6, '0');
+        await this.writeFile(join(this.dir, relative), `${this.runId}-${seq}.json.gz`, lines.bytes());
+      }
+    } finally {
+      // The files are written (or the write failed): gzip has read these bytes and nothing else will.
+      for (const lines of groups.values()) {
+        if (this.spare.length < SPARE_BUFFERS) this.spare.push(lines.storage());
+      }
     }
     return { written: docs.length - quarantined, quarantined, retries: 0 };
   }
@@ -74,11 +94,11 @@ export class LocalSink implements Sink {
     // Every write() is already durable: nothing is buffered.
   }
 
-  private async writeFile(directory: string, name: string, text: string): Promise<void> {
+  private async writeFile(directory: string, name: string, ndjson: Buffer): Promise<void> {
     const target = join(directory, name);
     try {
       await mkdir(directory, { recursive: true });
-      await writeFileAtomic(target, await gzip(Buffer.from(text, 'utf8')));
+      await writeFileAtomic(target, await gzip(ndjson));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw new SinkError(`Cannot write ${target} (${code ?? (error as Error).message})`, {

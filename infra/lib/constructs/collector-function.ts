@@ -170,6 +170,9 @@ export class CollectorFunction extends Construct {
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        // No heap flags here on purpose: the runtime then sizes the heap from memorySize (at 1024 MB a
+        // 51 MB semi-space and a 922 MB old space; setting either size here would make it set neither),
+        // and bench/e2e.bench.ts runs the collector with those same flags (docs/performance.md).
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
         SECRET_ARN: props.secretArn,

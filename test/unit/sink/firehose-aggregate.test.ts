@@ -120,6 +120,69 @@ describe('Module: FirehoseSink with record aggregation', () => {
     expect(accepted.sort()).toEqual(input.map((d) => d.id).sort());
   });
 
+  it('re-sends a refused record with the very bytes of its first attempt (encoded once, not per attempt)', async () => {
+    firehose.on(PutRecordBatchCommand).callsFake(refuseOnce(new Set(['d700'])));
+    await sink().write(docs(1200));
+
+    const [first, second] = calls();
+    expect(second!.Records![0]!.Data).toBe(first!.Records![1]!.Data);
+  });
+
+  it('encodes text beyond ASCII exactly, in both record shapes (lines of 1-4 UTF-8 bytes per character)', async () => {
+    firehose.on(PutRecordBatchCommand).callsFake(refuseOnce(new Set()));
+    const texts = ['é', '漢字', '😀 emoji', 'a\u2028b', 'plain'];
+    const input = Array.from({ length: 700 }, (_, i) =>
+      doc(`d${i}`, texts[i % texts.length]!.repeat(i % 37)),
+    );
+
+    await sink().write(input);
+    await sink({ aggregate: false }).write(input);
+
+    // One call for the aggregated records, two for the 700 single ones (500 records per call).
+    const [aggregated, ...single] = calls().map(recordsOf);
+    const lines = input.map((d) => `${JSON.stringify(d.doc)}\n`);
+    expect(aggregated!.flatMap((r) => r.split('\n').map((l) => `${l}\n`))).toEqual(lines);
+    expect(single.flat()).toEqual(lines);
+  });
+
+  it.each([
+    ['aggregated', true],
+    ['one document per record', false],
+  ])(
+    'reuses record buffers only after their write is done (%s): concurrent and later writes send their own bytes',
+    async (_, aggregate) => {
+      const sent: string[][] = [];
+      firehose.on(PutRecordBatchCommand).callsFake(async (input: PutRecordBatchCommandInput) => {
+        // Read the bytes a moment later, as a slow reader would: a buffer shared with a write still in
+        // flight would show the other write's documents by then.
+        await new Promise((resolve) => setImmediate(resolve));
+        sent.push(recordsOf(input));
+        return {
+          FailedPutCount: 0,
+          RequestResponses: (input.Records ?? []).map((_, i) => ({ RecordId: `${i}` })),
+        };
+      });
+      // ~300 KB documents: records of 3 (900 KB), kept as views of their full-size buffers.
+      const big = (prefix: string) =>
+        Array.from({ length: 6 }, (_, i) => doc(`${prefix}${i}`, `${prefix}`.repeat(300_000)));
+      const s = sink({ aggregate });
+
+      await Promise.all([s.write(big('a')), s.write(big('b'))]);
+      await s.write(big('c'));
+
+      const ids = sent.flat().flatMap(idsIn).sort();
+      expect(ids).toEqual([...big('a'), ...big('b'), ...big('c')].map((d) => d.id).sort());
+      for (const r of sent.flat()) {
+        const lines = r.split('\n').filter((l) => l !== '');
+        const [first, ...rest] = lines.map((l) => JSON.parse(l) as { message: string });
+        for (const line of rest) expect(line.message[0]).toBe(first!.message[0]);
+      }
+      // The third write went out in buffers the first two released.
+      const buffers = (n: number) => calls()[n]!.Records!.map((r) => (r.Data as Uint8Array).buffer);
+      expect(buffers(2).some((b) => [...buffers(0), ...buffers(1)].includes(b))).toBe(true);
+    },
+  );
+
   it('names every document of the records still refused after the last attempt', async () => {
     firehose.on(PutRecordBatchCommand).callsFake((input: PutRecordBatchCommandInput) => ({
       FailedPutCount: 1,

@@ -136,6 +136,32 @@ describe('Module: LocalSink', () => {
     expect(q.event.original).toContain('"count":10');
   });
 
+  it("writes exactly each write's documents when writes overlap and when later writes reuse their buffers", async () => {
+    const sink = new LocalSink({ dir, clock });
+    // Large enough that each file's bytes regrow past the first buffer, two days per write.
+    const batch = (tag: string) =>
+      Array.from({ length: 300 }, (_, i) => {
+        const d = doc(`${tag}-${i}`, `2024-05-0${1 + (i % 2)}T10:00:00.000Z`);
+        (d.doc as { message: string }).message = `${tag}`.repeat(200 + i);
+        return d;
+      });
+    const batches = ['a', 'b', 'c', 'd'].map(batch);
+
+    await Promise.all([sink.write(batches[0]!), sink.write(batches[1]!)]);
+    await sink.write(batches[2]!);
+    await sink.write(batches[3]!);
+
+    const lines = (await Promise.all((await listFiles(dir)).map((f) => readLines(join(dir, f)))))
+      .flatMap((text) => text.trim().split('\n'))
+      .sort();
+    expect(lines).toEqual(
+      batches
+        .flat()
+        .map((d) => JSON.stringify(d.doc))
+        .sort(),
+    );
+  });
+
   it('fails with a SinkError naming the path when the directory cannot be written', async () => {
     // A regular file where the output directory should be: mkdir fails with ENOTDIR.
     await writeFile(join(dir, 'blocker'), 'x');

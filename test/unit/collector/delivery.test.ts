@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { Delivery } from '../../../shared/collector/delivery.ts';
+import type { OutputDocument } from '../../../shared/ports/document.ts';
+import { MemoryMetrics } from '../../../shared/ports/logger.ts';
+import type { Sink } from '../../../shared/ports/sink.ts';
+
+function doc(id: string): OutputDocument {
+  return { id, dataset: 'incident', timestamp: '2026-11-30T00:00:00.000Z', doc: { id } };
+}
+
+function delivery(memory: number) {
+  const written: string[] = [];
+  const sink: Sink = {
+    description: 'memory',
+    write: async (docs) => {
+      written.push(...docs.map((d) => d.id));
+      return { written: docs.length, quarantined: 0, retries: 0 };
+    },
+    close: async () => {},
+  };
+  const d = new Delivery(
+    {
+      normalize: (raw) => [doc(raw as string)],
+      quarantine: (raw) => doc(`q-${raw as string}`),
+      sink,
+      metrics: new MemoryMetrics(),
+    },
+    memory,
+  );
+  return { d, written };
+}
+
+describe('Delivery: the de-duplication window', () => {
+  it('skips ids delivered among the last `memory` ones and forgets the oldest first, batch after batch', async () => {
+    const { d, written } = delivery(3);
+    await d.deliver({ records: ['a', 'b', 'c'] });
+    expect((await d.deliver({ records: ['a', 'd'] })).duplicatesSkipped).toBe(1); // d evicts a
+    expect([...'abcd'].map((id) => d.has(id))).toEqual([false, true, true, true]);
+    await d.deliver({ records: ['a', 'b', 'e', 'f'] }); // b is skipped; then a, e and f evict b, c and d
+    expect([...'abcdef'].map((id) => d.has(id))).toEqual([true, false, false, false, true, true]);
+    expect(written).toEqual(['a', 'b', 'c', 'd', 'a', 'e', 'f']);
+  });
+
+  it('holds exactly the last `memory` distinct ids over many wraps of the window', async () => {
+    const { d } = delivery(7);
+    const ids = Array.from({ length: 100 }, (_, i) => `id-${i}`);
+    for (let i = 0; i < ids.length; i += 5) await d.deliver({ records: ids.slice(i, i + 5) });
+    expect(ids.filter((id) => d.has(id))).toEqual(ids.slice(-7));
+  });
+});
