@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { isConnectorError } from '../../../shared/errors.ts';
 import { ConsoleLogger } from '../../../shared/logging/console-logger.ts';
 import { PIECE_ANYWHERE, Redactor } from '../../../shared/logging/redact.ts';
-import type { IncidentPage } from '../../../shared/ports/incident-source.ts';
 import { errorBodyMessage } from '../../../shared/symantec/errors.ts';
 import { createSymantecClient } from '../../../shared/symantec/index.ts';
+import { iterationFailure } from '../../helpers/connector-error.ts';
 import { FakeClock } from '../../helpers/fakes.ts';
 import { staticCredentials } from '../../helpers/simulator.ts';
 import { jsonResponse, scriptedFetch, tokenResponse } from '../symantec/scripted-fetch.ts';
@@ -133,16 +132,8 @@ describe('A glued middle piece of the access token never reaches the outputs', (
         redactor,
       });
       // Act
-      const error = await (async () => {
-        const out: IncidentPage[] = [];
-        for await (const p of api.incidents.pages(query)) out.push(p);
-        return out;
-      })().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const error = await iterationFailure(api.incidents.pages(query));
       // Assess
-      if (!isConnectorError(error)) throw new Error(`expected a ConnectorError, got ${String(error)}`);
       expect(error.kind).toBe('bad_request');
       expect(error.message).toContain('bad signature [REDACTED]');
       expect(pieces(error.message, TOKEN)).toEqual([]);

@@ -1,13 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConnectorError, isConnectorError } from '../../../shared/errors.ts';
+import type { ConnectorError } from '../../../shared/errors.ts';
 import { ConsoleLogger } from '../../../shared/logging/console-logger.ts';
 import { Redactor } from '../../../shared/logging/redact.ts';
-import type { IncidentPage } from '../../../shared/ports/incident-source.ts';
 import { ERROR_MESSAGE_MAX_CHARS, errorBodyMessage } from '../../../shared/symantec/errors.ts';
 import { ERROR_BODY_CUT_MARK, ERROR_BODY_MAX_BYTES, send } from '../../../shared/symantec/http.ts';
 import { createSymantecClient } from '../../../shared/symantec/index.ts';
+import { iterationFailure } from '../../helpers/connector-error.ts';
 import { staticCredentials } from '../../helpers/simulator.ts';
 
 /**
@@ -95,15 +95,7 @@ async function runAgainst(body: Body): Promise<ConnectorError> {
     maxAttempts: 2,
     requestTimeoutMs: 30_000,
   });
-  const error = await (async () => {
-    const out: IncidentPage[] = [];
-    for await (const p of api.incidents.pages(query)) out.push(p);
-    return out;
-  })().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isConnectorError(error)) throw new Error(`expected a ConnectorError, got ${String(error)}`);
+  const error = await iterationFailure(api.incidents.pages(query));
   return error;
 }
 
