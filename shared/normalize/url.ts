@@ -40,62 +40,72 @@ function extensionOf(path: string): string | undefined {
   return dot > 0 && dot < last.length - 1 ? last.slice(dot + 1) : undefined;
 }
 
-// Path characters the WHATWG parser keeps as they are (no percent-encoding, no rewriting):
+// A path of characters the WHATWG parser keeps as they are (no percent-encoding, no rewriting):
 // A-Z a-z 0-9 - . _ ~ ! $ & ' ( ) * + , ; = : @ and the separator /.
-const PATH_OK = new Uint8Array(128);
-for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/") {
-  PATH_OK[c.charCodeAt(0)] = 1;
-}
+const PLAIN_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/;
+
+// The last host name the hand split accepted, with its `scheme://host/` prefix: the incident URLs
+// of a tenant share it, so the host is checked once.
+let lastPrefix = '';
+let lastHost = '';
 
 /**
  * The incident URL's usual shape, `http(s)://host/path` with a lower-case ASCII host name and a path
- * of plain characters, split by hand: the same parts as `whatwgUrl`, about ten times faster.
+ * of plain characters, split by hand: the same parts as `whatwgUrl`, several times faster.
  * Undefined for anything else (user info, port, query, fragment, IP or punycode host, upper case,
  * percent signs, dot segments, no path, …): the WHATWG parser takes those.
  */
 function simpleUrl(s: string): EcsDocument | undefined {
-  let i: number;
-  if (s.startsWith('https://')) i = 8;
-  else if (s.startsWith('http://')) i = 7;
-  else return undefined;
-  const n = s.length;
-  const hostStart = i;
-  let labelStart = i;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 47) break; // '/'
-    if (c === 46) {
-      // '.': no empty label (a trailing dot included)
-      if (i === labelStart) return undefined;
-      labelStart = i + 1;
-    } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return undefined;
-    else if (i === labelStart && c === 120 && s.startsWith('xn--', i)) return undefined; // punycode
-  }
-  if (i === n || i === labelStart) return undefined; // no path, or an empty last label
-  // A last label starting with a digit could be read as IPv4 (`1.2.3.4`, `0x7f`).
-  const first = s.charCodeAt(labelStart);
-  if (first < 97 || first > 122) return undefined;
-  const host = s.slice(hostStart, i);
-  const pathStart = i;
-  let segStart = i + 1;
-  for (i++; i <= n; i++) {
-    const c = i < n ? s.charCodeAt(i) : 47;
-    if (c === 47) {
-      // '.' and '..' segments are resolved by the WHATWG parser.
-      const len = i - segStart;
-      if (len === 1 || len === 2) {
-        if (s.charCodeAt(segStart) === 46 && (len === 1 || s.charCodeAt(segStart + 1) === 46))
-          return undefined;
-      }
-      segStart = i + 1;
-    } else if (c >= 128 || PATH_OK[c] === 0) return undefined;
+  let host: string;
+  let pathStart: number;
+  if (lastPrefix !== '' && s.startsWith(lastPrefix)) {
+    host = lastHost;
+    pathStart = lastPrefix.length - 1;
+  } else {
+    const hostStart = s.startsWith('https://') ? 8 : s.startsWith('http://') ? 7 : -1;
+    if (hostStart < 0) return undefined;
+    const end = hostEnd(s, hostStart);
+    if (end < 0) return undefined;
+    host = s.slice(hostStart, end);
+    pathStart = end;
+    lastPrefix = s.slice(0, end + 1);
+    lastHost = host;
   }
   const path = s.slice(pathStart);
+  if (!PLAIN_PATH.test(path) || (path.includes('/.') && hasDotSegment(path))) return undefined;
   const out: EcsDocument = { domain: host };
   const ext = extensionOf(path);
   if (ext !== undefined) out['extension'] = ext;
   out['original'] = s;
   out['path'] = path;
-  out['scheme'] = hostStart === 8 ? 'https' : 'http';
+  out['scheme'] = s.charCodeAt(4) === 115 ? 'https' : 'http';
   return out;
+}
+
+/**
+ * Index of the '/' ending a plain host name that starts at `i`: labels of a-z 0-9 -, none empty, no
+ * punycode (`xn--`), the last one starting with a letter (else it could be read as IPv4, `0x7f`,
+ * `1.2.3.4`); -1 otherwise, or when no '/' follows.
+ */
+function hostEnd(s: string, i: number): number {
+  const n = s.length;
+  let labelStart = i;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 47) break; // '/'
+    if (c === 46) {
+      if (i === labelStart) return -1;
+      labelStart = i + 1;
+    } else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return -1;
+    else if (i === labelStart && c === 120 && s.startsWith('xn--', i)) return -1;
+  }
+  if (i === n || i === labelStart) return -1;
+  const first = s.charCodeAt(labelStart);
+  return first < 97 || first > 122 ? -1 : i;
+}
+
+/** A '.' or '..' segment, which the WHATWG parser resolves. */
+function hasDotSegment(path: string): boolean {
+  for (const seg of path.split('/')) if (seg === '.' || seg === '..') return true;
+  return false;
 }
