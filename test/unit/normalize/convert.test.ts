@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { epochMsToIso, toTimestamp } from '../../../shared/normalize/convert.ts';
+import {
+  EVENT_STATUS,
+  INCIDENT_SEVERITY,
+  INCIDENT_TYPE,
+  label,
+  OUTCOME,
+  THREAT_TYPE,
+} from '../../../shared/normalize/enums.ts';
 
 const MAX_MS = 253402300799999;
 const MIN_MS = -62135596800000;
@@ -76,5 +84,44 @@ describe('toTimestamp over the accepted forms', () => {
     }
     expect(toTimestamp('2024-02-29T00:00:00.000Z')).toBe('2024-02-29T00:00:00.000Z');
     expect(toTimestamp('2023-04-26T21:46:10.400+02:00')).toBe('2023-04-26T19:46:10.400Z');
+  });
+});
+
+describe('label', () => {
+  it('gives the table label of an integer id, number or text, and Unknown (raw) otherwise', () => {
+    const tables = [INCIDENT_SEVERITY, INCIDENT_TYPE, OUTCOME, EVENT_STATUS, THREAT_TYPE];
+    const raws: Array<string | number> = [
+      0,
+      -0,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      13,
+      255,
+      256,
+      8075,
+      8031,
+      -1,
+      1.5,
+      3.0,
+      Number.NaN,
+    ];
+    for (const tbl of tables) {
+      for (const id of [...tbl.byId.keys(), ...raws]) {
+        for (const raw of [id, String(id), ` ${id} `]) {
+          const n = typeof raw === 'number' ? raw : raw.trim() === '' ? Number.NaN : Number(raw);
+          const want = (Number.isInteger(n) ? tbl.byId.get(n) : undefined) ?? `Unknown (${raw})`;
+          expect(label(tbl, raw), `${raw}`).toBe(want);
+        }
+      }
+    }
+    expect(label(INCIDENT_SEVERITY, 5)).toBe('Critical');
+    expect(label(INCIDENT_SEVERITY, 9)).toBe('Unknown (9)');
+    expect(label(INCIDENT_SEVERITY, 4.5)).toBe('Unknown (4.5)');
+    expect(label(INCIDENT_SEVERITY, '')).toBe('Unknown ()');
   });
 });
