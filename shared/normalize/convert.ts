@@ -14,10 +14,15 @@ const MAX_MS = 253402300799999;
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
 
+// The last day formatted: records come in time order, so most instants fall on the day before.
+let prefixDay = -1;
+let prefixText = '';
+
 /**
  * Epoch milliseconds → ISO 8601 UTC with milliseconds, or undefined when out of range. Years
- * 1970-9999 are formatted arithmetically (days → civil date, H. Hinnant's algorithm): about three
- * times faster than `new Date(ms).toISOString()`, which handles the rest.
+ * 1970-9999 are formatted arithmetically (days → civil date, H. Hinnant's algorithm, its
+ * `YYYY-MM-DDT` text kept for the next instant of the same day): several times faster than
+ * `new Date(ms).toISOString()`, which handles the rest.
  */
 export function epochMsToIso(ms: number): string | undefined {
   if (!Number.isFinite(ms)) return undefined;
@@ -32,6 +37,15 @@ export function epochMsToIso(ms: number): string | undefined {
   rem -= mi * 60_000;
   const sec = Math.floor(rem / 1000);
   const milli = rem - sec * 1000;
+  if (days !== prefixDay) {
+    prefixText = dayPrefix(days);
+    prefixDay = days;
+  }
+  return `${prefixText}${pad2(h)}:${pad2(mi)}:${pad2(sec)}.${pad3(milli)}Z`;
+}
+
+/** `YYYY-MM-DDT` of a day count since 1970-01-01 (≥ 0). */
+function dayPrefix(days: number): string {
   const z = days + 719_468;
   const era = Math.floor(z / 146_097);
   const doe = z - era * 146_097;
@@ -43,7 +57,7 @@ export function epochMsToIso(ms: number): string | undefined {
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  return `${y}-${pad2(m)}-${pad2(d)}T${pad2(h)}:${pad2(mi)}:${pad2(sec)}.${pad3(milli)}Z`;
+  return `${y}-${pad2(m)}-${pad2(d)}T`;
 }
 
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;

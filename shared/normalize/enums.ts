@@ -3,9 +3,20 @@
  * `Unknown (N)`, N being the id as received; the id itself is kept beside the label.
  */
 
-export type LabelTable = ReadonlyMap<number, string>;
+export interface LabelTable {
+  readonly byId: ReadonlyMap<number, string>;
+  /** The labels of the small ids (0-255) by index, for the common case without a map lookup. */
+  readonly dense: readonly (string | undefined)[];
+}
 
-const table = (entries: Array<[number, string]>): LabelTable => new Map(entries);
+function table(entries: Array<[number, string]>): LabelTable {
+  const byId = new Map(entries);
+  let size = 0;
+  for (const [id] of entries) if (Number.isInteger(id) && id >= 0 && id < 256) size = Math.max(size, id + 1);
+  const dense: (string | undefined)[] = [];
+  for (let id = 0; id < size; id++) dense.push(byId.get(id));
+  return { byId, dense };
+}
 
 /** Incident severity_id; 1, 2, 6 are "Reserved" as in Sumo's queries (Elastic labels 3-5 only). */
 export const INCIDENT_SEVERITY = table([
@@ -118,8 +129,11 @@ export const THREAT_TYPE = table([
  * is not an integer in the table gives `Unknown (raw)`.
  */
 export function label(tbl: LabelTable, raw: string | number): string {
+  if (typeof raw === 'number' && raw >= 0 && raw < tbl.dense.length && Number.isInteger(raw)) {
+    return tbl.dense[raw] ?? `Unknown (${raw})`;
+  }
   const n = typeof raw === 'number' ? raw : raw.trim() === '' ? Number.NaN : Number(raw);
-  const hit = Number.isInteger(n) ? tbl.get(n) : undefined;
+  const hit = Number.isInteger(n) ? tbl.byId.get(n) : undefined;
   return hit ?? `Unknown (${raw})`;
 }
 

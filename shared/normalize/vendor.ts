@@ -33,13 +33,18 @@ interface SchemaNode {
   skipShapes: Map<string, ShapeCache<CloneFn>>;
   /** Every field is a leaf: its copies report nothing on the side. */
   leaves: boolean;
+  /** For an array of objects: generated collections per shape of a lone item, created on first use. */
+  itemShapes: ShapeCache<ItemFn> | undefined;
 }
+/** The collected leaves of a one-item array (see collectOne); undefined to take collectArray. */
+type ItemFn = (item: Record<string, unknown>) => Record<string, unknown> | undefined;
 const level = (path: string): SchemaNode => ({
   fields: new Map(),
   path,
   shapes: undefined,
   skipShapes: new Map(),
   leaves: true,
+  itemShapes: undefined,
 });
 const NO_NODE: SchemaNode = level('');
 const leafCode = (t: FieldType): number => (t === 'string' ? 1 : t === 'long' ? 2 : t === 'boolean' ? 3 : 0);
@@ -401,7 +406,7 @@ function compileClone(
       } else {
         body.push(
           `if (!Array.isArray(${v})) return;`,
-          `${v} = collectArray(${v}, ${child}, schema, side.report ??= new CopyReport()); if (${v} === undefined) return;`,
+          `${v} = arrayClone(${v}, ${child}, schema, side); if (${v} === undefined) return;`,
         );
       }
     }
@@ -414,13 +419,82 @@ function compileClone(
     'INVALID',
     'toTimestamp',
     'nestedClone',
-    'collectArray',
-    'CopyReport',
+    'arrayClone',
     'schema',
     'nodes',
     `'use strict'; return function clone(src, side) {\n${body.join('\n')}\n};`,
   );
-  return factory(convert, INVALID, toTimestamp, nestedClone, collectArray, CopyReport, schema, nodes);
+  return factory(convert, INVALID, toTimestamp, nestedClone, arrayClone, schema, nodes);
+}
+
+/**
+ * An array of objects in a fast copy. A lone item (`attacks[]` as the API sends it) goes through
+ * the code generated for its shape when there is one; anything else, or a value that code does not
+ * take, through collectArray, whose report is only then set aside.
+ */
+function arrayClone(
+  items: unknown[],
+  node: SchemaNode,
+  schema: VendorSchema,
+  side: Side,
+): Record<string, unknown> | undefined {
+  if (items.length === 1 && fastPaths.on) {
+    const item = items[0];
+    if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
+      node.itemShapes ??= new ShapeCache((keys) => compileItem(keys, node));
+      const f = node.itemShapes.get(item);
+      if (f !== undefined && f !== NOT_COMPILABLE) {
+        const out = f(item as Record<string, unknown>);
+        if (out !== undefined) return out;
+      }
+    }
+  }
+  side.report ??= new CopyReport();
+  return collectArray(items, node, schema, side.report);
+}
+
+/**
+ * collectArray written out for a lone item of one key sequence whose keys are all `string[]` leaves:
+ * each value a non-empty string (→ [value]) or an array of them (→ a copy), in key order; undefined
+ * for anything else (collectArray then drops, converts or reports it). NOT_COMPILABLE for a key that
+ * is not such a leaf.
+ */
+function compileItem(keys: readonly string[], node: SchemaNode): ItemFn | typeof NOT_COMPILABLE {
+  const body: string[] = [];
+  const props: string[] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const entry = node.fields.get(key);
+    if (entry === undefined || entry.kind !== 'leaf' || entry.type !== 'string[]') return NOT_COMPILABLE;
+    const v = `v${i}`;
+    body.push(
+      `let ${v} = item[${lit(key)}];`,
+      `if (typeof ${v} === 'string') { if (${v} === '') return; ${v} = [${v}]; }`,
+      `else if (Array.isArray(${v})) { ${v} = strings(${v}); if (${v} === undefined) return; }`,
+      'else return;',
+    );
+    props.push(`${literalKey(key)}: ${v}`);
+  }
+  if (props.length === 0) return NOT_COMPILABLE;
+  body.push(`return { ${props.join(', ')} };`);
+  const factory = new Function(
+    'strings',
+    `'use strict'; return function collectOne(item) {\n${body.join('\n')}\n};`,
+  );
+  return factory(strings);
+}
+
+/** A copy of a non-empty array of non-empty strings (what convert(·, 'string[]') gives it), else undefined. */
+function strings(arr: unknown[]): string[] | undefined {
+  const n = arr.length;
+  if (n === 0) return undefined;
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = arr[i];
+    if (typeof x !== 'string' || x === '') return undefined;
+    out.push(x);
+  }
+  return out;
 }
 
 /** Leaves of an array of objects, collected into one array per leaf (`attacks[].technique_uid`). */

@@ -233,6 +233,53 @@ describe('Module: normalize (code generated per shape gives the reference docume
     },
   );
 
+  it('gives the reference documents for a lone attacks[] item of any value (its generated collection)', () => {
+    const odd: unknown[] = [
+      'T1',
+      '',
+      null,
+      undefined,
+      7,
+      true,
+      [],
+      ['a'],
+      ['a', 'b'],
+      ['a', ''],
+      ['a', null],
+      [1],
+      [['a']],
+      {},
+      { x: 1 },
+    ];
+    const items: unknown[] = [];
+    for (const a of odd) {
+      items.push({ technique_uid: a });
+      items.push({ technique_uid: 'T1059', technique_name: a, tactic_uids: ['TA0002'] });
+      items.push({ tactic_uids: a, sub_technique_uid: 'T1059.001' });
+    }
+    items.push(
+      {},
+      { technique_uid: 'T1', zz: 1 },
+      { __proto__: 'x', technique_uid: 'T1' },
+      Object.assign(Object.create(null), { technique_uid: 'T1' }),
+    );
+    for (const [_name, options] of SHAPES) {
+      fastPaths.reset();
+      const before = fastPaths.compiled;
+      for (const item of items) {
+        const rec = {
+          incident_uid: 'u',
+          time: 1_682_545_570_400,
+          events: [{ uuid: '8001:1', time: 1_682_545_570_000, type_id: 8001, attacks: [item] }],
+        };
+        const reference = documents(rec, options, false);
+        expect(documents(rec, options, true), JSON.stringify(item)).toBe(reference);
+        expect(documents(rec, options, true), JSON.stringify(item)).toBe(reference);
+      }
+      expect(fastPaths.compiled - before).toBeGreaterThan(3);
+    }
+  });
+
   it('gives the reference documents once the shape caches are full (the generic fast copy)', () => {
     fastPaths.reset();
     // 70 event shapes (one optional key each, plus a distinct uncatalogued key): the caches hold 64.
