@@ -47,6 +47,11 @@ export class LocalSink implements Sink {
    * it afresh per write (regrowing from 64 KiB) made external-memory churn that drove GCs.
    */
   private readonly spare: Buffer[] = [];
+  /**
+   * Partition directories this sink created (or found): `mkdir -p` once per directory, not per file
+   * (a syscall per path level). One removed while the sink runs is created again on ENOENT.
+   */
+  private readonly made = new Set<string>();
 
   constructor(options: LocalSinkOptions) {
     this.dir = options.dir;
@@ -97,9 +102,21 @@ export class LocalSink implements Sink {
   private async writeFile(directory: string, name: string, ndjson: Buffer): Promise<void> {
     const target = join(directory, name);
     try {
-      await mkdir(directory, { recursive: true });
-      await writeFileAtomic(target, await gzip(ndjson));
+      const known = this.made.has(directory);
+      if (!known) {
+        await mkdir(directory, { recursive: true });
+        this.made.add(directory);
+      }
+      const gz = await gzip(ndjson);
+      try {
+        await writeFileAtomic(target, gz);
+      } catch (error) {
+        if (!known || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        await mkdir(directory, { recursive: true });
+        await writeFileAtomic(target, gz);
+      }
     } catch (error) {
+      this.made.delete(directory);
       const code = (error as NodeJS.ErrnoException).code;
       throw new SinkError(`Cannot write ${target} (${code ?? (error as Error).message})`, {
         action: `Check that the output directory ${this.dir} is writable and the disk is not full`,
