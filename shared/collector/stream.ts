@@ -4,7 +4,7 @@ import type { Clock } from '../ports/clock.ts';
 import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
 import type { EventStreamClient, StreamEnd } from '../symantec/event-stream.ts';
 import type { RunStatus } from './collect.ts';
-import { NormalizedBatch, type TelemetryDelivery, type TelemetryOrigin } from './telemetry-delivery.ts';
+import type { TelemetryDelivery, TelemetryOrigin } from './telemetry-delivery.ts';
 
 export interface StreamCollectorDeps {
   client: EventStreamClient;
@@ -345,7 +345,7 @@ class ChannelRun {
       where: `stream ${streamId} channel ${this.channel} from cursor ${from ?? '(fresh)'}`,
     };
     // Each line's events are normalized as it arrives: its parsed events are garbage at once.
-    let batch = new NormalizedBatch();
+    let batch = delivery.batch();
     let invalid: { raw: unknown; reason: string }[] = [];
     let next: string | undefined;
     let newest = this.progress.newestLogTime
@@ -363,7 +363,7 @@ class ChannelRun {
       if (Number.isFinite(newest)) progress.newestLogTime = new Date(newest).toISOString();
       await this.save(progress);
       this.options.onProgress?.(this.channel, this.summary.events);
-      batch = new NormalizedBatch();
+      batch = delivery.batch();
       invalid = [];
       next = undefined;
       pendingBytes = 0;

@@ -7,7 +7,7 @@ import { SinkError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { OutputDocument } from '../ports/document.ts';
-import type { Sink, SinkWriteResult } from '../ports/sink.ts';
+import type { Sink, SinkBatch, SinkWriteResult } from '../ports/sink.ts';
 import { encodeLine, LineBuffer } from './encode.ts';
 
 const gzip = promisify(gzipCb);
@@ -64,35 +64,49 @@ export class LocalSink implements Sink {
     this.runId = `ses-${stamp}-${randomBytes(4).toString('hex')}`;
   }
 
-  async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
+  write(docs: OutputDocument[]): Promise<SinkWriteResult> {
+    const batch = this.batch();
+    for (const doc of docs) batch.add(doc);
+    return batch.commit();
+  }
+
+  /** Each added document is encoded into its file's bytes at once; `commit` writes the files. */
+  batch(): SinkBatch {
     const now = this.clock.now();
     const clock = () => now;
     // `<dataset>/<partition>` → its NDJSON bytes; files are numbered in order of first appearance.
     const groups = new Map<string, LineBuffer>();
+    let added = 0;
     let quarantined = 0;
-    for (const input of docs) {
-      const encoded = encodeLine(input, clock);
-      if (encoded.quarantined) quarantined++;
-      const key = `${encoded.doc.dataset}/${partitionPath(encoded.doc.timestamp, now)}`;
-      let lines = groups.get(key);
-      if (!lines) {
-        lines = new LineBuffer(this.spare.pop());
-        groups.set(key, lines);
-      }
-      lines.append(encoded.line);
-    }
-    try {
-      for (const [relative, lines] of groups) {
-        const seq = String(++this.sequence).padStart(6, '0');
-        await this.writeFile(join(this.dir, relative), `${this.runId}-${seq}.json.gz`, lines.bytes());
-      }
-    } finally {
-      // The files are written (or the write failed): gzip has read these bytes and nothing else will.
-      for (const lines of groups.values()) {
-        if (this.spare.length < SPARE_BUFFERS) this.spare.push(lines.storage());
-      }
-    }
-    return { written: docs.length - quarantined, quarantined, retries: 0 };
+    return {
+      add: (input) => {
+        const encoded = encodeLine(input, clock);
+        added++;
+        if (encoded.quarantined) quarantined++;
+        const key = `${encoded.doc.dataset}/${partitionPath(encoded.doc.timestamp, now)}`;
+        let lines = groups.get(key);
+        if (!lines) {
+          lines = new LineBuffer(this.spare.pop());
+          groups.set(key, lines);
+        }
+        lines.append(encoded.line);
+      },
+      commit: async () => {
+        try {
+          for (const [relative, lines] of groups) {
+            const seq = String(++this.sequence).padStart(6, '0');
+            await this.writeFile(join(this.dir, relative), `${this.runId}-${seq}.json.gz`, lines.bytes());
+          }
+        } finally {
+          // The files are written (or the write failed): gzip has read these bytes and nothing else will.
+          for (const lines of groups.values()) {
+            if (this.spare.length < SPARE_BUFFERS) this.spare.push(lines.storage());
+          }
+          groups.clear();
+        }
+        return { written: added - quarantined, quarantined, retries: 0 };
+      },
+    };
   }
 
   async close(): Promise<void> {
