@@ -54,6 +54,10 @@ export class NormalizedBatch {
   events = 0;
   /** @internal made by `TelemetryDelivery.batch` */
   constructor(readonly pending: PendingBatch) {}
+  /** Whether the sink encodes the documents as they are added (none is kept as an object). */
+  get encoded(): boolean {
+    return this.pending.encoder !== undefined;
+  }
 }
 
 /**
