@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectStream, streamCheckpointKey } from '../../../shared/collector/stream.ts';
 import { MemoryMetrics, MetricNames, silentLogger } from '../../../shared/ports/logger.ts';
+import type { Sink } from '../../../shared/ports/sink.ts';
 import { LocalSink } from '../../../shared/sink/local.ts';
 import { FakeClock, MemoryCheckpointStore, MemorySink } from '../../helpers/fakes.ts';
 import { craftedEvents, STREAM_ID, streamSimulator } from '../../helpers/telemetry.ts';
@@ -22,7 +23,7 @@ async function setup(...args: Parameters<typeof streamSimulator>) {
   const sink = new MemorySink();
   const metrics = new MemoryMetrics();
   const clock = new FakeClock(Date.now());
-  const run = (over: Partial<Parameters<typeof collectStream>[1]> = {}, runSink = sink) =>
+  const run = (over: Partial<Parameters<typeof collectStream>[1]> = {}, runSink: Sink = sink) =>
     collectStream(
       {
         client: s.client,
