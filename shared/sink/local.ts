@@ -70,7 +70,10 @@ export class LocalSink implements Sink {
     return batch.commit();
   }
 
-  /** Each added document is encoded into its file's bytes at once; `commit` writes the files. */
+  /**
+   * Each added document is encoded into its file's bytes at once; `commit` writes the files. The
+   * batch's start is its write time (quarantine timestamps, the partition of an unparsable timestamp).
+   */
   batch(): SinkBatch {
     const now = this.clock.now();
     const clock = () => now;
