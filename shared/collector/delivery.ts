@@ -1,7 +1,7 @@
 import type { OutputDocument } from '../ports/document.ts';
 import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
 import type { AlertSink, MonitorEvaluator } from '../ports/monitors.ts';
-import type { Sink } from '../ports/sink.ts';
+import type { Sink, SinkBatch } from '../ports/sink.ts';
 
 /** Turns one raw record into documents; never throws (the normalizer's contract). */
 export type NormalizeFn = (raw: unknown) => OutputDocument[];
@@ -89,34 +89,38 @@ export class Delivery {
   }
 
   async deliver(batch: DeliveryBatch): Promise<DeliveryCounts> {
-    const { normalize, quarantine, sink, metrics, monitors, alerts } = this.deps;
-    const c = emptyCounts();
+    const pending = this.begin();
+    for (const raw of batch.records) for (const doc of this.deps.normalize(raw)) pending.add(doc);
+    return this.finish(pending, batch);
+  }
+
+  /**
+   * A batch whose documents are added as they are made (`deliver` = begin → add → finish): dedup and
+   * counts at once, and encoded into the sink's output at once when the sink can (`Sink.batch`) and
+   * no monitors read the documents afterwards. A document delivered by a concurrent batch between
+   * `add` and `finish` is written twice (idempotent by its id), as in concurrent `deliver`s.
+   */
+  begin(): PendingBatch {
+    const { sink, monitors } = this.deps;
+    return new PendingBatch(this.recent, monitors || !sink.batch ? undefined : sink.batch());
+  }
+
+  /** Adds the batch's rejected items (quarantined), writes it, then detections and counters. */
+  async finish(pending: PendingBatch, batch: Omit<DeliveryBatch, 'records'> = {}): Promise<DeliveryCounts> {
+    const { quarantine, sink, metrics, monitors, alerts } = this.deps;
+    for (const bad of batch.invalid ?? []) pending.add(quarantine(bad.raw, bad.reason));
+    const { c, docs, ids } = pending;
     c.batches = 1;
     c.apiRequests = batch.requests ?? 0;
     c.apiRetries = batch.retries ?? 0;
-    const docs: OutputDocument[] = [];
-    const inBatch = new Set<string>();
-    const add = (doc: OutputDocument): void => {
-      if (this.recent.has(doc.id) || inBatch.has(doc.id)) {
-        c.duplicatesSkipped++;
-        return;
-      }
-      inBatch.add(doc.id);
-      docs.push(doc);
-      if (doc.dataset === 'incident') c.incidents++;
-      else if (doc.dataset === 'event') c.events++;
-      else if (doc.dataset === 'quarantine') c.quarantined++;
-    };
-    for (const raw of batch.records) for (const doc of normalize(raw)) add(doc);
-    for (const bad of batch.invalid ?? []) add(quarantine(bad.raw, bad.reason));
-    c.documents = docs.length;
-    if (docs.length > 0) {
-      const result = await sink.write(docs);
+    c.documents = ids.size;
+    if (ids.size > 0) {
+      const result = await (pending.encoder ? pending.encoder.commit() : sink.write(docs));
       c.quarantined += result.quarantined;
       if (result.retries) metrics.add(MetricNames.sinkRetries, result.retries);
     }
     // Remembered only once the sink has them: a failed write must not make the retry look like a dupe.
-    for (const doc of docs) this.remember(doc.id);
+    for (const id of ids) this.remember(id);
     if (monitors && docs.length > 0) {
       const { alerts: fired, commit } = await monitors.evaluate(docs);
       if (fired.length > 0) {
@@ -155,5 +159,33 @@ export class Delivery {
       this.next = (this.next + 1) % this.dedupMemory;
     }
     this.recent.add(id);
+  }
+}
+
+/** Documents of a batch being delivered (`Delivery.begin`): deduplicated and counted as they are added. */
+export class PendingBatch {
+  readonly c: DeliveryCounts = emptyCounts();
+  /** Ids of the batch's documents, in order. */
+  readonly ids = new Set<string>();
+  /** The documents, unless `encoder` took them. */
+  readonly docs: OutputDocument[] = [];
+
+  constructor(
+    private readonly recent: ReadonlySet<string>,
+    readonly encoder: SinkBatch | undefined,
+  ) {}
+
+  add(doc: OutputDocument): void {
+    const { c, ids } = this;
+    if (this.recent.has(doc.id) || ids.has(doc.id)) {
+      c.duplicatesSkipped++;
+      return;
+    }
+    ids.add(doc.id);
+    if (this.encoder) this.encoder.add(doc);
+    else this.docs.push(doc);
+    if (doc.dataset === 'incident') c.incidents++;
+    else if (doc.dataset === 'event') c.events++;
+    else if (doc.dataset === 'quarantine') c.quarantined++;
   }
 }

@@ -4,7 +4,7 @@ import type { Clock } from '../ports/clock.ts';
 import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
 import type { EventStreamClient, StreamEnd } from '../symantec/event-stream.ts';
 import type { RunStatus } from './collect.ts';
-import { NormalizedBatch, type TelemetryDelivery, type TelemetryOrigin } from './telemetry-delivery.ts';
+import type { TelemetryDelivery, TelemetryOrigin } from './telemetry-delivery.ts';
 
 export interface StreamCollectorDeps {
   client: EventStreamClient;
@@ -33,11 +33,13 @@ export interface StreamCollectOptions {
   /** Deliver (and save the cursor) every this many events at most (default 5000). */
   batchEvents?: number;
   /**
-   * …or once the lines read since the last delivery reach this many bytes (default 512 KiB): the
-   * parsed events of a batch are several times their text, so this bounds memory while a 100 MB
-   * response streams in, whatever the event sizes. Its documents live until the sink has them: at
-   * 512 KiB few survive a young-generation collection (with 1 MiB, 3.5 times the bytes were promoted
-   * to the old generation and the run cost about 9 % more CPU; docs/telemetry.md, benchmark).
+   * …or once the lines read since the last delivery reach this many bytes (default 512 KiB, or
+   * 8 MiB when the sink encodes documents as they are added): the parsed events of a batch are
+   * several times their text, so this bounds memory while a 100 MB response streams in, whatever the
+   * event sizes. Documents a sink takes as objects live until it has them: at 512 KiB few survive a
+   * young-generation collection (with 1 MiB, 3.5 times the bytes were promoted to the old generation
+   * and the run cost about 9 % more CPU; docs/telemetry.md, benchmark). Encoded ones are bytes outside
+   * the heap, so a larger batch only saves files and checkpoint saves.
    */
   batchBytes?: number;
   /** Stop after this many reads per channel even if more data follows (default unlimited). */
@@ -94,6 +96,8 @@ export interface StreamRunSummary {
 
 /** Line bytes read before a delivery at the latest (see `batchBytes`). */
 export const DEFAULT_BATCH_BYTES = 512 * 1024;
+/** …when the sink encodes documents as they are added (`Sink.batch`). */
+export const ENCODED_BATCH_BYTES = 8 * 1024 * 1024;
 
 /** Consecutive reads that were cut before a single line arrived: stop instead of spinning. */
 const MAX_EMPTY_CUTS = 3;
@@ -336,16 +340,19 @@ class ChannelRun {
     from: string | undefined,
   ): Promise<number> {
     const batchEvents = Math.max(1, this.options.batchEvents ?? 5000);
-    const batchBytes = Math.max(1, this.options.batchBytes ?? DEFAULT_BATCH_BYTES);
-    let pendingBytes = 0;
     const { streamId } = this.options;
     const { delivery } = this.deps;
+    // Each line's events are normalized as it arrives: its parsed events are garbage at once.
+    let batch = delivery.batch();
+    const batchBytes = Math.max(
+      1,
+      this.options.batchBytes ?? (batch.encoded ? ENCODED_BATCH_BYTES : DEFAULT_BATCH_BYTES),
+    );
+    let pendingBytes = 0;
     const origin: TelemetryOrigin = {
       source: 'stream',
       where: `stream ${streamId} channel ${this.channel} from cursor ${from ?? '(fresh)'}`,
     };
-    // Each line's events are normalized as it arrives: its parsed events are garbage at once.
-    let batch = new NormalizedBatch();
     let invalid: { raw: unknown; reason: string }[] = [];
     let next: string | undefined;
     let newest = this.progress.newestLogTime
@@ -363,7 +370,7 @@ class ChannelRun {
       if (Number.isFinite(newest)) progress.newestLogTime = new Date(newest).toISOString();
       await this.save(progress);
       this.options.onProgress?.(this.channel, this.summary.events);
-      batch = new NormalizedBatch();
+      batch = delivery.batch();
       invalid = [];
       next = undefined;
       pendingBytes = 0;

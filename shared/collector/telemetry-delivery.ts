@@ -3,7 +3,7 @@ import type { OutputDocument } from '../ports/document.ts';
 import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
 import type { AlertSink, MonitorEvaluator } from '../ports/monitors.ts';
 import type { Sink } from '../ports/sink.ts';
-import { Delivery } from './delivery.ts';
+import { Delivery, type PendingBatch } from './delivery.ts';
 
 /** Where a batch of telemetry came from: kept on quarantine documents and in log lines. */
 export interface TelemetryOrigin {
@@ -40,21 +40,24 @@ export interface TelemetryCounts {
 /** Ids remembered to skip an event served twice within a run (the sink's id makes the rest idempotent). */
 const DEDUP_MEMORY = 100_000;
 
-/**
- * A record as handed to the core Delivery: the raw event with the origin its normalizer needs, or
- * documents already normalized (`normalizeInto`).
- */
-type Sourced = { raw: unknown; origin: TelemetryOrigin; docs?: undefined } | { docs: OutputDocument[] };
+/** A record as handed to the core Delivery: the raw event with the origin its normalizer needs. */
+type Sourced = { raw: unknown; origin: TelemetryOrigin };
 
 /**
  * Documents normalized as their events arrive, delivered together (`deliverNormalized`): a source
  * reading a large response line by line (the stream) lets each line's parsed events go at once
- * instead of holding them all to the end of the batch (less for the garbage collector to copy).
+ * instead of holding them all to the end of the batch (less for the garbage collector to copy), and
+ * with a sink that encodes as documents are added (`Sink.batch`: the local sink) their documents too.
  */
 export class NormalizedBatch {
-  readonly docs: OutputDocument[] = [];
   /** Events normalized into it. */
   events = 0;
+  /** @internal made by `TelemetryDelivery.batch` */
+  constructor(readonly pending: PendingBatch) {}
+  /** Whether the sink encodes the documents as they are added (none is kept as an object). */
+  get encoded(): boolean {
+    return this.pending.encoder !== undefined;
+  }
 }
 
 /**
@@ -79,7 +82,7 @@ export class TelemetryDelivery {
         logger: deps.logger,
         normalize: (record) => {
           const r = record as Sourced;
-          return r.docs ?? deps.normalize(r.raw, r.origin);
+          return deps.normalize(r.raw, r.origin);
         },
         quarantine: (record, reason) => {
           const r = record as { raw: unknown; origin: TelemetryOrigin };
@@ -109,10 +112,15 @@ export class TelemetryDelivery {
     );
   }
 
-  /** Normalizes events into `batch` now; `deliverNormalized` delivers them (dedup, sink, counters). */
+  /** An empty batch for `normalizeInto`. */
+  batch(): NormalizedBatch {
+    return new NormalizedBatch(this.delivery.begin());
+  }
+
+  /** Normalizes events into `batch` now (dedup too); `deliverNormalized` delivers them (sink, counters). */
   normalizeInto(batch: NormalizedBatch, events: readonly unknown[], origin: TelemetryOrigin): void {
-    const { docs } = batch;
-    for (const raw of events) for (const doc of this.deps.normalize(raw, origin)) docs.push(doc);
+    const { pending } = batch;
+    for (const raw of events) for (const doc of this.deps.normalize(raw, origin)) pending.add(doc);
     batch.events += events.length;
   }
 
@@ -122,21 +130,21 @@ export class TelemetryDelivery {
     origin: TelemetryOrigin,
     invalid: readonly { raw: unknown; reason: string }[] = [],
   ): Promise<TelemetryCounts> {
-    return this.deliverRecords(batch.docs.length > 0 ? [{ docs: batch.docs }] : [], origin, invalid);
+    return this.deliverRecords(batch.pending, origin, invalid);
   }
 
   private async deliverRecords(
-    records: Sourced[],
+    records: Sourced[] | PendingBatch,
     origin: TelemetryOrigin,
     invalid: readonly { raw: unknown; reason: string }[],
   ): Promise<TelemetryCounts> {
-    const c = await this.delivery.deliver({
-      records,
-      invalid: invalid.map((bad) => ({
-        raw: { raw: bad.raw, origin } satisfies Sourced,
-        reason: bad.reason,
-      })),
-    });
+    const rejected = invalid.map((bad) => ({
+      raw: { raw: bad.raw, origin } satisfies Sourced,
+      reason: bad.reason,
+    }));
+    const c = await (Array.isArray(records)
+      ? this.delivery.deliver({ records, invalid: rejected })
+      : this.delivery.finish(records, { invalid: rejected }));
     const counts: TelemetryCounts = {
       // Quarantined = the batch's quarantine documents plus those the sink replaced (too large).
       events: Math.max(0, c.documents - c.quarantined),

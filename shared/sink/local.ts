@@ -7,7 +7,7 @@ import { SinkError } from '../errors.ts';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { OutputDocument } from '../ports/document.ts';
-import type { Sink, SinkWriteResult } from '../ports/sink.ts';
+import type { Sink, SinkBatch, SinkWriteResult } from '../ports/sink.ts';
 import { encodeLine, LineBuffer } from './encode.ts';
 
 const gzip = promisify(gzipCb);
@@ -47,6 +47,11 @@ export class LocalSink implements Sink {
    * it afresh per write (regrowing from 64 KiB) made external-memory churn that drove GCs.
    */
   private readonly spare: Buffer[] = [];
+  /**
+   * Partition directories this sink created (or found): `mkdir -p` once per directory, not per file
+   * (a syscall per path level). One removed while the sink runs is created again on ENOENT.
+   */
+  private readonly made = new Set<string>();
 
   constructor(options: LocalSinkOptions) {
     this.dir = options.dir;
@@ -59,35 +64,52 @@ export class LocalSink implements Sink {
     this.runId = `ses-${stamp}-${randomBytes(4).toString('hex')}`;
   }
 
-  async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
+  write(docs: OutputDocument[]): Promise<SinkWriteResult> {
+    const batch = this.batch();
+    for (const doc of docs) batch.add(doc);
+    return batch.commit();
+  }
+
+  /**
+   * Each added document is encoded into its file's bytes at once; `commit` writes the files. The
+   * batch's start is its write time (quarantine timestamps, the partition of an unparsable timestamp).
+   */
+  batch(): SinkBatch {
     const now = this.clock.now();
     const clock = () => now;
     // `<dataset>/<partition>` → its NDJSON bytes; files are numbered in order of first appearance.
     const groups = new Map<string, LineBuffer>();
+    let added = 0;
     let quarantined = 0;
-    for (const input of docs) {
-      const encoded = encodeLine(input, clock);
-      if (encoded.quarantined) quarantined++;
-      const key = `${encoded.doc.dataset}/${partitionPath(encoded.doc.timestamp, now)}`;
-      let lines = groups.get(key);
-      if (!lines) {
-        lines = new LineBuffer(this.spare.pop());
-        groups.set(key, lines);
-      }
-      lines.append(encoded.line);
-    }
-    try {
-      for (const [relative, lines] of groups) {
-        const seq = String(++this.sequence).padStart(6, '0');
-        await this.writeFile(join(this.dir, relative), `${this.runId}-${seq}.json.gz`, lines.bytes());
-      }
-    } finally {
-      // The files are written (or the write failed): gzip has read these bytes and nothing else will.
-      for (const lines of groups.values()) {
-        if (this.spare.length < SPARE_BUFFERS) this.spare.push(lines.storage());
-      }
-    }
-    return { written: docs.length - quarantined, quarantined, retries: 0 };
+    return {
+      add: (input) => {
+        const encoded = encodeLine(input, clock);
+        added++;
+        if (encoded.quarantined) quarantined++;
+        const key = `${encoded.doc.dataset}/${partitionPath(encoded.doc.timestamp, now)}`;
+        let lines = groups.get(key);
+        if (!lines) {
+          lines = new LineBuffer(this.spare.pop());
+          groups.set(key, lines);
+        }
+        lines.append(encoded.line);
+      },
+      commit: async () => {
+        try {
+          for (const [relative, lines] of groups) {
+            const seq = String(++this.sequence).padStart(6, '0');
+            await this.writeFile(join(this.dir, relative), `${this.runId}-${seq}.json.gz`, lines.bytes());
+          }
+        } finally {
+          // The files are written (or the write failed): gzip has read these bytes and nothing else will.
+          for (const lines of groups.values()) {
+            if (this.spare.length < SPARE_BUFFERS) this.spare.push(lines.storage());
+          }
+          groups.clear();
+        }
+        return { written: added - quarantined, quarantined, retries: 0 };
+      },
+    };
   }
 
   async close(): Promise<void> {
@@ -97,9 +119,21 @@ export class LocalSink implements Sink {
   private async writeFile(directory: string, name: string, ndjson: Buffer): Promise<void> {
     const target = join(directory, name);
     try {
-      await mkdir(directory, { recursive: true });
-      await writeFileAtomic(target, await gzip(ndjson));
+      const known = this.made.has(directory);
+      if (!known) {
+        await mkdir(directory, { recursive: true });
+        this.made.add(directory);
+      }
+      const gz = await gzip(ndjson);
+      try {
+        await writeFileAtomic(target, gz);
+      } catch (error) {
+        if (!known || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        await mkdir(directory, { recursive: true });
+        await writeFileAtomic(target, gz);
+      }
     } catch (error) {
+      this.made.delete(directory);
       const code = (error as NodeJS.ErrnoException).code;
       throw new SinkError(`Cannot write ${target} (${code ?? (error as Error).message})`, {
         action: `Check that the output directory ${this.dir} is writable and the disk is not full`,

@@ -1,6 +1,12 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { collectStream, streamCheckpointKey } from '../../../shared/collector/stream.ts';
 import { MemoryMetrics, MetricNames, silentLogger } from '../../../shared/ports/logger.ts';
+import type { Sink } from '../../../shared/ports/sink.ts';
+import { LocalSink } from '../../../shared/sink/local.ts';
 import { FakeClock, MemoryCheckpointStore, MemorySink } from '../../helpers/fakes.ts';
 import { craftedEvents, STREAM_ID, streamSimulator } from '../../helpers/telemetry.ts';
 import { testDelivery } from '../../helpers/telemetry-collect.ts';
@@ -17,7 +23,7 @@ async function setup(...args: Parameters<typeof streamSimulator>) {
   const sink = new MemorySink();
   const metrics = new MemoryMetrics();
   const clock = new FakeClock(Date.now());
-  const run = (over: Partial<Parameters<typeof collectStream>[1]> = {}, runSink = sink) =>
+  const run = (over: Partial<Parameters<typeof collectStream>[1]> = {}, runSink: Sink = sink) =>
     collectStream(
       {
         client: s.client,
@@ -86,6 +92,35 @@ describe('Event Stream collector', () => {
     expect(sinkUuids(sink)).toHaveLength(60);
     const saved = await store.load(streamCheckpointKey('default', STREAM_ID, 0));
     expect(saved?.version).toBe(6);
+  });
+
+  it('with the local sink (documents encoded as each line is normalized): every event in the files once, the cursor saved after them', async () => {
+    const { run, store } = await setup({ events: craftedEvents(120), eventsPerLine: 7, linesPerResponse: 5 });
+    const dir = await mkdtemp(join(tmpdir(), 'stream-local-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    // The output root is a file at first: the write fails, so the cursor must stay unsaved.
+    const out = join(dir, 'out');
+    await writeFile(out, 'not a directory');
+    const failed = await run({}, new LocalSink({ dir: out }));
+    expect(failed.status).toBe('failed');
+    const key = streamCheckpointKey('default', STREAM_ID, 0);
+    expect((await store.load(key))?.stream?.cursor).toBeUndefined();
+    await rm(out);
+    const summary = await run({}, new LocalSink({ dir: out }));
+    expect(summary.status).toBe('complete');
+    expect(summary.events).toBe(120);
+    const files = (await readdir(out, { recursive: true })).filter((f) => f.endsWith('.json.gz'));
+    const ids = (
+      await Promise.all(files.map(async (f) => gunzipSync(await readFile(join(out, f))).toString('utf8')))
+    )
+      .join('')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (JSON.parse(l) as { uuid: string }).uuid);
+    expect(ids).toHaveLength(120);
+    expect(new Set(ids).size).toBe(120);
+    const saved = (await store.load(key))?.stream?.cursor;
+    expect(Buffer.from(saved ?? '', 'base64url').toString()).toBe(`sim1|${STREAM_ID}|0|120`);
   });
 
   it('saves the cursor only after the sink acknowledged the line: a failed write leaves it and the next run re-delivers', async () => {

@@ -48,3 +48,49 @@ describe('Delivery: the de-duplication window', () => {
     expect(ids.filter((id) => d.has(id))).toEqual(ids.slice(-7));
   });
 });
+
+describe('Delivery: sinks that encode as documents are added (`Sink.batch`)', () => {
+  it('encodes through the batch without monitors, and hands the documents to the monitors when there are', async () => {
+    const encoded: string[] = [];
+    const written: string[] = [];
+    const sink: Sink = {
+      description: 'encoding',
+      write: async (docs) => {
+        written.push(...docs.map((d) => d.id));
+        return { written: docs.length, quarantined: 0, retries: 0 };
+      },
+      batch: () => {
+        const ids: string[] = [];
+        return {
+          add: (d) => ids.push(d.id),
+          commit: async () => {
+            encoded.push(...ids);
+            return { written: ids.length, quarantined: 0, retries: 0 };
+          },
+        };
+      },
+      close: async () => {},
+    };
+    const deps = {
+      normalize: (raw: unknown) => [doc(raw as string)],
+      quarantine: (raw: unknown) => doc(`q-${raw as string}`),
+      sink,
+      metrics: new MemoryMetrics(),
+    };
+    await new Delivery(deps).deliver({ records: ['a', 'b', 'a'], invalid: [{ raw: 'x', reason: 'bad' }] });
+    expect(encoded).toEqual(['a', 'b', 'q-x']);
+    expect(written).toEqual([]);
+
+    const seen: string[] = [];
+    const monitors = {
+      evaluate: async (docs: OutputDocument[]) => {
+        seen.push(...docs.map((d) => d.id));
+        return { alerts: [], commit: async () => {} };
+      },
+    };
+    await new Delivery({ ...deps, monitors }).deliver({ records: ['c', 'd'] });
+    expect(seen).toEqual(['c', 'd']);
+    expect(written).toEqual(['c', 'd']);
+    expect(encoded).toEqual(['a', 'b', 'q-x']);
+  });
+});

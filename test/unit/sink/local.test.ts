@@ -39,6 +39,21 @@ describe('Module: LocalSink', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('creates a partition directory once, and again when it was removed between writes', async () => {
+    const sink = new LocalSink({ dir, clock });
+    await sink.write([doc('a', '2024-05-01T10:00:00.000Z')]);
+    // Someone cleans the output while the sink runs: the next write must not fail on the cached directory.
+    await rm(join(dir, 'incident'), { recursive: true, force: true });
+    const result = await sink.write([doc('b', '2024-05-01T11:00:00.000Z')]);
+    expect(result).toEqual({ written: 1, quarantined: 0, retries: 0 });
+    await sink.write([doc('c', '2024-05-01T12:00:00.000Z')]);
+    const files = await listFiles(dir);
+    expect(files).toHaveLength(2);
+    const text = await Promise.all(files.map((f) => readLines(join(dir, f))));
+    expect(text.join('')).toContain('doc b');
+    expect(text.join('')).toContain('doc c');
+  });
+
   it('writes gzip NDJSON under <dataset>/year=/month=/day= from each document timestamp in UTC', async () => {
     const sink = new LocalSink({ dir, clock });
     const docs = [
