@@ -8,16 +8,21 @@ function doc(id: string): OutputDocument {
   return { id, dataset: 'incident', timestamp: '2026-11-30T00:00:00.000Z', doc: { id } };
 }
 
-function delivery(memory: number) {
-  const written: string[] = [];
-  const sink: Sink = {
-    description: 'memory',
+/** A sink that records the ids `write` received. */
+function recordingSink(written: string[], description = 'memory'): Sink {
+  return {
+    description,
     write: async (docs) => {
       written.push(...docs.map((d) => d.id));
       return { written: docs.length, quarantined: 0, retries: 0 };
     },
     close: async () => {},
   };
+}
+
+function delivery(memory: number) {
+  const written: string[] = [];
+  const sink = recordingSink(written);
   const d = new Delivery(
     {
       normalize: (raw) => [doc(raw as string)],
@@ -54,11 +59,7 @@ describe('Delivery: sinks that encode as documents are added (`Sink.batch`)', ()
     const encoded: string[] = [];
     const written: string[] = [];
     const sink: Sink = {
-      description: 'encoding',
-      write: async (docs) => {
-        written.push(...docs.map((d) => d.id));
-        return { written: docs.length, quarantined: 0, retries: 0 };
-      },
+      ...recordingSink(written, 'encoding'),
       batch: () => {
         const ids: string[] = [];
         return {
@@ -69,7 +70,6 @@ describe('Delivery: sinks that encode as documents are added (`Sink.batch`)', ()
           },
         };
       },
-      close: async () => {},
     };
     const deps = {
       normalize: (raw: unknown) => [doc(raw as string)],
