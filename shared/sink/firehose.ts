@@ -7,7 +7,7 @@ import { SinkError } from '../errors.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { OutputDocument } from '../ports/document.ts';
 import { type Logger, silentLogger } from '../ports/logger.ts';
-import type { Sink, SinkWriteResult } from '../ports/sink.ts';
+import type { Sink, SinkBatch, SinkWriteResult } from '../ports/sink.ts';
 import { type Encoded, encode, LineBuffer, quarantineDocument, toLine, truncateChars } from './encode.ts';
 
 /** PutRecordBatch limits (Amazon Data Firehose quotas). */
@@ -25,7 +25,7 @@ export const FIREHOSE_LIMITS = {
 export const FIREHOSE_BILLING_UNIT_BYTES = 5 * 1024;
 
 /**
- * What one record carries: the documents packed into it, and its data. Not aggregated, a record is
+ * What one record carries: the ids of the documents packed into it, and its data. Not aggregated, a record is
  * one NDJSON line. Aggregated, it is up to 500 lines joined by "\n" with no newline at the end: the
  * S3 stream's de-aggregation processor splits on "\n" and its AppendDelimiterToRecord puts one back
  * after every document, so the objects in S3 are the same NDJSON as without aggregation. `data` is
@@ -33,8 +33,11 @@ export const FIREHOSE_BILLING_UNIT_BYTES = 5 * 1024;
  * attempt, retries included.
  */
 export interface FirehoseRecord {
-  /** The documents in the record, as sent (shrunk or quarantine documents where they replaced one). */
-  docs: OutputDocument[];
+  /**
+   * Ids of the documents in the record, as sent (a quarantine document's where it replaced one): the
+   * documents themselves are not kept, so none outlives its encoding while a batch fills.
+   */
+  ids: string[];
   data: Uint8Array;
   bytes: number;
 }
@@ -136,28 +139,43 @@ export class FirehoseSink implements Sink {
     this.abortSignal = options.abortSignal;
   }
 
-  async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
+  write(docs: OutputDocument[]): Promise<SinkWriteResult> {
+    const batch = this.batch();
+    for (const doc of docs) batch.add(doc);
+    return batch.commit();
+  }
+
+  /**
+   * Each added document is fitted and encoded straight into its record's bytes (the strings die
+   * young, and the records keep only ids); `commit` sends the records with the guarantees of `write`.
+   */
+  batch(): SinkBatch {
     const packer = this.aggregate
       ? new RecordPacker(this.spareRecordBuffers)
       : new SingleRecords(this.spareRecordBuffers);
     const now = () => this.clock.now();
+    let added = 0;
     let quarantined = 0;
-    for (const doc of docs) {
-      // Each line goes into its record's bytes at once: the strings die young.
-      const record = this.fit(encode(doc, now));
-      if (record.quarantined) quarantined++;
-      packer.add(record);
-    }
-    const packed = packer.records();
-    let retries = 0;
-    try {
-      for (const batch of batches(packed)) retries += await this.sendBatch(batch);
-    } finally {
-      // Sent or failed, nothing reads these records again: their buffers serve the next write (the
-      // SDK copies Data into its own request body, so no call still holds them).
-      packer.release(SPARE_RECORD_BUFFERS);
-    }
-    return { written: docs.length - quarantined, quarantined, retries };
+    return {
+      add: (doc) => {
+        const record = this.fit(encode(doc, now));
+        added++;
+        if (record.quarantined) quarantined++;
+        packer.add(record);
+      },
+      commit: async () => {
+        const packed = packer.records();
+        let retries = 0;
+        try {
+          for (const batch of batches(packed)) retries += await this.sendBatch(batch);
+        } finally {
+          // Sent or failed, nothing reads these records again: their buffers serve the next write (the
+          // SDK copies Data into its own request body, so no call still holds them).
+          packer.release(SPARE_RECORD_BUFFERS);
+        }
+        return { written: added - quarantined, quarantined, retries };
+      },
+    };
   }
 
   async close(): Promise<void> {
@@ -242,8 +260,8 @@ export class FirehoseSink implements Sink {
         reason = `${name}: ${(error as Error).message}`;
       }
       if (attempt >= this.maxAttempts) {
-        const failedDocs = failed.reduce((n, r) => n + r.docs.length, 0);
-        const batchDocs = batch.reduce((n, r) => n + r.docs.length, 0);
+        const failedDocs = failed.reduce((n, r) => n + r.ids.length, 0);
+        const batchDocs = batch.reduce((n, r) => n + r.ids.length, 0);
         const what = this.aggregate
           ? `${failedDocs} of ${batchDocs} documents (in ${failed.length} of ${batch.length} aggregated records)`
           : `${failed.length} of ${batch.length} records`;
@@ -257,7 +275,7 @@ export class FirehoseSink implements Sink {
               attempts: attempt,
               failedCount: failedDocs,
               failedRecords: failed.length,
-              failedDocIds: failed.flatMap((r) => r.docs.map((d) => d.id)),
+              failedDocIds: failed.flatMap((r) => r.ids),
               lastError: reason,
             },
           },
@@ -270,7 +288,7 @@ export class FirehoseSink implements Sink {
         attempt,
         refused: failed.length,
         of: pending.length,
-        refusedDocuments: failed.reduce((n, r) => n + r.docs.length, 0),
+        refusedDocuments: failed.reduce((n, r) => n + r.ids.length, 0),
         reason,
         delayMs: delay,
       });
@@ -285,7 +303,7 @@ export class FirehoseSink implements Sink {
     for (const r of sent) {
       if (refusedSet?.has(r)) continue;
       this.stats.records++;
-      this.stats.documents += r.docs.length;
+      this.stats.documents += r.ids.length;
       this.stats.bytes += r.bytes;
       this.stats.billedBytes += billedBytes(r.bytes);
     }
@@ -366,7 +384,7 @@ export class SingleRecords implements RecordBuilder {
     }
     const start = this.used;
     this.used += this.chunk.write(line.line, start, 'utf8');
-    this.out.push({ docs: [line.doc], data: this.chunk.subarray(start, this.used), bytes: line.bytes });
+    this.out.push({ ids: [line.doc.id], data: this.chunk.subarray(start, this.used), bytes: line.bytes });
   }
 
   records(): FirehoseRecord[] {
@@ -389,7 +407,7 @@ export class SingleRecords implements RecordBuilder {
  */
 export class RecordPacker implements RecordBuilder {
   private readonly out: FirehoseRecord[] = [];
-  private docs: OutputDocument[] = [];
+  private ids: string[] = [];
   private data = new LineBuffer(0);
   /** The buffer `data` writes into. */
   private current: Buffer = Buffer.allocUnsafe(0);
@@ -411,23 +429,23 @@ export class RecordPacker implements RecordBuilder {
   add(line: Encoded): void {
     // Without its own final newline a record needs `bytes - 1`; each fitted line is ≤ the limit.
     if (
-      this.docs.length > 0 &&
-      (this.docs.length >= FIREHOSE_LIMITS.documentsPerRecord ||
+      this.ids.length > 0 &&
+      (this.ids.length >= FIREHOSE_LIMITS.documentsPerRecord ||
         this.data.length + line.bytes - 1 > FIREHOSE_LIMITS.bytesPerRecord)
     ) {
       this.flush();
     }
     // Room for a full record and its last newline (dropped at the flush): it never regrows.
-    if (this.docs.length === 0) {
+    if (this.ids.length === 0) {
       this.current = this.spare.pop() ?? Buffer.allocUnsafe(RECORD_BUFFER_BYTES);
       this.data = new LineBuffer(this.current);
     }
     this.data.append(line.line);
-    this.docs.push(line.doc);
+    this.ids.push(line.doc.id);
   }
 
   records(): FirehoseRecord[] {
-    if (this.docs.length > 0) this.flush();
+    if (this.ids.length > 0) this.flush();
     return this.out;
   }
 
@@ -444,8 +462,8 @@ export class RecordPacker implements RecordBuilder {
       data = view;
       this.held.push(this.current);
     }
-    this.out.push({ docs: this.docs, data, bytes });
-    this.docs = [];
+    this.out.push({ ids: this.ids, data, bytes });
+    this.ids = [];
   }
 }
 

@@ -221,4 +221,24 @@ describe('Module: FirehoseSink with record aggregation', () => {
     expect(packed.stats.billedBytes / packed.stats.bytes).toBeLessThanOrEqual(1.15);
     expect(packed.stats.billedBytes).toBeLessThan(single.stats.billedBytes / 2);
   });
+
+  it('encodes each document into its record as it is added to a batch, so the object can be dropped at once', async () => {
+    firehose.on(PutRecordBatchCommand).callsFake(refuseOnce(new Set()));
+    for (const aggregate of [true, false]) {
+      firehose.resetHistory();
+      const batch = sink({ aggregate }).batch();
+      const added = docs(3);
+      for (const d of added) batch.add(d);
+      // What the caller does with its objects after `add` no longer reaches the output.
+      for (const d of added) (d.doc as Record<string, unknown>)['message'] = 'changed after add';
+
+      const result = await batch.commit();
+
+      expect(result).toEqual({ written: 3, quarantined: 0, retries: 0 });
+      const lines = calls()
+        .flatMap(recordsOf)
+        .flatMap((r) => r.split('\n').filter((l) => l !== ''));
+      expect(lines.map((l) => JSON.parse(l).message)).toEqual(['m', 'm', 'm']);
+    }
+  });
 });
