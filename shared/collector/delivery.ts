@@ -1,6 +1,6 @@
 import type { OutputDocument } from '../ports/document.ts';
 import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
-import type { AlertSink, MonitorEvaluator } from '../ports/monitors.ts';
+import type { AlertSink, MonitorEvaluator, MonitorInput } from '../ports/monitors.ts';
 import type { Sink, SinkBatch } from '../ports/sink.ts';
 
 /** Turns one raw record into documents; never throws (the normalizer's contract). */
@@ -97,12 +97,15 @@ export class Delivery {
   /**
    * A batch whose documents are added as they are made (`deliver` = begin → add → finish): dedup and
    * counts at once, and encoded into the sink's output at once when the sink can (`Sink.batch`) and
-   * no monitors read the documents afterwards. A document delivered by a concurrent batch between
-   * `add` and `finish` is written twice (idempotent by its id), as in concurrent `deliver`s.
+   * the monitors, if any, can take what they read of each document at once too (`input()`); otherwise
+   * the documents are kept for `Sink.write` and the monitors. A document delivered by a concurrent
+   * batch between `add` and `finish` is written twice (idempotent by its id), as in concurrent
+   * `deliver`s.
    */
   begin(): PendingBatch {
     const { sink, monitors } = this.deps;
-    return new PendingBatch(this.recent, monitors || !sink.batch ? undefined : sink.batch());
+    if (!sink.batch || (monitors && !monitors.input)) return new PendingBatch(this.recent, undefined);
+    return new PendingBatch(this.recent, sink.batch(), monitors?.input?.());
   }
 
   /** Adds the batch's rejected items (quarantined), writes it, then detections and counters. */
@@ -121,8 +124,8 @@ export class Delivery {
     }
     // Remembered only once the sink has them: a failed write must not make the retry look like a dupe.
     for (const id of ids) this.remember(id);
-    if (monitors && docs.length > 0) {
-      const { alerts: fired, commit } = await monitors.evaluate(docs);
+    if (monitors && ids.size > 0) {
+      const { alerts: fired, commit } = await monitors.evaluate(pending.rules ?? docs);
       if (fired.length > 0) {
         await sink.write(fired.map((a) => a.doc));
         await alerts?.publish(fired);
@@ -167,12 +170,14 @@ export class PendingBatch {
   readonly c: DeliveryCounts = emptyCounts();
   /** Ids of the batch's documents, in order. */
   readonly ids = new Set<string>();
-  /** The documents, unless `encoder` took them. */
+  /** The documents, unless `encoder` took them (and `rules` what the monitors read of them). */
   readonly docs: OutputDocument[] = [];
 
   constructor(
     private readonly recent: ReadonlySet<string>,
     readonly encoder: SinkBatch | undefined,
+    /** What the monitors read of the documents, when `encoder` takes them. */
+    readonly rules?: MonitorInput,
   ) {}
 
   add(doc: OutputDocument): void {
@@ -182,8 +187,10 @@ export class PendingBatch {
       return;
     }
     ids.add(doc.id);
-    if (this.encoder) this.encoder.add(doc);
-    else this.docs.push(doc);
+    if (this.encoder) {
+      this.encoder.add(doc);
+      this.rules?.add(doc);
+    } else this.docs.push(doc);
     if (doc.dataset === 'incident') c.incidents++;
     else if (doc.dataset === 'event') c.events++;
     else if (doc.dataset === 'quarantine') c.quarantined++;

@@ -10,7 +10,7 @@ import type { CheckpointStore } from '../ports/checkpoint-store.ts';
 import { type Clock, systemClock } from '../ports/clock.ts';
 import type { OutputDocument } from '../ports/document.ts';
 import { type Logger, silentLogger } from '../ports/logger.ts';
-import type { Evaluation, MonitorEvaluator } from '../ports/monitors.ts';
+import type { Evaluation, MonitorEvaluator, MonitorInput } from '../ports/monitors.ts';
 import { type Alert, type AlertDraft, alertId, buildAlert } from './alert.ts';
 import type { MonitorsConfig } from './config.ts';
 import { CidrMatcher, type CountryLookup, loadGeoipCountry } from './geo.ts';
@@ -51,11 +51,52 @@ export interface MonitorEngineOptions {
 export interface MonitorEngine extends MonitorEvaluator {
   readonly config: MonitorsConfig;
   /** Evaluates the rules over a delivered batch: the new alerts (never one that fired before) and their commit. */
-  evaluate(docs: OutputDocument[]): Promise<Evaluation<Alert>>;
+  evaluate(batch: OutputDocument[] | MonitorInput): Promise<Evaluation<Alert>>;
+  /** What the rules read of one batch (the views of its documents), taken as the documents are made. */
+  input(): MonitorInput;
   /** `evaluate` then `commit` at once (for callers with nothing to publish in between, and tests). */
   evaluateAndCommit(docs: OutputDocument[]): Promise<Alert[]>;
   /** Saves the state if batches were evaluated since the last save. */
   flush(): Promise<void>;
+}
+
+/**
+ * The views the rules read of one batch, built as its documents are added (a document is not kept):
+ * incidents, events and, when enabled, telemetry above the severity floor.
+ */
+class RuleInput implements MonitorInput {
+  readonly incidents: IncidentView[] = [];
+  readonly events: EventView[] = [];
+  /** Telemetry reaches only the file rules, and only above the severity floor (no flooding). */
+  readonly telemetry: EventView[] = [];
+  readonly urls = new Map<string, string>();
+  namespace: string | undefined;
+
+  constructor(private readonly tcfg: MonitorsConfig['telemetry']) {}
+
+  add(d: OutputDocument): void {
+    if (d.dataset === 'telemetry') {
+      if (!this.tcfg.enabled) return;
+      const t = telemetryEventView(d);
+      if (t && t.severityId !== undefined && t.severityId >= this.tcfg.minSeverityId) {
+        this.telemetry.push(t);
+        this.namespace ??= t.namespace;
+      }
+      return;
+    }
+    const i = incidentView(d);
+    if (i) {
+      this.incidents.push(i);
+      if (i.url) this.urls.set(i.incidentUid, i.url);
+      this.namespace ??= i.namespace;
+      return;
+    }
+    const e = eventView(d);
+    if (e) {
+      this.events.push(e);
+      this.namespace ??= e.namespace;
+    }
+  }
 }
 
 /** Creates the engine for one tenant. State is loaded on the first `evaluate` and cached for the run. */
@@ -125,38 +166,20 @@ class Engine implements MonitorEngine {
     }
   }
 
-  async evaluate(docs: OutputDocument[]): Promise<Evaluation<Alert>> {
+  input(): RuleInput {
+    return new RuleInput(this.config.telemetry);
+  }
+
+  async evaluate(batch: OutputDocument[] | MonitorInput): Promise<Evaluation<Alert>> {
+    let input: RuleInput;
+    if (Array.isArray(batch)) {
+      input = this.input();
+      for (const d of batch) input.add(d);
+    } else if (batch instanceof RuleInput) input = batch;
+    else throw new TypeError('monitors: evaluate() takes documents or an input made by this engine');
     this.discardUncommitted();
-    const incidents: IncidentView[] = [];
-    const events: EventView[] = [];
-    // Telemetry reaches only the file rules, and only above the severity floor (no flooding).
-    const telemetry: EventView[] = [];
-    const tcfg = this.config.telemetry;
-    const urls = new Map<string, string>();
-    let namespace: string | undefined;
-    for (const d of docs) {
-      if (d.dataset === 'telemetry') {
-        if (!tcfg.enabled) continue;
-        const t = telemetryEventView(d);
-        if (t && t.severityId !== undefined && t.severityId >= tcfg.minSeverityId) {
-          telemetry.push(t);
-          namespace ??= t.namespace;
-        }
-        continue;
-      }
-      const i = incidentView(d);
-      if (i) {
-        incidents.push(i);
-        if (i.url) urls.set(i.incidentUid, i.url);
-        namespace ??= i.namespace;
-        continue;
-      }
-      const e = eventView(d);
-      if (e) {
-        events.push(e);
-        namespace ??= e.namespace;
-      }
-    }
+    const { incidents, events, telemetry, urls } = input;
+    const namespace = input.namespace;
     if (this.countries.size > 0 && !this.lookupCountry && events.some((e) => e.ips.length > 0)) {
       this.lookupCountry = await loadGeoipCountry();
     }

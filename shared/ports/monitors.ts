@@ -19,9 +19,23 @@ export interface Evaluation<A extends AlertLike = AlertLike> {
   commit(): Promise<void>;
 }
 
+/**
+ * What the rules read of one batch, taken document by document as the documents are made, so a caller
+ * that encodes each document into the sink at once need not keep the documents (`Delivery.begin`).
+ */
+export interface MonitorInput {
+  add(doc: OutputDocument): void;
+}
+
 export interface MonitorEvaluator {
-  /** Evaluate the rules over a delivered batch; returns the new (deduplicated) alerts and their commit. */
-  evaluate(docs: OutputDocument[]): Promise<Evaluation>;
+  /**
+   * Evaluate the rules over a delivered batch (its documents, or the input this evaluator made with
+   * `input()` and the batch's documents were added to); returns the new (deduplicated) alerts and
+   * their commit. Both forms of the same documents give the same evaluation.
+   */
+  evaluate(batch: OutputDocument[] | MonitorInput): Promise<Evaluation>;
+  /** A fresh input for one batch (evaluators that can take documents one by one). */
+  input?(): MonitorInput;
   /**
    * Persist any state not yet saved. The collector calls it when a run ends without error; after an
    * error it does not, so alerts of undelivered pages fire again next run (at least once, same ids).

@@ -1,6 +1,6 @@
 import { ConnectorError, SinkError } from '../errors.ts';
 import type { OutputDocument } from '../ports/document.ts';
-import type { Sink, SinkWriteResult } from '../ports/sink.ts';
+import type { Sink, SinkBatch, SinkWriteResult } from '../ports/sink.ts';
 
 /**
  * Writes the same documents to several sinks (the S3 stream and, optionally, the OpenSearch stream).
@@ -17,8 +17,30 @@ export class TeeSink implements Sink {
     this.description = sinks.map((s) => s.description).join(' + ');
   }
 
-  async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
-    const results = await Promise.allSettled(this.sinks.map((s) => s.write(docs)));
+  write(docs: OutputDocument[]): Promise<SinkWriteResult> {
+    return this.settle(this.sinks.map((s) => s.write(docs)));
+  }
+
+  /**
+   * Present when every destination can encode as documents are added: each added document goes to
+   * every destination's batch, and `commit` succeeds only when every one of them acknowledged.
+   */
+  get batch(): (() => SinkBatch) | undefined {
+    if (!this.sinks.every((s) => s.batch)) return undefined;
+    return () => {
+      const batches = this.sinks.map((s) => (s.batch as () => SinkBatch).call(s));
+      return {
+        add: (doc) => {
+          for (const b of batches) b.add(doc);
+        },
+        commit: () => this.settle(batches.map((b) => b.commit())),
+      };
+    };
+  }
+
+  /** One result of the destinations' writes, or one error naming each destination that failed. */
+  private async settle(writes: Promise<SinkWriteResult>[]): Promise<SinkWriteResult> {
+    const results = await Promise.allSettled(writes);
     const failures = results.flatMap((r, i) =>
       r.status === 'rejected' ? [{ sink: this.sinks[i]!, error: r.reason }] : [],
     );

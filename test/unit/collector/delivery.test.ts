@@ -93,4 +93,41 @@ describe('Delivery: sinks that encode as documents are added (`Sink.batch`)', ()
     expect(written).toEqual(['c', 'd']);
     expect(encoded).toEqual(['a', 'b', 'q-x']);
   });
+
+  it('still encodes as documents are added when the monitors take them one by one (`input()`)', async () => {
+    const encoded: string[] = [];
+    const written: string[] = [];
+    const sink: Sink = {
+      ...recordingSink(written, 'encoding'),
+      batch: () => ({
+        add: (d) => encoded.push(d.id),
+        commit: async () => ({ written: 0, quarantined: 0, retries: 0 }),
+      }),
+    };
+    const taken: string[][] = [];
+    const monitors = {
+      input: () => {
+        const ids: string[] = [];
+        taken.push(ids);
+        return { add: (d: OutputDocument) => ids.push(d.id) };
+      },
+      evaluate: async (batch: OutputDocument[] | { add(d: OutputDocument): void }) => {
+        if (Array.isArray(batch)) throw new Error('documents were kept for the monitors');
+        return { alerts: [{ id: 'al', rule: 'r', doc: doc('alert-1') }], commit: async () => {} };
+      },
+    };
+    const delivery = new Delivery({
+      normalize: (raw: unknown) => [doc(raw as string)],
+      quarantine: (raw: unknown) => doc(`q-${raw as string}`),
+      sink,
+      metrics: new MemoryMetrics(),
+      monitors,
+    });
+    const counts = await delivery.deliver({ records: ['a', 'b', 'a'] });
+    // Each document went to the sink's batch and to the monitors' input once; only the alert was written.
+    expect(encoded).toEqual(['a', 'b']);
+    expect(taken).toEqual([['a', 'b']]);
+    expect(written).toEqual(['alert-1']);
+    expect(counts).toMatchObject({ documents: 2, duplicatesSkipped: 1, alerts: 1 });
+  });
 });

@@ -505,6 +505,20 @@ describe('Module: monitors — engine', () => {
     }
   });
 
+  it('gives the same alerts for a batch taken document by document (`input()`) as for its documents', async () => {
+    const docs = [...batch(), incidentDoc({ uid: 'i2', severityId: 2, url: null })];
+    const fromDocs = await setup({}).engine.evaluateAndCommit(docs);
+    const { engine } = setup({});
+    const input = engine.input();
+    for (const d of docs) input.add(d);
+    const evaluation = await engine.evaluate(input);
+    await evaluation.commit();
+    expect(evaluation.alerts).toEqual(fromDocs);
+    expect(fromDocs.length).toBe(5);
+    // An input made elsewhere is refused rather than read as an empty batch.
+    await expect(engine.evaluate({ add: () => {} })).rejects.toThrow(/an input made by this engine/);
+  });
+
   it('does not alert again when the same batch is evaluated again by a new engine (crash before checkpoint)', async () => {
     const { engine, make } = setup({});
     const first = await engine.evaluateAndCommit(batch());

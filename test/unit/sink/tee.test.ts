@@ -25,6 +25,53 @@ const docs: OutputDocument[] = ['a', 'b'].map((id) => ({
   doc: { id },
 }));
 
+/** A sink that encodes as documents are added: `added` per batch, committed or failing at commit. */
+class BatchSink extends MemorySink {
+  readonly committed: string[][] = [];
+  batch() {
+    const ids: string[] = [];
+    return {
+      add: (d: OutputDocument) => ids.push(d.id),
+      commit: async (): Promise<SinkWriteResult> => {
+        if (this.fails) throw this.fails;
+        this.committed.push(ids);
+        return { written: ids.length, quarantined: 0, retries: 0 };
+      },
+    };
+  }
+  constructor(
+    description: string,
+    private readonly fails?: Error,
+  ) {
+    super(description, { written: 0, quarantined: 0, retries: 0 });
+  }
+}
+
+describe('Module: TeeSink batches (`Sink.batch`)', () => {
+  it('has a batch only when every destination has one, and hands each added document to each', async () => {
+    expect(new TeeSink([new BatchSink('a'), new MemorySink('b', new Error('x'))]).batch).toBeUndefined();
+    const s3 = new BatchSink('firehose:s3');
+    const os = new BatchSink('firehose:os');
+    const batch = new TeeSink([s3, os]).batch!();
+    for (const d of docs) batch.add(d);
+
+    expect(await batch.commit()).toEqual({ written: 2, quarantined: 0, retries: 0 });
+    expect(s3.committed).toEqual([['a', 'b']]);
+    expect(os.committed).toEqual([['a', 'b']]);
+    expect(s3.received).toEqual([]);
+  });
+
+  it('fails the commit, naming the destination, when one destination refuses', async () => {
+    const tee = new TeeSink([
+      new BatchSink('firehose:s3'),
+      new BatchSink('firehose:os', new Error('throttled')),
+    ]);
+    const batch = tee.batch!();
+    batch.add(docs[0]!);
+    await expect(batch.commit()).rejects.toThrow(/1 of 2 destinations failed \(firehose:os: throttled\)/);
+  });
+});
+
 describe('Module: TeeSink', () => {
   it('writes the same documents to every sink and combines the counts', async () => {
     const s3 = new MemorySink('firehose:s3', { written: 2, quarantined: 0, retries: 1 });
