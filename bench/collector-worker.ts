@@ -1,6 +1,6 @@
 /**
  * The collector alone, in its own process, for bench/e2e.bench.ts: one run of the real collector
- * (composeCollector + collect, file checkpoint, no detection rules) against the stand-in API, into the
+ * (composeCollector + collect, file checkpoint; no detection rules unless BENCH_E2E_RULES=1) against the stand-in API, into the
  * local gzip sink or a FirehoseSink on the stand-in's PutRecordBatch endpoint. Prints one JSON line:
  * its CPU time, wall time, peak RSS, the run summary counts, checkpoint writes and the Firehose stats.
  *
@@ -9,9 +9,10 @@
 import { join } from 'node:path';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { FileCheckpointStore } from '../shared/checkpoint/file.ts';
-import { collect } from '../shared/collector/collect.ts';
+import { collect, MONITOR_STATE_SAVE_MS } from '../shared/collector/collect.ts';
 import { composeCollector } from '../shared/collector/compose.ts';
 import { parseSettings } from '../shared/config/load.ts';
+import { createMonitorEngine, parseMonitorsConfig } from '../shared/monitors/index.ts';
 import type { CheckpointStore } from '../shared/ports/checkpoint-store.ts';
 import { systemClock } from '../shared/ports/clock.ts';
 import { MemoryMetrics, silentLogger } from '../shared/ports/logger.ts';
@@ -68,6 +69,19 @@ const store = new Proxy(file, {
   },
 }) as CheckpointStore;
 
+// BENCH_E2E_RULES=1: the nine detection rules on with their defaults, as the Lambda runs them.
+const monitors =
+  process.env.BENCH_E2E_RULES === '1'
+    ? createMonitorEngine({
+        config: parseMonitorsConfig({}),
+        store,
+        tenant: settings.tenant,
+        logger: silentLogger,
+        clock: systemClock,
+        saveIntervalMs: MONITOR_STATE_SAVE_MS,
+      })
+    : undefined;
+
 const deps = composeCollector({
   settings,
   credentials: { description: 'bench', get: async () => ({ clientId: 'bench', clientSecret: 'bench' }) },
@@ -76,6 +90,7 @@ const deps = composeCollector({
   clock: systemClock,
   logger: silentLogger,
   metrics: new MemoryMetrics(),
+  ...(monitors ? { monitors } : {}),
 });
 
 const threads0 = threadCpuSeconds();

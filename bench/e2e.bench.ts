@@ -18,6 +18,9 @@
  * - `cost`: dollars per million incident versions and per million events, with and without aggregation,
  *   from the Firehose runs' figures (bench/cost.ts has the dated prices).
  *
+ * BENCH_E2E_RULES=1 runs the collector with the nine detection rules on (defaults), as the Lambda does;
+ * its lines carry `"rules":true`.
+ *
  * BENCH_E2E_SIZES (default 50000,500000) sets the incident versions per local run; the Firehose runs
  * use the first size.
  */
@@ -159,6 +162,7 @@ for (const [i, size] of sizes.entries()) {
         `${JSON.stringify({
           bench: 'e2e',
           sink: mode,
+          ...(process.env.BENCH_E2E_RULES === '1' ? { rules: true } : {}),
           incident_versions: w.incidents,
           events: w.events,
           pages: w.pages,

@@ -1,5 +1,5 @@
 /** The alert: what a rule firing produces, as a message and as an ECS document (dataset `alert`). */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ECS_VERSION } from '../normalize/options.ts';
 import type { EcsDocument, OutputDocument } from '../ports/document.ts';
 import type { AlertLike } from '../ports/monitors.ts';
@@ -69,7 +69,7 @@ export interface Alert extends AlertLike {
 export type AlertMessage = Omit<Alert, 'doc'>;
 
 export function alertId(rule: RuleId, causeKey: string): string {
-  return createHash('sha256').update(`${rule}\n${causeKey}`).digest('hex');
+  return hash('sha256', `${rule}\n${causeKey}`);
 }
 
 export function alertMessage(alert: Alert): AlertMessage {

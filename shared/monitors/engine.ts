@@ -99,6 +99,9 @@ class RuleInput implements MonitorInput {
   }
 }
 
+/** How often (clock ms) a batch sweeps the expired entries out of the state. */
+const SWEEP_INTERVAL_MS = 5 * 60_000;
+
 /** Creates the engine for one tenant. State is loaded on the first `evaluate` and cached for the run. */
 export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngine {
   return new Engine(options);
@@ -118,6 +121,8 @@ class Engine implements MonitorEngine {
   private uncommitted: object | undefined;
   private lastSave: number | undefined;
   private readonly saveIntervalMs: number;
+  /** Clock time from which the next batch sweeps expired state (`RuleContext.sweep`). */
+  private nextSweep = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: MonitorEngineOptions) {
     this.config = options.config;
@@ -200,6 +205,7 @@ class Engine implements MonitorEngine {
       state,
       now,
       retentionMs,
+      sweep: now >= this.nextSweep,
       urlFor: (uid) =>
         uid === undefined
           ? undefined
@@ -207,7 +213,9 @@ class Engine implements MonitorEngine {
       emit: (draft: AlertDraft) => {
         const id = alertId(draft.rule, draft.causeKey);
         const key = firedKey(id);
-        const known = state.fired[key] !== undefined;
+        // An id past retention is as good as swept (`sweep`): it fires again.
+        const seen = state.fired[key];
+        const known = seen !== undefined && seen >= now - retentionMs;
         state.fired[key] = now;
         if (known) return false;
         alerts.push(buildAlert(draft, { tenant: this.options.tenant, now, namespace }));
@@ -230,8 +238,11 @@ class Engine implements MonitorEngine {
     impactedDevicesSpike(ctx, events);
     unresolvedIncidentAging(ctx, incidents);
 
-    for (const [id, seen] of Object.entries(state.fired))
-      if (seen < now - retentionMs) delete state.fired[id];
+    if (ctx.sweep) {
+      for (const id in state.fired)
+        if ((state.fired[id] as number) < now - retentionMs) delete state.fired[id];
+      this.nextSweep = now + SWEEP_INTERVAL_MS;
+    }
 
     this.state = state;
     const token = {};

@@ -4,7 +4,7 @@
  * ids remembered in the state; the stateful rules (embargoedDevice, impactedDevicesSpike,
  * unresolvedIncidentAging) also keep their own memory in the state.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { type AlertDraft, type AlertEvidence, alertId } from './alert.ts';
 import type { AlertSeverity, RulesConfig } from './config.ts';
 import { type CidrMatcher, type CountryLookup, isPrivateIp } from './geo.ts';
@@ -24,6 +24,12 @@ export interface RuleContext {
   /** Clock time, epoch ms. */
   now: number;
   retentionMs: number;
+  /**
+   * Whether this batch also sweeps the state of what has expired (tombstones, idle devices): at most
+   * every few minutes of the clock, since a sweep reads the whole state. Rules read expired entries
+   * as absent, so when the sweep runs changes nothing but the state's size.
+   */
+  sweep: boolean;
   /** Console link of an incident. */
   urlFor(incidentUid: string | undefined): string | undefined;
   /** Console link of the incident list (alerts about many incidents). */
@@ -353,14 +359,21 @@ export function embargoedDevice(ctx: RuleContext, events: EventView[]): void {
     for (const [uid, t] of Object.entries(d.i)) if (t <= newest - windowMs) delete d.i[uid];
   }
   const horizon = ctx.now - Math.max(windowMs, ctx.retentionMs);
-  for (const [key, d] of Object.entries(devices)) {
-    const times = Object.values(d.i);
-    if (times.length === 0 || Math.max(...times) < horizon) delete devices[key];
+  for (const key in devices) {
+    const links = (devices[key] as { i: Record<string, number> }).i;
+    let live = false;
+    for (const uid in links) {
+      if ((links[uid] as number) >= horizon) {
+        live = true;
+        break;
+      }
+    }
+    if (!live) delete devices[key];
   }
 }
 
 function hashDevice(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 12);
+  return hash('sha256', key).slice(0, 12);
 }
 
 /**
@@ -463,7 +476,7 @@ export function unresolvedIncidentAging(ctx: RuleContext, incidents: IncidentVie
   for (const i of sorted) {
     const uid = i.incidentUid;
     const firedId = firedKey(alertId('unresolvedIncidentAging', uid));
-    if (fired[firedId] !== undefined) {
+    if (fired[firedId] !== undefined && (fired[firedId] as number) >= ctx.now - ctx.retentionMs) {
       fired[firedId] = ctx.now; // already alerted: never again, whatever the record says
       continue;
     }
@@ -473,7 +486,8 @@ export function unresolvedIncidentAging(ctx: RuleContext, incidents: IncidentVie
       continue;
     }
     const closedAt = closed[uid];
-    if (closedAt !== undefined) {
+    // A tombstone past retention is as good as swept (`sweep`).
+    if (closedAt !== undefined && closedAt >= ctx.now - ctx.retentionMs) {
       if (i.time <= closedAt) continue; // a stale record from before the closure
       delete closed[uid]; // reopened
     }
@@ -491,11 +505,27 @@ export function unresolvedIncidentAging(ctx: RuleContext, incidents: IncidentVie
     if (i.severityId !== undefined) entry.s = i.severityId;
     if (i.priorityId !== undefined) entry.p = i.priorityId;
     open[uid] = entry;
+    if (entry.c < (oldestOpen.get(open) ?? Number.POSITIVE_INFINITY)) oldestOpen.set(open, entry.c);
   }
   const maxAge = cfg.maxAgeDays * DAY;
-  for (const uid of Object.keys(open).sort()) {
+  // Nothing can be due while the oldest creation time tracked is younger than maxAge: skip the scan
+  // of every open incident, which made each batch cost as much as the whole open set.
+  const oldest = oldestOpen.get(open);
+  if (oldest !== undefined && ctx.now - oldest < maxAge) {
+    if (ctx.sweep) sweepTombstones(ctx, closed);
+    return;
+  }
+  const due: string[] = [];
+  let stillOpen = Number.POSITIVE_INFINITY;
+  for (const uid in open) {
+    const c = (open[uid] as { c: number }).c;
+    if (ctx.now - c >= maxAge) due.push(uid);
+    else if (c < stillOpen) stillOpen = c;
+  }
+  oldestOpen.set(open, stillOpen);
+  for (const uid of due.sort()) {
     const o = open[uid];
-    if (!o || ctx.now - o.c < maxAge) continue;
+    if (!o) continue;
     const days = Math.floor((ctx.now - o.c) / DAY);
     const draft: AlertDraft = {
       rule: 'unresolvedIncidentAging',
@@ -521,6 +551,17 @@ export function unresolvedIncidentAging(ctx: RuleContext, incidents: IncidentVie
     ctx.emit(draft);
     delete open[uid];
   }
-  // Tombstones only matter while the API can still serve older records of the incident.
-  for (const [uid, t] of Object.entries(closed)) if (t < ctx.now - ctx.retentionMs) delete closed[uid];
+  if (ctx.sweep) sweepTombstones(ctx, closed);
+}
+
+/**
+ * A lower bound of the creation times in each open set (the state's `open`, by identity): exact after
+ * a scan, lowered as entries are added, still a lower bound as entries leave. A state loaded anew has
+ * none, so its first batch scans.
+ */
+const oldestOpen = new WeakMap<object, number>();
+
+/** Tombstones only matter while the API can still serve older records of the incident. */
+function sweepTombstones(ctx: RuleContext, closed: Record<string, number>): void {
+  for (const uid in closed) if ((closed[uid] as number) < ctx.now - ctx.retentionMs) delete closed[uid];
 }

@@ -6,9 +6,17 @@ import type { OutputDocument } from '../ports/document.ts';
 
 type Obj = Record<string, unknown>;
 
+/** Each path's keys, split once (the views read a fixed set of paths, for every document). */
+const PATHS = new Map<string, string[]>();
+
 function get(doc: unknown, path: string): unknown {
+  let keys = PATHS.get(path);
+  if (keys === undefined) {
+    keys = path.split('.');
+    PATHS.set(path, keys);
+  }
   let cur: unknown = doc;
-  for (const key of path.split('.')) {
+  for (const key of keys) {
     if (cur === null || typeof cur !== 'object') return undefined;
     cur = (cur as Obj)[key];
   }
