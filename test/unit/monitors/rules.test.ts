@@ -569,6 +569,15 @@ describe('Module: monitors — engine', () => {
     );
   });
 
+  it('fires again once retention has passed even when no sweep of the state ran since (sweeps are every 5 minutes)', async () => {
+    const { engine, clock } = setup({ ...onlyRule('highPriorityOrSeverityIncident'), dedupRetentionDays: 2 });
+    expect(await engine.evaluateAndCommit(batch())).toHaveLength(1);
+    clock.t += 2 * DAY - 30_000;
+    await engine.evaluateAndCommit([incidentDoc({ uid: 'unrelated' })]); // sweeps; the id is still within retention
+    clock.t += 60_000; // one minute later: no sweep, but the id is now past retention
+    expect(await engine.evaluateAndCommit(batch())).toHaveLength(1);
+  });
+
   it('forgets fired ids after dedupRetentionDays without a sighting', async () => {
     const { engine, clock } = setup({ ...onlyRule('highPriorityOrSeverityIncident'), dedupRetentionDays: 2 });
     expect(await engine.evaluateAndCommit(batch())).toHaveLength(1);
