@@ -9,6 +9,7 @@ import type { OutputDocument } from '../ports/document.ts';
 import { type Logger, silentLogger } from '../ports/logger.ts';
 import type { Sink, SinkBatch, SinkWriteResult } from '../ports/sink.ts';
 import { type Encoded, encode, LineBuffer, quarantineDocument, toLine, truncateChars } from './encode.ts';
+import { withNativeBody } from './firehose-body.ts';
 
 /** PutRecordBatch limits (Amazon Data Firehose quotas). */
 export const FIREHOSE_LIMITS = {
@@ -227,10 +228,12 @@ export class FirehoseSink implements Sink {
         this.stats.calls++;
         const signal = this.abortSignal?.();
         const response = await this.client.send(
-          new PutRecordBatchCommand({
-            DeliveryStreamName: this.streamName,
-            Records: pending.map((r) => ({ Data: r.data })),
-          }),
+          withNativeBody(
+            new PutRecordBatchCommand({
+              DeliveryStreamName: this.streamName,
+              Records: pending.map((r) => ({ Data: r.data })),
+            }),
+          ),
           signal ? { abortSignal: signal } : {},
         );
         ({ failed, reason } = refused(pending, response));
