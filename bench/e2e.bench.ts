@@ -11,6 +11,9 @@
  *   endpoint). The floor counts the documents the collector delivers (duplicates skipped by id);
  *   `ratio_to_floor_all_docs` is the ratio as first reported (every normalized document in the floor,
  *   and for Firehose parse + stringify only).
+ *   `normalize_s` is the normalizer alone on the same records (parsed beforehand), and
+ *   `ratio_to_floor_with_normalize` = (floor + normalize_s) / collector CPU: the share of the collector's
+ *   CPU that is the floor's work plus normalization, the rest being GC, HTTP, de-duplication and I/O.
  *   `firehose-single` is one document per record (as before aggregation), `firehose` packs them.
  *   `threads_cpu_s` splits the collector's CPU into its main thread and the helper threads.
  * - `e2e_rss`: peak RSS of the collector at the smallest and largest size (local sink), and its heap
@@ -77,6 +80,7 @@ interface Floor {
   gzip_s: number;
   base64_s: number;
   sha256_s: number;
+  normalize_s: number;
   floor_local_s: number;
   floor_firehose_s: number;
   floor_all_docs_local_s: number;
@@ -180,6 +184,10 @@ for (const [i, size] of sizes.entries()) {
             ? { floor_gzip_s: round(floor.gzip_s, 2) }
             : { floor_base64_s: round(floor.base64_s, 2), floor_sha256_s: round(floor.sha256_s, 2) }),
           ratio_to_floor: round(floorS / w.cpu_s),
+          // The normalizer alone on the same records (not in the floor): with it, what any collector of
+          // these documents must spend; the ratio to that is how much of the rest is overhead.
+          normalize_s: round(floor.normalize_s, 2),
+          ratio_to_floor_with_normalize: round((floorS + floor.normalize_s) / w.cpu_s),
           // The ratio as reported before: every normalized document (duplicates included) in the floor,
           // and for Firehose parse + stringify only.
           ratio_to_floor_all_docs: round(
