@@ -93,6 +93,22 @@ const deps = composeCollector({
   ...(monitors ? { monitors } : {}),
 });
 
+// BENCH_E2E_PAGE_CPU=1: the CPU ms of every 5 pages on stderr (how much of a run is warm-up).
+function pageCpu(): (() => void) | undefined {
+  if (process.env.BENCH_E2E_PAGE_CPU !== '1') return undefined;
+  let pages = 0;
+  let last = process.cpuUsage();
+  return () => {
+    if (++pages % 5 !== 0) return;
+    const d = process.cpuUsage(last);
+    last = process.cpuUsage();
+    process.stderr.write(
+      `collector: pages ${pages - 4}-${pages}: ${Math.round((d.user + d.system) / 1000)} CPU ms\n`,
+    );
+  };
+}
+const onProgress = pageCpu();
+
 const threads0 = threadCpuSeconds();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
@@ -100,6 +116,7 @@ const summary = await collect(deps, {
   settings,
   owner: `bench-${process.pid}`,
   deadline: Date.now() + 3_600_000,
+  ...(onProgress ? { onProgress } : {}),
 });
 await sink.close();
 const wall = (performance.now() - t0) / 1000;
