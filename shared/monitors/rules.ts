@@ -25,7 +25,7 @@ export interface RuleContext {
   now: number;
   retentionMs: number;
   /**
-   * Whether this batch also sweeps the state of what has expired (tombstones, idle devices): at most
+   * Whether this batch also sweeps the state of what has expired (fired ids, tombstones): at most
    * every few minutes of the clock, since a sweep reads the whole state. Rules read expired entries
    * as absent, so when the sweep runs changes nothing but the state's size.
    */

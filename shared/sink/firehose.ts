@@ -26,10 +26,10 @@ export const FIREHOSE_LIMITS = {
 export const FIREHOSE_BILLING_UNIT_BYTES = 5 * 1024;
 
 /**
- * What one record carries: the ids of the documents packed into it, and its data. Not aggregated, a record is
- * one NDJSON line. Aggregated, it is up to 500 lines joined by "\n" with no newline at the end: the
- * S3 stream's de-aggregation processor splits on "\n" and its AppendDelimiterToRecord puts one back
- * after every document, so the objects in S3 are the same NDJSON as without aggregation. `data` is
+ * What one record carries: the ids of the documents packed into it, and its data. Not aggregated, a
+ * record is one NDJSON line. Aggregated, it is up to 500 lines joined by "\n" with no newline at the
+ * end: the S3 stream's de-aggregation processor splits on "\n" and its AppendDelimiterToRecord puts one
+ * back after every document, so the objects in S3 are the same NDJSON as without aggregation. `data` is
  * the UTF-8 bytes, encoded once as the lines are made (no joined string) and sent as is on every
  * attempt, retries included.
  */
@@ -140,7 +140,7 @@ export class FirehoseSink implements Sink {
     this.abortSignal = options.abortSignal;
   }
 
-  write(docs: OutputDocument[]): Promise<SinkWriteResult> {
+  async write(docs: OutputDocument[]): Promise<SinkWriteResult> {
     const batch = this.batch();
     for (const doc of docs) batch.add(doc);
     return batch.commit();
