@@ -96,8 +96,9 @@ describe('Contract: Symantec client against the simulator', () => {
   });
 
   it('times out a slow response and retries it', async () => {
-    const { api, query, expected } = await setup([{ kind: 'slow', delayMs: 2000 }], {
-      requestTimeoutMs: 250,
+    // A timeout far above a normal answer's time on a loaded machine, a delay far above the timeout.
+    const { api, query, expected } = await setup([{ kind: 'slow', delayMs: 20_000 }], {
+      requestTimeoutMs: 1500,
     });
     const { pages, keys } = await collect(api.incidents.pages(query));
     expect(keys).toEqual(expected);
