@@ -108,16 +108,17 @@ describe.skipIf(!motoReady)('Module: Lambda handler end to end on moto', () => {
   });
 
   it('stops mid-window at the deadline when the API is slow; the next run resumes at the saved offset', async () => {
-    // Prepare: the second data request hangs for 10 s; the run has 3 s left and a 1 s margin.
+    // Prepare: the second data request hangs for 30 s; the run has 6 s left and a 2 s margin (the first
+    // page, with a cold moto behind it, has 4 s on a loaded machine).
     rig = await startMotoLambda({
       seed: 13,
       incidents: 60,
       spanHours: 6,
       env: { SES_PAGE_SIZE: '25', SES_PAGE_OVERLAP: '0' },
     });
-    rig.sim.faults.at(2, { kind: 'slow', delayMs: 10_000 });
+    rig.sim.faults.at(2, { kind: 'slow', delayMs: 30_000 });
     // Act
-    const first = await rig.invoke(rig.container({ SES_DEADLINE_MARGIN_SECONDS: '1' }), 3_000);
+    const first = await rig.invoke(rig.container({ SES_DEADLINE_MARGIN_SECONDS: '2' }), 6_000);
     const saved = await rig.checkpoint();
     rig.clock.advance(5 * MINUTE);
     const second = await rig.invoke(rig.container());
