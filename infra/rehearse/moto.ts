@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -29,22 +28,13 @@ export function motoAvailable(): boolean {
   return spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** What Werkzeug prints once moto_server listens: ` * Running on http://127.0.0.1:PORT`. */
+const LISTENING = /Running on http:\/\/127\.0\.0\.1:(\d+)/;
 
 /**
- * Start `moto_server -H 127.0.0.1 -p <free port>` and wait (bounded) until it answers. The port is
- * picked by binding port 0 first; if another process grabs it in between, moto exits and the start
- * is retried on a new port.
+ * Start `moto_server -H 127.0.0.1 -p 0` and wait (bounded) until it answers. moto binds the port
+ * itself and prints it: a port picked by the caller and freed before moto binds it could be taken in
+ * between, even by another test's moto, which would then answer this one's readiness check.
  */
 export async function startMoto(options: { startTimeoutMs?: number } = {}): Promise<RunningMoto> {
   const timeoutMs = options.startTimeoutMs ?? 30_000;
@@ -52,18 +42,27 @@ export async function startMoto(options: { startTimeoutMs?: number } = {}): Prom
   // The recorder writes to a file (default ./moto_recording): one per server, removed on close.
   const dir = mkdtempSync(path.join(tmpdir(), 'ses-moto-'));
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', '0'], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, MOTO_RECORDER_FILEPATH: path.join(dir, 'recording.jsonl') },
     });
     let stderr = '';
-    child.stderr?.on('data', (c: Buffer) => {
-      stderr = (stderr + c.toString('utf8')).slice(-4000);
+    const port = new Promise<string | undefined>((resolve) => {
+      child.stderr?.on('data', (c: Buffer) => {
+        stderr = (stderr + c.toString('utf8')).slice(-4000);
+        const m = LISTENING.exec(stderr);
+        if (m) resolve(m[1]);
+      });
+      child.once('exit', () => resolve(undefined));
     });
-    const endpoint = `http://127.0.0.1:${port}`;
-    const up = await waitUntilUp(endpoint, child, timeoutMs);
-    if (up) return handle(endpoint, child, dir);
+    const listening = await Promise.race([
+      port,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref()),
+    ]);
+    if (listening !== undefined) {
+      const endpoint = `http://127.0.0.1:${listening}`;
+      if (await waitUntilUp(endpoint, child, timeoutMs)) return handle(endpoint, child, dir);
+    }
     lastError = stderr.trim().split('\n').slice(-3).join(' | ');
     child.kill('SIGTERM');
   }
