@@ -47,11 +47,13 @@ export async function startMoto(options: { startTimeoutMs?: number } = {}): Prom
       env: { ...process.env, MOTO_RECORDER_FILEPATH: path.join(dir, 'recording.jsonl') },
     });
     let stderr = '';
+    let found: string | undefined;
     const port = new Promise<string | undefined>((resolve) => {
       child.stderr?.on('data', (c: Buffer) => {
         stderr = (stderr + c.toString('utf8')).slice(-4000);
-        const m = LISTENING.exec(stderr);
-        if (m) resolve(m[1]);
+        // Once found, the rest is moto's request log: kept for errors, not searched again.
+        if (found === undefined) found = LISTENING.exec(stderr)?.[1];
+        if (found !== undefined) resolve(found);
       });
       child.once('exit', () => resolve(undefined));
     });
