@@ -7,6 +7,7 @@
  * `node --import tsx bench/collector-worker.ts <apiUrl> local|firehose|firehose-single <dir> [firehoseUrl]`
  */
 import { join } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { FileCheckpointStore } from '../shared/checkpoint/file.ts';
 import { collect, MONITOR_STATE_SAVE_MS } from '../shared/collector/collect.ts';
@@ -33,6 +34,10 @@ const settings = parseSettings({
   pageSize: 1000,
   // The stand-in's total is the whole set whatever the window: a cap above it keeps one window.
   resultCap: 1_000_000,
+  // As the Lambda and the CLI read it (default when unset): BENCH A/B runs set 0 for V8's own.
+  ...(process.env.SES_HEAP_GROWING_PERCENT !== undefined
+    ? { heapGrowingPercent: process.env.SES_HEAP_GROWING_PERCENT }
+    : {}),
 });
 
 let firehose: FirehoseSink | undefined;
@@ -109,6 +114,16 @@ function pageCpu(): (() => void) | undefined {
 }
 const onProgress = pageCpu();
 
+// Full (mark-compact) collections during the run: what the heap growth setting changes.
+let majorGcs = 0;
+const gcs = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const detail = (entry as { detail?: { kind?: number } }).detail;
+    if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs++;
+  }
+});
+gcs.observe({ entryTypes: ['gc'] });
+
 const threads0 = threadCpuSeconds();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
@@ -122,6 +137,9 @@ await sink.close();
 const wall = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const threads = threadCpuDelta(threads0, threadCpuSeconds());
+// Entries are delivered asynchronously: let the last ones arrive before the forced GC below.
+await new Promise((resolve) => setImmediate(resolve));
+gcs.disconnect();
 // What the collector still holds after the run (its composed state is still referenced): with a full GC
 // first, this is retained memory, not garbage the heap had not collected yet (peak RSS mixes both).
 (globalThis as { gc?: () => void }).gc?.();
@@ -139,6 +157,8 @@ process.stdout.write(
     incidents: summary.incidents,
     events: summary.events,
     pages: summary.pages,
+    major_gcs: majorGcs,
+    heap_growing_percent: settings.heapGrowingPercent,
     checkpoint_writes: writes.count,
     checkpoint_write_bytes: writes.bytes,
     firehose: firehose?.stats,

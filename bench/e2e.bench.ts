@@ -69,6 +69,8 @@ interface WorkerResult {
   events: number;
   pages: number;
   checkpoint_writes: number;
+  major_gcs: number;
+  heap_growing_percent: number;
   checkpoint_write_bytes: number;
   /** Main (JavaScript) thread and the others (V8's GC helpers, libuv's pool for zlib). */
   threads_cpu_s: { main: number; others: number; busiest_other: number };
@@ -177,6 +179,9 @@ for (const [i, size] of sizes.entries()) {
           peak_rss_mb: w.peak_rss_mb,
           heap_after_gc_mb: w.heap_after_gc_mb,
           threads_cpu_s: w.threads_cpu_s,
+          // Full collections during the run, at the heap growth it ran with (SES_HEAP_GROWING_PERCENT).
+          major_gcs: w.major_gcs,
+          heap_growing_percent: w.heap_growing_percent,
           floor_s: round(floorS, 2),
           floor_parse_s: round(floor.parse_s, 2),
           floor_stringify_s: round(floor.stringify_s, 2),

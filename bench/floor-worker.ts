@@ -11,12 +11,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
+import { settingsSchema } from '../shared/config/settings.ts';
 import { normalizeIncident } from '../shared/normalize/index.ts';
 import type { OutputDocument } from '../shared/ports/document.ts';
+import { applyHeapGrowth } from '../shared/runtime/heap-growth.ts';
 import { billedBytes } from '../shared/sink/firehose.ts';
 import { measureFirehoseProtocol, measureFloor } from './floor-measure.ts';
 
 const [pageFile, versionsArg] = process.argv.slice(2);
+// The V8 heap growth of the collector it is compared with (the setting, as the worker reads it).
+applyHeapGrowth(
+  settingsSchema.parse({ heapGrowingPercent: process.env.SES_HEAP_GROWING_PERCENT }).heapGrowingPercent,
+);
 const texts = readFileSync(pageFile!, 'utf8').trim().split('\n');
 const bodies = texts.map((t, i) => `{"next":${(i + 1) * 1000},"total":1,"incidents":${t}}`);
 const versions = Number(versionsArg);

@@ -21,9 +21,14 @@ export function lambdaHeapFlags(memoryMb: number): string[] {
 }
 
 /** `node --import tsx <args>`, stdout piped (its JSON line), stderr passed through. */
-export function node(args: string[], heapFlags: readonly string[] = DEFAULT_HEAP_FLAGS): ChildProcess {
+export function node(
+  args: string[],
+  heapFlags: readonly string[] = DEFAULT_HEAP_FLAGS,
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcess {
   return spawn(process.execPath, [...heapFlags, '--expose-gc', '--import', 'tsx', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env,
   });
 }
 
@@ -37,8 +42,12 @@ export async function firstLine(child: ChildProcess): Promise<string> {
 }
 
 /** Run a child to its end and parse the JSON line it printed first. */
-export async function runJson<T>(args: string[], heapFlags?: readonly string[]): Promise<T> {
-  const child = node(args, heapFlags);
+export async function runJson<T>(
+  args: string[],
+  heapFlags?: readonly string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<T> {
+  const child = node(args, heapFlags, env);
   const line = await firstLine(child);
   await new Promise((r) => child.once('exit', r));
   return JSON.parse(line) as T;

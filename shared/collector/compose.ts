@@ -7,6 +7,7 @@ import type { CredentialsSource } from '../ports/credentials.ts';
 import type { Logger, Metrics } from '../ports/logger.ts';
 import type { AlertSink, MonitorEvaluator } from '../ports/monitors.ts';
 import type { Sink } from '../ports/sink.ts';
+import { applyHeapGrowth } from '../runtime/heap-growth.ts';
 import { createSymantecClient } from '../symantec/index.ts';
 import type { OAuthTokenSource } from '../symantec/token-source.ts';
 import type { CollectorDeps } from './collect.ts';
@@ -33,6 +34,7 @@ export interface ComposeOptions {
  */
 export function composeCollector(options: ComposeOptions): CollectorDeps {
   const { settings } = options;
+  applyHeapGrowth(settings.heapGrowingPercent);
   const client = createSymantecClient({
     baseUrl: apiBaseUrl(settings),
     credentials: options.credentials,

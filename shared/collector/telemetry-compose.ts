@@ -11,6 +11,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { CredentialsSource, TokenSource } from '../ports/credentials.ts';
 import type { Logger, Metrics } from '../ports/logger.ts';
 import type { Sink } from '../ports/sink.ts';
+import { applyHeapGrowth } from '../runtime/heap-growth.ts';
 import { createEventStreamClient } from '../symantec/event-stream.ts';
 import type { StreamCollectOptions, StreamCollectorDeps } from './stream.ts';
 import { type NormalizeTelemetryFn, TelemetryDelivery, type TelemetryOrigin } from './telemetry-delivery.ts';
@@ -35,6 +36,7 @@ interface Sourced {
 
 /** The delivery step of every telemetry source: the telemetry normalizer, quarantine with the origin. */
 export function createTelemetryDelivery(options: TelemetryDeliveryOptions): TelemetryDelivery {
+  applyHeapGrowth(options.settings.heapGrowingPercent);
   const normalizeOptions = {
     keepOriginal: options.settings.keepOriginal,
     namespace: options.settings.namespace,

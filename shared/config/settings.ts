@@ -67,6 +67,7 @@ export const settingsSchema = z.object({
   eventStreamChannels: z._default(int(1, 64), 1),
   eventStreamConnectionTimeout: z._default(int(0, 60), 1),
   eventStreamReadSeconds: z._default(int(5, 900), 120),
+  heapGrowingPercent: z._default(int(0, 1000), 200),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -212,5 +213,11 @@ export const SETTINGS: Record<SettingKey, SettingSpec> = {
     env: 'SES_EVENT_STREAM_READ_SECONDS',
     flag: 'read-seconds',
     doc: 'Longest single Event Stream read: the connection is cut here whatever connectionTimeout does.',
+  },
+  heapGrowingPercent: {
+    env: 'SES_HEAP_GROWING_PERCENT',
+    parameter: 'HeapGrowingPercent',
+    flag: 'heap-growing-percent',
+    doc: "How much V8's old generation may grow past what a full GC kept before the next one, in percent (0: V8's own). 200 stops the near-constant marking a Lambda's large young generation causes (docs/performance.md).",
   },
 };

@@ -36,6 +36,7 @@ export const SETTING_PARAMETER_CONSTRAINTS: Record<
     constraintDescription: 'empty (no stream collector), or the Event Stream GUID from the console',
   },
   eventStreamChannels: { type: 'Number', minValue: 1, maxValue: 64 },
+  heapGrowingPercent: { type: 'Number', minValue: 0, maxValue: 1000 },
 };
 
 /** The settings that have a `parameter` name, in declaration order. */
