@@ -69,9 +69,9 @@ interface WorkerResult {
   events: number;
   pages: number;
   checkpoint_writes: number;
+  checkpoint_write_bytes: number;
   major_gcs: number;
   heap_growing_percent: number;
-  checkpoint_write_bytes: number;
   /** Main (JavaScript) thread and the others (V8's GC helpers, libuv's pool for zlib). */
   threads_cpu_s: { main: number; others: number; busiest_other: number };
   firehose?: { calls: number; records: number; documents: number; bytes: number; billedBytes: number };

@@ -6,7 +6,7 @@
  * its limit is smaller than the young generation. The collector keeps little (about 20-35 MB), so V8's
  * own limit (a few times that) leaves less room than the young generation and the heap is marked
  * almost without pause: a full collection per API page. Growing the limit by a fixed 200 % instead
- * cut the collector's CPU by about a third on the Firehose path (docs/performance.md, "Heap growth").
+ * cut the collector's CPU on the Firehose path by a fifth to a third (docs/performance.md, "Heap growth").
  *
  * The limit stays capped by `--max-old-space-size` (set by the Lambda runtime), so this changes when
  * V8 collects, not how much it may hold. V8 reads the flag whenever it computes the next limit, which
