@@ -57,7 +57,7 @@ export function composeCollector(options: ComposeOptions): CollectorDeps {
     clock: options.clock,
     logger: options.logger,
     metrics: options.metrics,
-    normalize: (raw) => normalizeIncident(raw, normalizeOptions),
+    normalize: (raw, seen) => normalizeIncident(raw, normalizeOptions, seen),
     quarantine: (raw, reason) => quarantineDocument(raw, reason, normalizeOptions),
   };
   if (options.monitors) deps.monitors = options.monitors;

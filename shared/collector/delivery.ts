@@ -1,10 +1,13 @@
-import type { OutputDocument } from '../ports/document.ts';
+import type { OutputDocument, SeenDocuments } from '../ports/document.ts';
 import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
 import type { AlertSink, MonitorEvaluator, MonitorInput } from '../ports/monitors.ts';
 import type { Sink, SinkBatch } from '../ports/sink.ts';
 
-/** Turns one raw record into documents; never throws (the normalizer's contract). */
-export type NormalizeFn = (raw: unknown) => OutputDocument[];
+/**
+ * Turns one raw record into documents; never throws (the normalizer's contract). It may leave out a
+ * document `seen` has (reporting it to `seen.skipped`), since delivery would drop it.
+ */
+export type NormalizeFn = (raw: unknown, seen?: SeenDocuments) => OutputDocument[];
 /** Builds a quarantine document for an item the source rejected at its edge. */
 export type QuarantineFn = (raw: unknown, reason: string) => OutputDocument;
 
@@ -90,7 +93,7 @@ export class Delivery {
 
   async deliver(batch: DeliveryBatch): Promise<DeliveryCounts> {
     const pending = this.begin();
-    for (const raw of batch.records) for (const doc of this.deps.normalize(raw)) pending.add(doc);
+    for (const raw of batch.records) for (const doc of this.deps.normalize(raw, pending)) pending.add(doc);
     return this.finish(pending, batch);
   }
 
@@ -165,8 +168,11 @@ export class Delivery {
   }
 }
 
-/** Documents of a batch being delivered (`Delivery.begin`): deduplicated and counted as they are added. */
-export class PendingBatch {
+/**
+ * Documents of a batch being delivered (`Delivery.begin`): deduplicated and counted as they are added.
+ * As `SeenDocuments` it tells the normalizer which documents it need not build.
+ */
+export class PendingBatch implements SeenDocuments {
   readonly c: DeliveryCounts = emptyCounts();
   /** Ids of the batch's documents, in order. */
   readonly ids = new Set<string>();
@@ -179,6 +185,16 @@ export class PendingBatch {
     /** What the monitors read of the documents, when `encoder` takes them. */
     readonly rules?: MonitorInput,
   ) {}
+
+  /** Delivered recently, or added to this batch already: `add` would skip it. */
+  has(id: string): boolean {
+    return this.recent.has(id) || this.ids.has(id);
+  }
+
+  /** A document the normalizer did not build because `has` said so: counted as `add` counts a duplicate. */
+  skipped(_id: string): void {
+    this.c.duplicatesSkipped++;
+  }
 
   add(doc: OutputDocument): void {
     const { c, ids } = this;

@@ -1,7 +1,7 @@
 /** Event documents: one per item of an incident's `events` (mapping.md, "Event document"). */
 import { isIP } from 'node:net';
-import type { EcsDocument } from '../ports/document.ts';
-import { canonicalJson, jsonOf, sha256Hex } from './convert.ts';
+import type { EcsDocument, SeenDocuments } from '../ports/document.ts';
+import { canonicalJson, convert, isPlainObject, jsonOf, sha256Hex, toKeyword } from './convert.ts';
 import { duplicatePlan, EVENT_DUPLICATES, withoutDuplicates } from './duplicates.ts';
 import {
   EVENT_CATEGORY,
@@ -15,7 +15,7 @@ import {
 } from './enums.ts';
 import { EVENT_FIELDS, EVENT_PREFIX, EVENT_VENDOR_OBJECT_ARRAYS } from './fields.ts';
 import type { Related } from './incident.ts';
-import type { Walk } from './input.ts';
+import { MAX_RECORD_DEPTH, nestsDeeperThan, type Walk } from './input.ts';
 import { dataStream, ECS_VERSION, type RunContext } from './options.ts';
 import { Specimens } from './shapes.ts';
 import { buildVendorSchema, CopyReport, copyVendor } from './vendor.ts';
@@ -59,6 +59,55 @@ function validIp(ip: unknown): ip is string {
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | undefined => (v !== undefined ? (v as Obj) : undefined);
 
+/**
+ * An event whose document the caller already delivered (`seen`), skipped without building it: the
+ * de-duplication window would drop that document, and an incident's later versions repeat its
+ * earlier events (here about half of all events). What the event gives its incident is still
+ * given: its values in the incident's `related` fields, in the same order as buildEvent adds them.
+ * Only events whose document is certain are skipped: a uuid (else the id hashes the whole event), a
+ * valid time (else it is quarantined, under another id), nesting that cannot trip the record's
+ * depth guard. `toKeyword` and `convert` are the conversions the copy of those catalogued fields
+ * applies (a test holds the two paths to the same documents). Returns SKIPPED, or else the event's
+ * document id when it has a uuid, for buildEvent.
+ */
+export function skipSeenEvent(
+  rec: Obj,
+  incidentUid: string,
+  related: Related,
+  seen: SeenDocuments,
+): string | typeof SKIPPED | undefined {
+  const uuid = toKeyword(rec['uuid']);
+  if (uuid === undefined) return undefined;
+  const id = eventDocId(incidentUid, uuid, rec);
+  // Depth relative to the incident: the record is level 1, `events` 2, the event 3.
+  if (!seen.has(id) || !hasTime(rec) || nestsDeeperThan(rec, MAX_RECORD_DEPTH - 2)) return id;
+  const ip = toKeyword(rec['device_ip']);
+  const host = toKeyword(rec['device_name']);
+  if (host !== undefined) push(related.hosts, host);
+  if (validIp(ip)) push(related.ip, ip);
+  const user = plain(rec['user']);
+  const userName = toKeyword(user?.['name']) ?? toKeyword(rec['user_name']);
+  if (userName !== undefined) push(related.user, userName);
+  const file = plain(rec['file']);
+  if (file) {
+    push(related.hash, toKeyword(file['md5']));
+    push(related.hash, toKeyword(file['sha1']));
+    push(related.hash, toKeyword(file['sha2']));
+  }
+  seen.skipped(id);
+  return SKIPPED;
+}
+
+export const SKIPPED: unique symbol = Symbol('skipped');
+const plain = (v: unknown): Obj | undefined => (isPlainObject(v) ? v : undefined);
+
+/** Whether the event's copy would have a time (`time`, else `device_time`, else `log_time`). */
+function hasTime(rec: Obj): boolean {
+  return isTimestamp(rec['time']) || isTimestamp(rec['device_time']) || isTimestamp(rec['log_time']);
+}
+const isTimestamp = (v: unknown): boolean => typeof convert(v, 'timestamp') === 'string';
+
+/** `knownId`: the event's document id when skipSeenEvent computed it already. */
 export function buildEvent(
   rec: Obj,
   index: number,
@@ -66,6 +115,7 @@ export function buildEvent(
   ctx: RunContext,
   related: Related,
   walk: Walk,
+  knownId?: string,
 ): EventResult {
   const report = new CopyReport();
   const v = copyVendor(rec, SCHEMA, report) ?? {};
@@ -232,7 +282,7 @@ export function buildEvent(
     doc['error'] = { message: report.errors.join('; ') };
     event['kind'] = 'pipeline_error';
   }
-  const id = eventDocId(link.incidentUid, uuid, rec);
+  const id = knownId ?? eventDocId(link.incidentUid, uuid, rec);
   const vendor = ctx.preserveDuplicates ? v : withoutDuplicates(v, doc, DUPLICATES);
   doc['symantec_edr_cloud'] = { doc_id: id, event: vendor };
   specimens.keep(doc);

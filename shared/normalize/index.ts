@@ -3,9 +3,9 @@
  * per embedded event, or quarantine documents for what cannot be normalized). Pure, synchronous,
  * never throws; the collector calls it per incident in a hot loop.
  */
-import type { OutputDocument } from '../ports/document.ts';
+import type { OutputDocument, SeenDocuments } from '../ports/document.ts';
 import { isPlainObject, jsonOf, safeStringify, toKeyword, toTimestamp } from './convert.ts';
-import { buildEvent, type IncidentLink } from './event.ts';
+import { buildEvent, type IncidentLink, SKIPPED, skipSeenEvent } from './event.ts';
 import { buildIncident, type Related } from './incident.ts';
 import { MAX_RECORD_DEPTH, nestsDeeperThan, prunedJson, type Walk } from './input.ts';
 import { type NormalizeOptions, type RunContext, runContext } from './options.ts';
@@ -22,12 +22,18 @@ export { quarantineDocument };
  * Normalize one raw incident. `raw` is the parsed API object, or its JSON text (then the text
  * itself becomes `event.original`, byte for byte). Returns the incident document first, then the
  * event documents (or quarantine documents for events that cannot be normalized); an incident
- * that cannot be normalized gives a single quarantine document. Never throws.
+ * that cannot be normalized gives a single quarantine document. Never throws. With `seen`, an
+ * event document found there is not built (the caller's de-duplication would drop it) and reported
+ * to `seen.skipped`; everything else is the same, the incident's `related` fields included.
  */
-export function normalizeIncident(raw: unknown, options: NormalizeOptions): OutputDocument[] {
+export function normalizeIncident(
+  raw: unknown,
+  options: NormalizeOptions,
+  seen?: SeenDocuments,
+): OutputDocument[] {
   const ctx = runContext(options);
   try {
-    return normalize(raw, ctx);
+    return normalize(raw, ctx, seen);
   } catch (error) {
     // Defensive: a bug must cost one record, not the page.
     const why = error instanceof Error ? error.message : String(error);
@@ -48,7 +54,7 @@ function eventContext(
   return { errorType, source: 'event', incidentUid, eventIndex };
 }
 
-function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
+function normalize(raw: unknown, ctx: RunContext, seen: SeenDocuments | undefined): OutputDocument[] {
   let rec: unknown = raw;
   let text: string | undefined;
   if (typeof raw === 'string') {
@@ -76,7 +82,7 @@ function normalize(raw: unknown, ctx: RunContext): OutputDocument[] {
   const walk: Walk = { shallow: true };
   let docs: OutputDocument[];
   try {
-    docs = normalizeRecord(rec, text, ctx, walk);
+    docs = normalizeRecord(rec, text, ctx, walk, seen);
   } catch (error) {
     // Code that recurses (canonical JSON of an event id) can overflow the stack on a deep value.
     if (nestsDeeperThan(rec)) return [deepQuarantine(rec, text, ctx)];
@@ -130,6 +136,7 @@ function normalizeRecord(
   text: string | undefined,
   ctx: RunContext,
   walk: Walk,
+  seen: SeenDocuments | undefined,
 ): OutputDocument[] {
   const rawUid = rec['incident_uid'];
   if (rawUid === undefined || rawUid === null || rawUid === '') {
@@ -188,7 +195,9 @@ function normalizeRecord(
           );
           continue;
         }
-        const r = buildEvent(item, i, link, ctx, related, walk);
+        const id = seen ? skipSeenEvent(item, incidentUid, related, seen) : undefined;
+        if (id === SKIPPED) continue;
+        const r = buildEvent(item, i, link, ctx, related, walk, id);
         if (r.ok) extra.push({ id: r.id, dataset: 'event', timestamp: r.timestamp, doc: r.doc });
         else extra.push(buildQuarantine(item, r.reason, ctx, eventContext(r.errorType, incidentUid, i)));
       }

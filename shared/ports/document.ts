@@ -17,3 +17,14 @@ export interface OutputDocument {
   timestamp: string;
   doc: EcsDocument;
 }
+
+/**
+ * Documents the caller already delivered (delivery's de-duplication window and the batch so far). A
+ * normalizer may skip building a document it finds here, and reports each one it skips, since the
+ * caller would drop it anyway: same output, less work.
+ */
+export interface SeenDocuments {
+  has(id: string): boolean;
+  /** One document was not built because `has(id)` was true. */
+  skipped(id: string): void;
+}

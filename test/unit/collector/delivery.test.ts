@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Delivery } from '../../../shared/collector/delivery.ts';
+import { normalizeIncident } from '../../../shared/normalize/index.ts';
 import type { OutputDocument } from '../../../shared/ports/document.ts';
 import { MemoryMetrics } from '../../../shared/ports/logger.ts';
 import type { Sink } from '../../../shared/ports/sink.ts';
@@ -129,5 +130,61 @@ describe('Delivery: sinks that encode as documents are added (`Sink.batch`)', ()
     expect(taken).toEqual([['a', 'b']]);
     expect(written).toEqual(['alert-1']);
     expect(counts).toMatchObject({ documents: 2, duplicatesSkipped: 1, alerts: 1 });
+  });
+});
+
+describe('Delivery: events that an earlier version of the incident delivered are not normalized again', () => {
+  const OPTIONS = { keepOriginal: false, namespace: 'default', ingestedAt: '2026-11-30T00:00:00.000Z' };
+  const event = (uuid: string, host: string) => ({ uuid, time: '2026-11-30T00:00:00Z', device_name: host });
+  const version = (modified: string, events: unknown[]) => ({
+    incident_uid: 'inc-1',
+    time: 1_764_460_800_000,
+    modified,
+    events,
+  });
+  // Version 2 repeats version 1's two events and adds one; version 3 comes in the next batch.
+  const v1 = version('2026-11-30T00:01:00Z', [event('e1', 'a'), event('e2', 'b')]);
+  const v2 = version('2026-11-30T00:02:00Z', [event('e1', 'a'), event('e2', 'b'), event('e3', 'c')]);
+  const v3 = version('2026-11-30T00:03:00Z', [event('e1', 'a'), event('e2', 'b'), event('e3', 'c')]);
+
+  async function run(useSeen: boolean) {
+    const written: OutputDocument[] = [];
+    const built: string[][] = [];
+    const d = new Delivery({
+      normalize: (raw, seen) => {
+        const docs = normalizeIncident(raw, OPTIONS, useSeen ? seen : undefined);
+        built.push(docs.map((x) => x.dataset));
+        return docs;
+      },
+      quarantine: (raw) => doc(`q-${String(raw)}`),
+      sink: {
+        description: 'memory',
+        write: async (docs) => {
+          written.push(...docs);
+          return { written: docs.length, quarantined: 0, retries: 0 };
+        },
+        close: async () => {},
+      },
+      metrics: new MemoryMetrics(),
+    });
+    const first = await d.deliver({ records: [v1, v2] });
+    const second = await d.deliver({ records: [v3] });
+    return { written, built, first, second };
+  }
+
+  it('delivers the same documents with the same counts, building each event document once', async () => {
+    const plain = await run(false);
+    const skipping = await run(true);
+    expect(skipping.written).toEqual(plain.written);
+    expect(skipping.first).toEqual(plain.first);
+    expect(skipping.second).toEqual(plain.second);
+    expect(skipping.first).toMatchObject({ incidents: 2, events: 3, duplicatesSkipped: 2 });
+    expect(skipping.second).toMatchObject({ incidents: 1, events: 0, duplicatesSkipped: 3 });
+    // The work not done: version 2 built only its new event, version 3 (next batch) none.
+    expect(skipping.built).toEqual([['incident', 'event', 'event'], ['incident', 'event'], ['incident']]);
+    expect(plain.built[2]).toEqual(['incident', 'event', 'event', 'event']);
+    // The later versions' related fields still name every event's host.
+    const related = skipping.written.filter((x) => x.dataset === 'incident').map((x) => x.doc['related']);
+    expect(related.at(-1)).toEqual({ hosts: ['a', 'b', 'c'] });
   });
 });
