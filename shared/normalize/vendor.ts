@@ -245,8 +245,9 @@ function omitKey(src: Record<string, unknown>, skip: string): Record<string, unk
 interface Side {
   report: CopyReport | undefined;
 }
-// Never written: the side of copies that cannot report (all their fields are leaves).
-const NO_SIDE: Side = Object.freeze({ report: undefined });
+// The side of copies of a level of leaves, shared: such a copy makes no nested copy, so nothing else
+// writes to it before nestedClone takes what it holds and clears it.
+const LEAF_SIDE: Side = { report: undefined };
 
 /**
  * The fast copy of one object, or undefined when the careful path must copy it (same contract as
@@ -294,13 +295,16 @@ function nestedClone(
   schema: VendorSchema,
   side: Side,
 ): Record<string, unknown> | undefined {
-  // A level of leaves reports nothing on the side: no report of its own to set aside.
-  const inner: Side = node.leaves ? NO_SIDE : { report: undefined };
+  // A level of leaves needs no side of its own (see LEAF_SIDE); it is cleared even when the copy
+  // gave up, since the careful copy then reports everything again.
+  const inner: Side = node.leaves ? LEAF_SIDE : { report: undefined };
   const v = fastClone(value, node, schema, inner, undefined);
+  const reported = inner.report;
+  inner.report = undefined;
   if (v !== undefined) {
-    if (inner.report) {
+    if (reported) {
       side.report ??= new CopyReport();
-      side.report.merge(inner.report);
+      side.report.merge(reported);
     }
     return v;
   }
@@ -363,8 +367,10 @@ function tryClone(
 /**
  * tryClone written out for one key sequence: each value read by name and checked against its
  * catalogue type inline, the copy built by one object literal in the same key order. Key names
- * appear in the code only as JSON string literals. NOT_COMPILABLE when tryClone could never hold
- * for the shape (an uncatalogued key, no key at all).
+ * appear in the code only as JSON string literals. Unlike tryClone it also takes uncatalogued keys,
+ * reporting them on the side as carefulCopy would (API records carry fields the catalogue does not
+ * have; sending every such record down the careful path cost a third of the normalizer's time).
+ * NOT_COMPILABLE for a shape with no catalogued key.
  */
 function compileClone(
   keys: readonly string[],
@@ -379,12 +385,18 @@ function compileClone(
     const key = keys[i] as string;
     if (key === skip) continue;
     const entry = node.fields.get(key);
-    if (entry === undefined) return NOT_COMPILABLE;
     const v = `v${i}`;
     body.push(
       `let ${v} = src[${lit(key)}];`,
       `if (${v} === null || ${v} === '' || ${v} === undefined) return;`,
     );
+    if (entry === undefined) {
+      // Uncatalogued: kept in unmapped as it is, in key order like carefulCopy (nested copies
+      // report into the same side as they run).
+      const rel = node.path === '' ? key : `${node.path}.${key}`;
+      body.push(`(side.report ??= new CopyReport()).keep(${lit(rel)}, ${v});`);
+      continue;
+    }
     const type = lit(entry.type);
     const converted = `{ ${v} = convert(${v}, ${type}); if (${v} === INVALID || ${v} === undefined) return; }`;
     if (entry.kind === 'leaf') {
@@ -422,9 +434,10 @@ function compileClone(
     'arrayClone',
     'schema',
     'nodes',
+    'CopyReport',
     `'use strict'; return function clone(src, side) {\n${body.join('\n')}\n};`,
   );
-  return factory(convert, INVALID, toTimestamp, nestedClone, arrayClone, schema, nodes);
+  return factory(convert, INVALID, toTimestamp, nestedClone, arrayClone, schema, nodes, CopyReport);
 }
 
 /**
