@@ -198,7 +198,7 @@ export class PendingBatch implements SeenDocuments {
 
   add(doc: OutputDocument): void {
     const { c, ids } = this;
-    if (this.recent.has(doc.id) || ids.has(doc.id)) {
+    if (this.has(doc.id)) {
       c.duplicatesSkipped++;
       return;
     }
