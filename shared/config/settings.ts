@@ -32,6 +32,9 @@ const int = (min: number, max: number) => z.coerce.number().check(z.int(), z.min
 const bool = () => z.stringbool({ truthy: ['true', '1', 'yes', 'on'], falsy: ['false', '0', 'no', 'off'] });
 
 /** zod schema of the settings (values as they come from env strings or typed objects). */
+/** Highest `heapGrowingPercent` (V8's old generation may grow to 11 times what a full GC kept). */
+export const HEAP_GROWING_PERCENT_MAX = 1000;
+
 export const settingsSchema = z.object({
   apiRegion: z._default(z.enum(['us', 'eu', 'in']), 'us'),
   apiUrl: z.optional(z.string().check(z.minLength(1))),
@@ -67,7 +70,7 @@ export const settingsSchema = z.object({
   eventStreamChannels: z._default(int(1, 64), 1),
   eventStreamConnectionTimeout: z._default(int(0, 60), 1),
   eventStreamReadSeconds: z._default(int(5, 900), 120),
-  heapGrowingPercent: z._default(int(0, 1000), 200),
+  heapGrowingPercent: z._default(int(0, HEAP_GROWING_PERCENT_MAX), 200),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

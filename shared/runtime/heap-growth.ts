@@ -13,6 +13,7 @@
  * is why it can be set at run time (Node keeps V8's flags writable for `v8.setFlagsFromString`).
  */
 import { setFlagsFromString } from 'node:v8';
+import { HEAP_GROWING_PERCENT_MAX } from '../config/settings.ts';
 import { ConfigError } from '../errors.ts';
 
 /** `heapGrowingPercent` of 0 leaves V8's own growth (its flag's default). */
@@ -25,10 +26,10 @@ let current = V8_OWN_HEAP_GROWTH;
  * the last call counts: one process runs one configuration. Returns the value now in effect.
  */
 export function applyHeapGrowth(percent: number): number {
-  if (!Number.isSafeInteger(percent) || percent < 0 || percent > 1000) {
-    throw new ConfigError(`heapGrowingPercent must be an integer 0-1000 (got ${String(percent)})`, {
-      action:
-        'Set SES_HEAP_GROWING_PERCENT (stack parameter HeapGrowingPercent) to 0-1000; 0 keeps V8 its own',
+  if (!Number.isSafeInteger(percent) || percent < 0 || percent > HEAP_GROWING_PERCENT_MAX) {
+    const range = `0-${HEAP_GROWING_PERCENT_MAX}`;
+    throw new ConfigError(`heapGrowingPercent must be an integer ${range} (got ${String(percent)})`, {
+      action: `Set SES_HEAP_GROWING_PERCENT (stack parameter HeapGrowingPercent) to ${range}; 0 keeps V8 its own`,
     });
   }
   if (percent !== current) {

@@ -1,6 +1,11 @@
 import { CfnCondition, CfnParameter, type CfnParameterProps, Fn } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { SETTINGS, type SettingKey, settingsSchema } from '../../../shared/config/settings.ts';
+import {
+  HEAP_GROWING_PERCENT_MAX,
+  SETTINGS,
+  type SettingKey,
+  settingsSchema,
+} from '../../../shared/config/settings.ts';
 
 /** Settings of shared/config/settings.ts that the stack exposes as CloudFormation parameters. */
 export type ParameterSettingKey = {
@@ -36,7 +41,7 @@ export const SETTING_PARAMETER_CONSTRAINTS: Record<
     constraintDescription: 'empty (no stream collector), or the Event Stream GUID from the console',
   },
   eventStreamChannels: { type: 'Number', minValue: 1, maxValue: 64 },
-  heapGrowingPercent: { type: 'Number', minValue: 0, maxValue: 1000 },
+  heapGrowingPercent: { type: 'Number', minValue: 0, maxValue: HEAP_GROWING_PERCENT_MAX },
 };
 
 /** The settings that have a `parameter` name, in declaration order. */
