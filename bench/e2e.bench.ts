@@ -21,6 +21,14 @@
  * - `cost`: dollars per million incident versions and per million events, with and without aggregation,
  *   from the Firehose runs' figures (bench/cost.ts has the dated prices).
  *
+ * - `pipeline_*` (local and Firehose): the cheapest whole pipeline measured the same way
+ *   (bench/pipeline-floor-worker.ts: `node:http` GET → decode → parse → our normalizer → stringify →
+ *   gzip file or PutRecordBatch, and nothing else). `pipeline_ratio_to_floor` is the best
+ *   `ratio_to_floor` a collector built on this normalizer and Node's runtime shows on this machine, and
+ *   `ratio_to_pipeline` (pipeline CPU / collector CPU) how close the collector comes to it. The
+ *   `e2e_rss` line has the pipeline's peak RSS at both sizes too: the growth a pipeline without any of
+ *   the collector's state shows. BENCH_E2E_PIPELINE=0 leaves it out.
+ *
  * BENCH_E2E_RULES=1 runs the collector with the nine detection rules on (defaults), as the Lambda does;
  * its lines carry `"rules":true`.
  *
@@ -77,6 +85,15 @@ interface WorkerResult {
   threads_cpu_s: { main: number; others: number; busiest_other: number };
   firehose?: { calls: number; records: number; documents: number; bytes: number; billedBytes: number };
 }
+/** bench/pipeline-floor-worker.ts's line. */
+interface PipelineResult {
+  cpu_s: number;
+  wall_s: number;
+  peak_rss_mb: number;
+  incidents: number;
+  documents: number;
+  threads_cpu_s: { main: number; others: number; busiest_other: number };
+}
 interface Floor {
   parse_s: number;
   stringify_s: number;
@@ -98,7 +115,10 @@ const floorOf = (mode: string, floor: Floor) =>
   mode === 'local' ? floor.floor_local_s : floor.floor_firehose_s;
 // Floor + collector pairs per sink at the first size (larger sizes: one pair).
 const PAIRS = Math.max(1, Number(process.env.BENCH_E2E_PAIRS ?? 3));
+// The sinks the cheapest pipeline is measured for (it aggregates: `firehose-single` has none).
+const PIPELINE_MODES = process.env.BENCH_E2E_PIPELINE === '0' ? [] : ['local', 'firehose'];
 const rss: Record<number, number> = {};
+const pipelineRss: Record<number, number> = {};
 const retained: Record<number, number> = {};
 const firehoseRuns: Record<string, { w: WorkerResult; floor: Floor }> = {};
 
@@ -153,12 +173,26 @@ for (const [i, size] of sizes.entries()) {
     for (const mode of modes) {
       // Floor and collector in turn, PAIRS times: the machine's speed drifts within minutes, so only
       // a floor measured beside its run compares with it. The line is the pair of median ratio.
-      const runs: { w: WorkerResult; floor: Floor; ratio: number }[] = [];
+      const runs: { w: WorkerResult; floor: Floor; ratio: number; pipeline?: PipelineResult }[] = [];
       for (let p = 0; p < (i === 0 ? PAIRS : 1); p++) {
         const floor = await runJson<Floor>(
           [join(here, 'floor-worker.ts'), pageFile, String(standin.versions)],
           HEAP_FLAGS,
         );
+        let pipeline: PipelineResult | undefined;
+        if (PIPELINE_MODES.includes(mode)) {
+          const pipeDir = mkdtempSync(join(dir, `pipeline-${mode}-`));
+          pipeline = await runJson<PipelineResult>(
+            [join(here, 'pipeline-floor-worker.ts'), standin.api, mode, pipeDir, standin.firehose],
+            HEAP_FLAGS,
+          );
+          rmSync(pipeDir, { recursive: true, force: true });
+          if (pipeline.incidents !== standin.versions) {
+            throw new Error(
+              `pipeline ${mode}: read ${pipeline.incidents} incident versions of ${standin.versions}`,
+            );
+          }
+        }
         const runDir = mkdtempSync(join(dir, `${mode}-`));
         const w = await runJson<WorkerResult>(
           [join(here, 'collector-worker.ts'), standin.api, mode, runDir, standin.firehose],
@@ -168,14 +202,20 @@ for (const [i, size] of sizes.entries()) {
         if (w.incidents !== standin.versions) {
           throw new Error(`${mode}: delivered ${w.incidents} incident versions of ${standin.versions}`);
         }
-        runs.push({ w, floor, ratio: floorOf(mode, floor) / w.cpu_s });
+        if (pipeline && pipeline.documents !== w.incidents + w.events) {
+          throw new Error(
+            `pipeline ${mode}: delivered ${pipeline.documents} documents, the collector ${w.incidents + w.events}`,
+          );
+        }
+        runs.push({ w, floor, ratio: floorOf(mode, floor) / w.cpu_s, pipeline });
       }
       const pairs = runs.map((r) => round(r.ratio));
-      const { w, floor } = [...runs].sort((a, b) => a.ratio - b.ratio)[(runs.length - 1) >> 1]!;
+      const { w, floor, pipeline } = [...runs].sort((a, b) => a.ratio - b.ratio)[(runs.length - 1) >> 1]!;
       const floorS = floorOf(mode, floor);
       if (mode === 'local') {
         rss[size] = w.peak_rss_mb;
         retained[size] = w.heap_after_gc_mb;
+        if (pipeline) pipelineRss[size] = pipeline.peak_rss_mb;
       } else firehoseRuns[mode] = { w, floor };
       process.stdout.write(
         `${JSON.stringify({
@@ -213,6 +253,20 @@ for (const [i, size] of sizes.entries()) {
           ratio_to_floor_all_docs: round(
             (mode === 'local' ? floor.floor_all_docs_local_s : floor.floor_all_docs_firehose_s) / w.cpu_s,
           ),
+          ...(pipeline
+            ? {
+                pipeline_cpu_s: round(pipeline.cpu_s, 2),
+                pipeline_threads_cpu_s: pipeline.threads_cpu_s,
+                pipeline_peak_rss_mb: pipeline.peak_rss_mb,
+                // The best ratio_to_floor of any collector on this normalizer and runtime, on this machine.
+                pipeline_ratio_to_floor: round(floorS / pipeline.cpu_s),
+                pipeline_ratio_to_floor_pairs: runs.map((r) =>
+                  round(floorOf(mode, r.floor) / r.pipeline!.cpu_s),
+                ),
+                ratio_to_pipeline: round(pipeline.cpu_s / w.cpu_s),
+                ratio_to_pipeline_pairs: runs.map((r) => round(r.pipeline!.cpu_s / r.w.cpu_s)),
+              }
+            : {}),
           ...(w.firehose
             ? {
                 put_record_batch_calls: w.firehose.calls,
@@ -246,6 +300,13 @@ if (sizes.length > 1) {
       growth: round(rss[large]! / rss[small]! - 1),
       [`heap_after_gc_mb_${small}`]: retained[small],
       [`heap_after_gc_mb_${large}`]: retained[large],
+      ...(pipelineRss[small] && pipelineRss[large]
+        ? {
+            [`pipeline_peak_rss_mb_${small}`]: pipelineRss[small],
+            [`pipeline_peak_rss_mb_${large}`]: pipelineRss[large],
+            pipeline_growth: round(pipelineRss[large] / pipelineRss[small] - 1),
+          }
+        : {}),
     })}\n`,
   );
 }
