@@ -21,13 +21,40 @@ export interface LocalSinkOptions {
   clock?: Clock;
 }
 
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** `year=YYYY/month=MM/day=DD` of a time in ms, UTC. */
+function partitionOfMs(ms: number): string {
+  const d = new Date(ms);
+  return `year=${d.getUTCFullYear()}/month=${pad2(d.getUTCMonth() + 1)}/day=${pad2(d.getUTCDate())}`;
+}
+
+/**
+ * A UTC ISO timestamp with a time of day in range (what the normalizer writes): its UTC day depends
+ * only on the date it starts with, so that date's partition is remembered (`partitionPath` ran
+ * Date.parse and a Date per document).
+ */
+const UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?Z$/;
+/** Date (`YYYY-MM-DD`) → its partition, or null when it does not parse; cleared when it gets large. */
+const dayPartitions = new Map<string, string | null>();
+const DAY_PARTITIONS_MAX = 4096;
+
 /** `year=YYYY/month=MM/day=DD` of an ISO timestamp in UTC; the write time when it does not parse. */
 export function partitionPath(timestamp: string, fallback: number): string {
-  let ms = Date.parse(timestamp);
-  if (Number.isNaN(ms)) ms = fallback;
-  const d = new Date(ms);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `year=${d.getUTCFullYear()}/month=${pad(d.getUTCMonth() + 1)}/day=${pad(d.getUTCDate())}`;
+  if (UTC_TIMESTAMP.test(timestamp)) {
+    const day = timestamp.slice(0, 10);
+    let known = dayPartitions.get(day);
+    if (known === undefined) {
+      // Midnight of that date, through the same parse: Date.parse rolls 2026-02-30 over to 03-02.
+      const ms = Date.parse(`${day}T00:00:00Z`);
+      known = Number.isNaN(ms) ? null : partitionOfMs(ms);
+      if (dayPartitions.size >= DAY_PARTITIONS_MAX) dayPartitions.clear();
+      dayPartitions.set(day, known);
+    }
+    return known ?? partitionOfMs(fallback);
+  }
+  const ms = Date.parse(timestamp);
+  return partitionOfMs(Number.isNaN(ms) ? fallback : ms);
 }
 
 /**
