@@ -120,12 +120,13 @@ async function scan(deps: OpenReReadDeps, from: ReReadPass, counts: Counts): Pro
   // Open incidents close during the scan and leave the result: the overlap check notices the shift.
   const maxPages = (Math.ceil(s.resultCap / s.pageSize) + 1) * 5;
   const stream = new PageStream(
-    (signal) =>
+    (signal, ready) =>
       overlappingPages(
         source,
         query,
         { overlap: s.pageOverlap, anchorUid: pass.lastUid, reread: pass.reread, maxPages, metrics, logger },
         signal,
+        ready,
       ),
     deadline,
   );
@@ -225,8 +226,8 @@ async function closedRecords(
   };
   const maxPages = (Math.ceil(s.resultCap / s.pageSize) + 1) * 5;
   const stream = new PageStream(
-    (signal) =>
-      overlappingPages(source, query, { overlap: s.pageOverlap, maxPages, metrics, logger }, signal),
+    (signal, ready) =>
+      overlappingPages(source, query, { overlap: s.pageOverlap, maxPages, metrics, logger }, signal, ready),
     deadline,
   );
   try {

@@ -1,4 +1,9 @@
-import type { IncidentPage, IncidentQuery, IncidentSource } from '../ports/incident-source.ts';
+import type {
+  IncidentPage,
+  IncidentQuery,
+  IncidentSource,
+  PageReadOptions,
+} from '../ports/incident-source.ts';
 import { type Logger, MetricNames, type Metrics } from '../ports/logger.ts';
 
 /**
@@ -45,7 +50,10 @@ export async function* overlappingPages(
   query: IncidentQuery,
   options: OverlapOptions,
   signal?: AbortSignal,
+  /** Passed to every request's `pages()` (PageReadOptions.ready): the caller's go to parse a page. */
+  ready?: () => Promise<void>,
 ): AsyncGenerator<AnchoredPage> {
+  const read = { ...(signal ? { signal } : {}), ...(ready ? { ready } : {}) };
   const { metrics, logger } = options;
   const tooMany = (why: string) =>
     new Error(
@@ -55,7 +63,7 @@ export async function* overlappingPages(
     // Plain offset paging through the source's own iterator (no check of moved records), capped too:
     // an API whose `next` never ends must not hold the run until its deadline.
     let pages = 0;
-    for await (const page of source.pages(query, signal ? { signal } : {})) {
+    for await (const page of source.pages(query, read)) {
       if (++pages > options.maxPages) throw tooMany("the API's next never ends");
       yield { ...page, lastUid: page.incidents.at(-1)?.incident_uid };
     }
@@ -77,7 +85,7 @@ export async function* overlappingPages(
     // At least one item of each page lies past the overlap, so every page makes progress.
     const back = anchor !== undefined && k > 0 ? Math.min(k, offset, query.limit - 1) : 0;
     const requested = offset - back;
-    const page = await firstPage(source, { ...query, offset: requested }, signal);
+    const page = await firstPage(source, { ...query, offset: requested }, read);
     if (!page && reread) {
       // Nothing past the cursor any more (a source that yields no empty last page): the re-read is due.
       offset = 0;
@@ -139,9 +147,9 @@ export async function* overlappingPages(
 async function firstPage(
   source: IncidentSource,
   query: IncidentQuery,
-  signal?: AbortSignal,
+  read: PageReadOptions,
 ): Promise<IncidentPage | undefined> {
-  const iterator = source.pages(query, signal ? { signal } : {})[Symbol.asyncIterator]();
+  const iterator = source.pages(query, read)[Symbol.asyncIterator]();
   try {
     const next = await iterator.next();
     return next.done ? undefined : next.value;

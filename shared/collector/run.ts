@@ -218,7 +218,7 @@ export class CollectorRun {
       offset: cursor.offset,
     };
     const stream = new PageStream(
-      (signal) =>
+      (signal, ready) =>
         overlappingPages(
           this.deps.source,
           query,
@@ -231,6 +231,7 @@ export class CollectorRun {
             logger,
           },
           signal,
+          ready,
         ),
       this.deadline,
     );

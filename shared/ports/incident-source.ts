@@ -61,9 +61,21 @@ export interface SingleIncident {
   retries: number;
 }
 
+/** How a caller reads `IncidentSource.pages`. */
+export interface PageReadOptions {
+  signal?: AbortSignal;
+  /**
+   * Awaited after a page's answer is read and before it is parsed. A caller that asks for the next page
+   * early (to overlap the API's latency with its own work) resolves it when it takes the page, so what
+   * waits meanwhile is the page's text, not its records: a parsed page is several times its text, and
+   * two pages of records alive at once made the collector's peak memory grow with the run's length.
+   */
+  ready?: () => Promise<void>;
+}
+
 /** Streams the incidents of a window page by page with bounded memory. */
 export interface IncidentSource {
-  pages(query: IncidentQuery, options?: { signal?: AbortSignal }): AsyncIterable<IncidentPage>;
+  pages(query: IncidentQuery, options?: PageReadOptions): AsyncIterable<IncidentPage>;
   /**
    * The current version of one incident (`GET /v1/incidents/{incident_uid}`), or undefined when the API
    * does not know it. Used to catch the closure of incidents that left the open set between re-reads.

@@ -78,8 +78,9 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
     body: IncidentsRequestBody,
     page: RequestCounters,
     signal?: AbortSignal,
+    ready?: () => Promise<void>,
   ): Promise<IncidentsResponse> {
-    return call(url, { method: 'POST', body: JSON.stringify(body) }, page, signal, interpret);
+    return call(url, { method: 'POST', body: JSON.stringify(body) }, page, signal, interpret, ready);
   }
 
   /** One API call with the token, one refresh on a 401, and retries; `interpretFn` reads the answer. */
@@ -89,6 +90,8 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
     page: RequestCounters,
     signal: AbortSignal | undefined,
     interpretFn: (result: HttpResult) => T,
+    /** Awaited before a 2xx answer is interpreted (PageReadOptions.ready); inside the retry loop. */
+    ready?: () => Promise<void>,
   ): Promise<T> {
     /** True while the last answer was a 401 already answered by a token refresh. */
     let refreshedAfter401 = false;
@@ -132,6 +135,9 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
       }
       // A fresh token rejected right away is an auth problem; any other answer re-arms the refresh.
       if (result.status !== 401) refreshedAfter401 = false;
+      // Error answers are interpreted at once (their retry's backoff starts now); a page waits for its
+      // reader, and an unparsable one is still retried from here.
+      if (ready && result.status >= 200 && result.status < 300) await untilReady(ready(), signal);
       return interpretFn(result);
     };
     return withRetry(`${init.method} ${target.pathname}`, policy, [page, totals], attempt, signal);
@@ -255,7 +261,12 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
       let previousTotal: number | undefined;
       for (;;) {
         const counters: RequestCounters = { requests: 0, retries: 0 };
-        const response = await fetchPage(incidentsRequestBody(query, offset), counters, signal);
+        const response = await fetchPage(
+          incidentsRequestBody(query, offset),
+          counters,
+          signal,
+          pageOptions?.ready,
+        );
         const items = response.incidents ?? [];
         const { valid, invalid } = validateIncidents(items, { invalidUtf8: response.invalidUtf8 === true });
         const total = response.total ?? offset + items.length;
@@ -305,4 +316,24 @@ export function createSymantecClient(options: SymantecClientOptions): SymantecCl
     incidents,
     stats: () => ({ requests: totals.requests, retries: totals.retries }),
   };
+}
+
+/** `ready`, or the abort of `signal` (its reason thrown, as `send` throws it), whichever comes first. */
+function untilReady(ready: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return ready;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    ready.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
