@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { RunDeadline } from '../../../shared/collector/deadline.ts';
 import { PageStream } from '../../../shared/collector/page-stream.ts';
-import type { IncidentPage, IncidentQuery } from '../../../shared/ports/incident-source.ts';
+import type { IncidentPage } from '../../../shared/ports/incident-source.ts';
 import { createSymantecClient } from '../../../shared/symantec/index.ts';
 import { FakeClock } from '../../helpers/fakes.ts';
 import { staticCredentials } from '../../helpers/simulator.ts';
-import { jsonResponse, scriptedFetch, tokenResponse } from '../symantec/scripted-fetch.ts';
+import {
+  incidentRecord,
+  jsonResponse,
+  pageQuery,
+  scriptedFetch,
+  tokenResponse,
+} from '../symantec/scripted-fetch.ts';
 
-const query: IncidentQuery = {
-  startDate: new Date('2026-03-01T00:00:00.000Z'),
-  endDate: new Date('2026-03-01T06:30:00.000Z'),
-  limit: 2,
-  includeEvents: true,
-};
-const incident = (n: number) => ({ incident_uid: `uid-${n}`, time: 1_772_323_200_000 + n, type_id: 8075 });
+const query = pageQuery;
+const incident = incidentRecord;
 /** Lets every pending callback and fetch double run. */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
@@ -50,14 +51,20 @@ describe('Module: collector/page-stream', () => {
       jsonResponse(200, { total: 4, incidents: [incident(3), incident(4)] }),
     ]);
     const first = await stream.next();
-    expect(first.kind === 'page' && first.page.incidents.map((r) => r.incident_uid)).toEqual(['uid-1', 'uid-2']);
+    expect(first.kind === 'page' && first.page.incidents.map((r) => r.incident_uid)).toEqual([
+      'uid-1',
+      'uid-2',
+    ]);
     stream.prefetch();
     await settle();
     // The second request went out (its latency overlaps the caller's work)…
     expect(pageCalls()).toBe(2);
     // …and its page is yielded once taken, whole.
     const second = await stream.next();
-    expect(second.kind === 'page' && second.page.incidents.map((r) => r.incident_uid)).toEqual(['uid-3', 'uid-4']);
+    expect(second.kind === 'page' && second.page.incidents.map((r) => r.incident_uid)).toEqual([
+      'uid-3',
+      'uid-4',
+    ]);
     expect(await stream.next()).toEqual({ kind: 'end' });
     await stream.close();
   });
@@ -75,7 +82,10 @@ describe('Module: collector/page-stream', () => {
     expect(pageCalls()).toBe(2);
     const second = await stream.next();
     expect(pageCalls()).toBe(3);
-    expect(second.kind === 'page' && second.page.incidents.map((r) => r.incident_uid)).toEqual(['uid-3', 'uid-4']);
+    expect(second.kind === 'page' && second.page.incidents.map((r) => r.incident_uid)).toEqual([
+      'uid-3',
+      'uid-4',
+    ]);
     expect(second.kind === 'page' && second.page.retries).toBe(1);
     await stream.close();
   });

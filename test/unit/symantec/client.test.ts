@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import type { IncidentQuery } from '../../../shared/ports/incident-source.ts';
 import { createSymantecClient } from '../../../shared/symantec/index.ts';
 import { allOf as collect, iterationFailure as failure } from '../../helpers/connector-error.ts';
 import { FakeClock } from '../../helpers/fakes.ts';
 import { staticCredentials } from '../../helpers/simulator.ts';
-import { type Answer, jsonResponse, scriptedFetch, tokenResponse } from './scripted-fetch.ts';
+import {
+  type Answer,
+  incidentRecord,
+  jsonResponse,
+  pageQuery,
+  scriptedFetch,
+  tokenResponse,
+} from './scripted-fetch.ts';
 
 const base = new URL('https://api.sep.securitycloud.symantec.com');
-const query: IncidentQuery = {
-  startDate: new Date('2026-03-01T00:00:00.000Z'),
-  endDate: new Date('2026-03-01T06:30:00.000Z'),
-  limit: 2,
-  includeEvents: true,
-};
-const incident = (n: number) => ({ incident_uid: `uid-${n}`, time: 1_772_323_200_000 + n, type_id: 8075 });
+const query = pageQuery;
+const incident = incidentRecord;
 
 function client(
   incidents: Answer[],

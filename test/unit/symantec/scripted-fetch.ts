@@ -1,3 +1,5 @@
+import type { IncidentQuery } from '../../../shared/ports/incident-source.ts';
+
 /** A fetch double that answers from a script and records every call (headers included). */
 export interface RecordedCall {
   url: string;
@@ -48,3 +50,18 @@ export function scriptedFetch(routes: Record<string, Answer[]>) {
   };
   return { fetch: fetchFn as typeof fetch, calls };
 }
+
+/** A window query of pages of 2, as the client tests send it. */
+export const pageQuery: IncidentQuery = {
+  startDate: new Date('2026-03-01T00:00:00.000Z'),
+  endDate: new Date('2026-03-01T06:30:00.000Z'),
+  limit: 2,
+  includeEvents: true,
+};
+
+/** A minimal valid incident record, `uid-<n>`. */
+export const incidentRecord = (n: number) => ({
+  incident_uid: `uid-${n}`,
+  time: 1_772_323_200_000 + n,
+  type_id: 8075,
+});
