@@ -23,8 +23,8 @@
  *
  * - `pipeline_*` (local and Firehose): the cheapest whole pipeline measured the same way
  *   (bench/pipeline-floor-worker.ts: `node:http` GET → decode → parse → our normalizer → stringify →
- *   gzip file or PutRecordBatch, and nothing else). `pipeline_ratio_to_floor` is the best
- *   `ratio_to_floor` a collector built on this normalizer and Node's runtime shows on this machine, and
+ *   gzip file or PutRecordBatch, and nothing else). `pipeline_ratio_to_floor` is the
+ *   `ratio_to_floor` of a collector doing only the required steps with this normalizer on Node, and
  *   `ratio_to_pipeline` (pipeline CPU / collector CPU) how close the collector comes to it. The
  *   `e2e_rss` line has the pipeline's peak RSS at both sizes too: the growth a pipeline without any of
  *   the collector's state shows. BENCH_E2E_PIPELINE=0 leaves it out.
@@ -258,7 +258,7 @@ for (const [i, size] of sizes.entries()) {
                 pipeline_cpu_s: round(pipeline.cpu_s, 2),
                 pipeline_threads_cpu_s: pipeline.threads_cpu_s,
                 pipeline_peak_rss_mb: pipeline.peak_rss_mb,
-                // The best ratio_to_floor of any collector on this normalizer and runtime, on this machine.
+                // The ratio_to_floor of a collector doing only the required steps (measured, not a bound).
                 pipeline_ratio_to_floor: round(floorS / pipeline.cpu_s),
                 pipeline_ratio_to_floor_pairs: runs.map((r) =>
                   round(floorOf(mode, r.floor) / r.pipeline!.cpu_s),
