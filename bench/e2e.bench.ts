@@ -36,13 +36,12 @@
  * use the first size. BENCH_E2E_PAIRS (default 3) is how many times each sink at the first size runs
  * beside a floor of its own: the line is the pair of median ratio, `ratio_to_floor_pairs` all of them.
  */
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PRICES, perMillion, type RunFigures, runCost } from './cost.ts';
-import { firstLine, lambdaHeapFlags, node, runJson } from './process-measure.ts';
+import { lambdaHeapFlags, runJson, startStandin } from './process-measure.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const sizes = (process.env.BENCH_E2E_SIZES ?? '50000,500000').split(',').map(Number);
@@ -55,19 +54,6 @@ const LAMBDA_MEMORY_MB = 1024; // infra/lib/constructs/collector-function.ts
 // Lambda. BENCH_E2E_HEAP=default runs them as before: V8's young generation, a 4 GiB old space.
 const HEAP_FLAGS = process.env.BENCH_E2E_HEAP === 'default' ? undefined : lambdaHeapFlags(LAMBDA_MEMORY_MB);
 const BUFFER_BYTES = 64 * 1024 ** 2; // the stack's default Firehose buffer (64 MiB)
-
-interface Standin {
-  child: ChildProcess;
-  api: string;
-  firehose: string;
-  versions: number;
-}
-
-async function startStandin(versions: number, pageFile: string): Promise<Standin> {
-  const child = node([join(here, 'standin.ts'), String(versions), String(TEMPLATE_PAGES), pageFile]);
-  const info = JSON.parse(await firstLine(child)) as { api: string; firehose: string; versions: number };
-  return { child, ...info };
-}
 
 interface WorkerResult {
   cpu_s: number;
@@ -167,7 +153,7 @@ function printCost(): void {
 for (const [i, size] of sizes.entries()) {
   const dir = mkdtempSync(join(tmpdir(), 'ses-bench-e2e-'));
   const pageFile = join(dir, 'pages.ndjson');
-  const standin = await startStandin(size, pageFile);
+  const standin = await startStandin(size, TEMPLATE_PAGES, pageFile);
   try {
     const modes = i === 0 ? FIRST_MODES : ['local'];
     for (const mode of modes) {

@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 /** The V8 heap flags of a child unless told otherwise: a 4 GiB old space, V8's own young generation. */
 export const DEFAULT_HEAP_FLAGS: readonly string[] = ['--max-old-space-size=4096'];
@@ -39,6 +40,29 @@ export async function firstLine(child: ChildProcess): Promise<string> {
     rl.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`process exited with code ${code} before printing`)));
   });
+}
+
+/** bench/standin.ts running in its own process, once it is ready. */
+export interface Standin {
+  child: ChildProcess;
+  api: string;
+  firehose: string;
+  versions: number;
+}
+
+/**
+ * Starts bench/standin.ts for `versions` incident versions from `templatePages` template pages (written
+ * to `pageFile` for the floor) and waits for its URLs. The caller kills `child` when done.
+ */
+export async function startStandin(
+  versions: number,
+  templatePages: number,
+  pageFile: string,
+): Promise<Standin> {
+  const standin = fileURLToPath(new URL('standin.ts', import.meta.url));
+  const child = node([standin, String(versions), String(templatePages), pageFile]);
+  const info = JSON.parse(await firstLine(child)) as { api: string; firehose: string; versions: number };
+  return { child, ...info };
 }
 
 /** Run a child to its end and parse the JSON line it printed first. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstLine, lambdaHeapFlags, node, runJson } from '../../../bench/process-measure.ts';
+import { lambdaHeapFlags, runJson, type Standin, startStandin } from '../../../bench/process-measure.ts';
 import { settingsSchema } from '../../../shared/config/settings.ts';
 import { applyHeapGrowth, heapGrowth } from '../../../shared/runtime/heap-growth.ts';
 
@@ -25,17 +25,17 @@ interface WorkerLine {
  */
 describe('heapGrowingPercent: full collections of the collector on the Lambda heap', () => {
   let dir: string;
-  let standin: ReturnType<typeof node>;
+  let standin: Standin | undefined;
   let api: string;
   let firehose: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ses-heap-growth-'));
-    standin = node([join(bench, 'standin.ts'), String(VERSIONS), '2', join(dir, 'pages.ndjson')]);
-    ({ api, firehose } = JSON.parse(await firstLine(standin)) as { api: string; firehose: string });
+    standin = await startStandin(VERSIONS, 2, join(dir, 'pages.ndjson'));
+    ({ api, firehose } = standin);
   });
   afterAll(() => {
-    standin?.kill('SIGTERM');
+    standin?.child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstLine, node, runJson } from '../../../bench/process-measure.ts';
+import { runJson, type Standin, startStandin } from '../../../bench/process-measure.ts';
 
 const bench = fileURLToPath(new URL('../../../bench/', import.meta.url));
 const VERSIONS = 3_000;
@@ -45,17 +45,17 @@ function lines(dir: string): string[] {
  */
 describe('the e2e benchmark pipeline floor', () => {
   let dir: string;
-  let standin: ReturnType<typeof node>;
+  let standin: Standin | undefined;
   let api: string;
   let firehose: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ses-pipeline-floor-'));
-    standin = node([join(bench, 'standin.ts'), String(VERSIONS), '2', join(dir, 'pages.ndjson')]);
-    ({ api, firehose } = JSON.parse(await firstLine(standin)) as { api: string; firehose: string });
+    standin = await startStandin(VERSIONS, 2, join(dir, 'pages.ndjson'));
+    ({ api, firehose } = standin);
   });
   afterAll(() => {
-    standin?.kill('SIGTERM');
+    standin?.child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   });
 

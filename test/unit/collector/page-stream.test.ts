@@ -2,14 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { RunDeadline } from '../../../shared/collector/deadline.ts';
 import { PageStream } from '../../../shared/collector/page-stream.ts';
 import type { IncidentPage } from '../../../shared/ports/incident-source.ts';
-import { createSymantecClient } from '../../../shared/symantec/index.ts';
 import { FakeClock } from '../../helpers/fakes.ts';
-import { staticCredentials } from '../../helpers/simulator.ts';
 import {
   incidentRecord,
   jsonResponse,
   pageQuery,
-  scriptedFetch,
+  scriptedClient,
   tokenResponse,
 } from '../symantec/scripted-fetch.ts';
 
@@ -20,22 +18,16 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 function api(pages: Response[]) {
   const clock = new FakeClock(Date.parse('2026-03-01T07:00:00.000Z'));
-  const scripted = scriptedFetch({ '/v1/oauth2/tokens': [tokenResponse()], '/v1/incidents': pages });
-  const client = createSymantecClient({
-    baseUrl: new URL('https://api.sep.securitycloud.symantec.com'),
-    credentials: staticCredentials({ clientId: 'id', clientSecret: 'secret-xyz' }),
-    fetch: scripted.fetch,
+  const { api: client, calls } = scriptedClient(
+    { '/v1/oauth2/tokens': [tokenResponse()], '/v1/incidents': pages },
     clock,
-    backoffBaseMs: 10,
-    maxAttempts: 3,
-    random: () => 0.5,
-  });
+  );
   const deadline = new RunDeadline(clock, clock.now() + 3_600_000, 60_000);
   const stream = new PageStream<IncidentPage>(
     (signal, ready) => client.incidents.pages(query, { signal, ready }),
     deadline,
   );
-  const pageCalls = () => scripted.calls.filter((c) => c.url.endsWith('/v1/incidents')).length;
+  const pageCalls = () => calls.filter((c) => c.url.endsWith('/v1/incidents')).length;
   return { stream, pageCalls };
 }
 

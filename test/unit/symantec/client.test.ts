@@ -8,6 +8,7 @@ import {
   incidentRecord,
   jsonResponse,
   pageQuery,
+  scriptedClient,
   scriptedFetch,
   tokenResponse,
 } from './scripted-fetch.ts';
@@ -20,17 +21,7 @@ function client(
   incidents: Answer[],
   tokens: Answer[] = [tokenResponse('tok-aaaaaa'), tokenResponse('tok-bbbbbb')],
 ) {
-  const scripted = scriptedFetch({ '/v1/oauth2/tokens': tokens, '/v1/incidents': incidents });
-  const api = createSymantecClient({
-    baseUrl: base,
-    credentials: staticCredentials({ clientId: 'id', clientSecret: 'secret-xyz' }),
-    fetch: scripted.fetch,
-    clock: new FakeClock(Date.parse('2026-03-01T07:00:00.000Z')),
-    backoffBaseMs: 10,
-    maxAttempts: 3,
-    random: () => 0.5,
-  });
-  return { api, calls: scripted.calls };
+  return scriptedClient({ '/v1/oauth2/tokens': tokens, '/v1/incidents': incidents });
 }
 
 describe('Module: symantec/client', () => {

@@ -1,4 +1,8 @@
+import type { Clock } from '../../../shared/ports/clock.ts';
 import type { IncidentQuery } from '../../../shared/ports/incident-source.ts';
+import { createSymantecClient } from '../../../shared/symantec/index.ts';
+import { FakeClock } from '../../helpers/fakes.ts';
+import { staticCredentials } from '../../helpers/simulator.ts';
 
 /** A fetch double that answers from a script and records every call (headers included). */
 export interface RecordedCall {
@@ -65,3 +69,24 @@ export const incidentRecord = (n: number) => ({
   time: 1_772_323_200_000 + n,
   type_id: 8075,
 });
+
+/**
+ * The API client on `scriptedFetch(routes)` as the client tests build it: fast backoff (10 ms base,
+ * no jitter), 3 attempts, a fake clock at 2026-03-01T07:00Z unless given one.
+ */
+export function scriptedClient(
+  routes: Record<string, Answer[]>,
+  clock: Clock = new FakeClock(Date.parse('2026-03-01T07:00:00.000Z')),
+) {
+  const scripted = scriptedFetch(routes);
+  const api = createSymantecClient({
+    baseUrl: new URL('https://api.sep.securitycloud.symantec.com'),
+    credentials: staticCredentials({ clientId: 'id', clientSecret: 'secret-xyz' }),
+    fetch: scripted.fetch,
+    clock,
+    backoffBaseMs: 10,
+    maxAttempts: 3,
+    random: () => 0.5,
+  });
+  return { api, calls: scripted.calls };
+}
