@@ -2,7 +2,8 @@
  * The collector alone, in its own process, for bench/e2e.bench.ts: one run of the real collector
  * (composeCollector + collect, file checkpoint; no detection rules unless BENCH_E2E_RULES=1) against the stand-in API, into the
  * local gzip sink or a FirehoseSink on the stand-in's PutRecordBatch endpoint. Prints one JSON line:
- * its CPU time, wall time, peak RSS, the run summary counts, checkpoint writes and the Firehose stats.
+ * its CPU time, wall time, peak RSS, the run summary counts, checkpoint writes and the Firehose stats;
+ * with BENCH_E2E_WARM=1 also `warm`: the same collection again in the same process (a warm container).
  *
  * `node --import tsx bench/collector-worker.ts <apiUrl> local|firehose|firehose-single <dir> [firehoseUrl]`
  */
@@ -38,63 +39,67 @@ const settings = parseSettings({
   heapGrowingPercent: process.env.SES_HEAP_GROWING_PERCENT,
 });
 
-let firehose: FirehoseSink | undefined;
-let sink: Sink;
-if (mode === 'local') {
-  sink = new LocalSink({ dir: join(dir, 'out') });
-} else {
-  firehose = new FirehoseSink({
-    streamName: 'bench-s3',
-    aggregate: mode === 'firehose',
-    client: new FirehoseClient({
-      region: 'us-east-1',
-      endpoint: firehoseUrl,
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    }),
+/** One collector as a run composes it (sink, counted checkpoint store, rules), in `runDir`. */
+function composeRun(runDir: string) {
+  let firehose: FirehoseSink | undefined;
+  let sink: Sink;
+  if (mode === 'local') {
+    sink = new LocalSink({ dir: join(runDir, 'out') });
+  } else {
+    firehose = new FirehoseSink({
+      streamName: 'bench-s3',
+      aggregate: mode === 'firehose',
+      client: new FirehoseClient({
+        region: 'us-east-1',
+        endpoint: firehoseUrl,
+        credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+      }),
+    });
+    sink = firehose;
+  }
+
+  // Count checkpoint-store writes (DynamoDB writes in the Lambda) and their sizes.
+  const file = new FileCheckpointStore({ path: join(runDir, 'checkpoint.json') });
+  const writes = { count: 0, bytes: 0 };
+  const store = new Proxy(file, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (typeof prop === 'string' && !prop.startsWith('load') && !prop.startsWith('read')) {
+          writes.count++;
+          writes.bytes += JSON.stringify(args.slice(1)).length;
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  }) as CheckpointStore;
+
+  // BENCH_E2E_RULES=1: the nine detection rules on with their defaults, as the Lambda runs them.
+  const monitors =
+    process.env.BENCH_E2E_RULES === '1'
+      ? createMonitorEngine({
+          config: parseMonitorsConfig({}),
+          store,
+          tenant: settings.tenant,
+          logger: silentLogger,
+          clock: systemClock,
+          saveIntervalMs: MONITOR_STATE_SAVE_MS,
+        })
+      : undefined;
+
+  const deps = composeCollector({
+    settings,
+    credentials: { description: 'bench', get: async () => ({ clientId: 'bench', clientSecret: 'bench' }) },
+    store,
+    sink,
+    clock: systemClock,
+    logger: silentLogger,
+    metrics: new MemoryMetrics(),
+    ...(monitors ? { monitors } : {}),
   });
-  sink = firehose;
+  return { deps, sink, firehose, writes };
 }
-
-// Count checkpoint-store writes (DynamoDB writes in the Lambda) and their sizes.
-const file = new FileCheckpointStore({ path: join(dir, 'checkpoint.json') });
-const writes = { count: 0, bytes: 0 };
-const store = new Proxy(file, {
-  get(target, prop, receiver) {
-    const value = Reflect.get(target, prop, receiver) as unknown;
-    if (typeof value !== 'function') return value;
-    return (...args: unknown[]) => {
-      if (typeof prop === 'string' && !prop.startsWith('load') && !prop.startsWith('read')) {
-        writes.count++;
-        writes.bytes += JSON.stringify(args.slice(1)).length;
-      }
-      return (value as (...a: unknown[]) => unknown).apply(target, args);
-    };
-  },
-}) as CheckpointStore;
-
-// BENCH_E2E_RULES=1: the nine detection rules on with their defaults, as the Lambda runs them.
-const monitors =
-  process.env.BENCH_E2E_RULES === '1'
-    ? createMonitorEngine({
-        config: parseMonitorsConfig({}),
-        store,
-        tenant: settings.tenant,
-        logger: silentLogger,
-        clock: systemClock,
-        saveIntervalMs: MONITOR_STATE_SAVE_MS,
-      })
-    : undefined;
-
-const deps = composeCollector({
-  settings,
-  credentials: { description: 'bench', get: async () => ({ clientId: 'bench', clientSecret: 'bench' }) },
-  store,
-  sink,
-  clock: systemClock,
-  logger: silentLogger,
-  metrics: new MemoryMetrics(),
-  ...(monitors ? { monitors } : {}),
-});
 
 // BENCH_E2E_PAGE_CPU=1: the CPU ms of every 5 pages on stderr (how much of a run is warm-up).
 function pageCpu(): (() => void) | undefined {
@@ -122,19 +127,30 @@ const gcs = new PerformanceObserver((list) => {
 });
 gcs.observe({ entryTypes: ['gc'] });
 
-const threads0 = threadCpuSeconds();
-const cpu0 = process.cpuUsage();
-const t0 = performance.now();
-const summary = await collect(deps, {
-  settings,
-  owner: `bench-${process.pid}`,
-  deadline: Date.now() + 3_600_000,
-  ...(onProgress ? { onProgress } : {}),
-});
-await sink.close();
-const wall = (performance.now() - t0) / 1000;
-const cpu = process.cpuUsage(cpu0);
-const threads = threadCpuDelta(threads0, threadCpuSeconds());
+/** One collect of a freshly composed collector into `runDir`: its CPU, wall and thread seconds. */
+async function measuredRun(runDir: string) {
+  const run = composeRun(runDir);
+  const threads0 = threadCpuSeconds();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const summary = await collect(run.deps, {
+    settings,
+    owner: `bench-${process.pid}`,
+    deadline: Date.now() + 3_600_000,
+    ...(onProgress ? { onProgress } : {}),
+  });
+  await run.sink.close();
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const threads = threadCpuDelta(threads0, threadCpuSeconds());
+  if (summary.status !== 'complete') {
+    process.stderr.write(`collector run ${summary.status}: ${JSON.stringify(summary)}\n`);
+    process.exit(1);
+  }
+  return { run, summary, wall, cpu_s: (cpu.user + cpu.system) / 1e6, threads };
+}
+
+const cold = await measuredRun(dir);
 // Entries are delivered asynchronously: let the last ones arrive before the forced GC below.
 await new Promise((resolve) => setImmediate(resolve));
 gcs.disconnect();
@@ -142,24 +158,39 @@ gcs.disconnect();
 // first, this is retained memory, not garbage the heap had not collected yet (peak RSS mixes both).
 (globalThis as { gc?: () => void }).gc?.();
 const retainedMb = Math.round(process.memoryUsage().heapUsed / 1024 ** 2);
-if (summary.status !== 'complete') {
-  process.stderr.write(`collector run ${summary.status}: ${JSON.stringify(summary)}\n`);
-  process.exit(1);
+// Read before any warm run, so it is the cold run's peak.
+const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+
+// BENCH_E2E_WARM=1: the same collection again in this process, with a new checkpoint store, sink and
+// composition, as the next scheduled invocation runs in a warm Lambda container: modules loaded, code
+// compiled and optimized, caches filled. The cold run above stays the headline figure.
+let warm: { cpu_s: number; wall_s: number; threads_cpu_s: ReturnType<typeof threadCpuDelta> } | undefined;
+if (process.env.BENCH_E2E_WARM === '1') {
+  const again = await measuredRun(join(dir, 'warm'));
+  if (again.summary.incidents !== cold.summary.incidents || again.summary.events !== cold.summary.events) {
+    process.stderr.write(
+      `warm run delivered ${again.summary.incidents} versions and ${again.summary.events} events, the cold run ${cold.summary.incidents} and ${cold.summary.events}\n`,
+    );
+    process.exit(1);
+  }
+  warm = { cpu_s: again.cpu_s, wall_s: again.wall, threads_cpu_s: again.threads };
 }
+
 process.stdout.write(
   `${JSON.stringify({
-    cpu_s: (cpu.user + cpu.system) / 1e6,
-    wall_s: wall,
-    peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    cpu_s: cold.cpu_s,
+    wall_s: cold.wall,
+    peak_rss_mb: peakRssMb,
     heap_after_gc_mb: retainedMb,
-    incidents: summary.incidents,
-    events: summary.events,
-    pages: summary.pages,
+    incidents: cold.summary.incidents,
+    events: cold.summary.events,
+    pages: cold.summary.pages,
     major_gcs: majorGcs,
     heap_growing_percent: settings.heapGrowingPercent,
-    checkpoint_writes: writes.count,
-    checkpoint_write_bytes: writes.bytes,
-    firehose: firehose?.stats,
-    threads_cpu_s: threads,
+    checkpoint_writes: cold.run.writes.count,
+    checkpoint_write_bytes: cold.run.writes.bytes,
+    firehose: cold.run.firehose?.stats,
+    threads_cpu_s: cold.threads,
+    ...(warm ? { warm } : {}),
   })}\n`,
 );

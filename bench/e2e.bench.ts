@@ -29,6 +29,11 @@
  *   `e2e_rss` line has the pipeline's peak RSS at both sizes too: the growth a pipeline without any of
  *   the collector's state shows. BENCH_E2E_PIPELINE=0 leaves it out.
  *
+ * - `warm_*` (the first size): each collector worker collects the same data a second time in its own
+ *   process, with a new checkpoint store, sink and composition, as the next scheduled invocation of a
+ *   warm Lambda container does; `warm_ratio_to_floor` compares that run with the floor, itself measured
+ *   warm (best of 3). `ratio_to_floor` (the cold run) stays the headline. BENCH_E2E_WARM=0 leaves it out.
+ *
  * BENCH_E2E_RULES=1 runs the collector with the nine detection rules on (defaults), as the Lambda does;
  * its lines carry `"rules":true`.
  *
@@ -57,6 +62,8 @@ const BUFFER_BYTES = 64 * 1024 ** 2; // the stack's default Firehose buffer (64 
 
 interface WorkerResult {
   cpu_s: number;
+  /** The same collection again in the same process (BENCH_E2E_WARM=1: the first size). */
+  warm?: { cpu_s: number; wall_s: number; threads_cpu_s: { main: number; others: number } };
   wall_s: number;
   peak_rss_mb: number;
   heap_after_gc_mb: number;
@@ -103,6 +110,9 @@ const floorOf = (mode: string, floor: Floor) =>
 const PAIRS = Math.max(1, Number(process.env.BENCH_E2E_PAIRS ?? 3));
 // The sinks the cheapest pipeline is measured for (it aggregates: `firehose-single` has none).
 const PIPELINE_MODES = process.env.BENCH_E2E_PIPELINE === '0' ? [] : ['local', 'firehose'];
+// At the first size each collector worker also collects a second time in the same process, as the
+// next invocation of a warm Lambda container does (`warm_*` fields); BENCH_E2E_WARM=0 leaves it out.
+const WARM = process.env.BENCH_E2E_WARM !== '0';
 const rss: Record<number, number> = {};
 const pipelineRss: Record<number, number> = {};
 const retained: Record<number, number> = {};
@@ -183,6 +193,7 @@ for (const [i, size] of sizes.entries()) {
         const w = await runJson<WorkerResult>(
           [join(here, 'collector-worker.ts'), standin.api, mode, runDir, standin.firehose],
           HEAP_FLAGS,
+          { ...process.env, BENCH_E2E_WARM: i === 0 && WARM ? '1' : '0' },
         );
         rmSync(runDir, { recursive: true, force: true });
         if (w.incidents !== standin.versions) {
@@ -230,6 +241,19 @@ for (const [i, size] of sizes.entries()) {
           ratio_to_floor: round(floorS / w.cpu_s),
           // Every pair's ratio, in run order (BENCH_E2E_PAIRS; the line above is the median pair's).
           ratio_to_floor_pairs: pairs,
+          ...(w.warm
+            ? {
+                // The second collection in the same process (a warm container): the floor is itself
+                // measured warm (best of 3), so this compares like with like; the cold figure above
+                // adds the fresh process's warm-up (JIT tiering, lazy loading) and is the headline.
+                warm_cpu_s: round(w.warm.cpu_s, 2),
+                warm_threads_cpu_s: w.warm.threads_cpu_s,
+                warm_ratio_to_floor: round(floorS / w.warm.cpu_s),
+                warm_ratio_to_floor_pairs: runs.map((r) =>
+                  r.w.warm ? round(floorOf(mode, r.floor) / r.w.warm.cpu_s) : null,
+                ),
+              }
+            : {}),
           // The normalizer alone on the same records (not in the floor): with it, what any collector of
           // these documents must spend; the ratio to that is how much of the rest is overhead.
           normalize_s: round(floor.normalize_s, 2),

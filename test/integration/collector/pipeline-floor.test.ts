@@ -19,7 +19,9 @@ interface PipelineLine {
 interface CollectorLine {
   incidents: number;
   events: number;
+  cpu_s: number;
   firehose?: { documents: number };
+  warm?: { cpu_s: number; wall_s: number };
 }
 
 /** Every NDJSON line under `dir` (gzip files, any depth), without the per-run ingest time, sorted. */
@@ -59,12 +61,14 @@ describe('the e2e benchmark pipeline floor', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const run = <T>(worker: string, mode: string) => {
+  const run = <T>(worker: string, mode: string, env?: NodeJS.ProcessEnv) => {
     const runDir = mkdtempSync(join(dir, `${worker}-${mode}-`));
-    return runJson<T>([join(bench, `${worker}.ts`), api, mode, runDir, firehose]).then((line) => ({
-      line,
-      dir: runDir,
-    }));
+    return runJson<T>([join(bench, `${worker}.ts`), api, mode, runDir, firehose], undefined, env).then(
+      (line) => ({
+        line,
+        dir: runDir,
+      }),
+    );
   };
 
   it('writes the documents the collector writes to the local sink, line for line', async () => {
@@ -89,5 +93,28 @@ describe('the e2e benchmark pipeline floor', () => {
     expect(pipeline.line.records).toBeLessThan(pipeline.line.documents / 10);
     expect(pipeline.line.calls).toBeGreaterThan(0);
     expect(pipeline.line.records).toBeLessThanOrEqual(pipeline.line.calls * 500);
+  }, 120_000);
+
+  it('measures a warm second collection of the same data in the same process (BENCH_E2E_WARM=1)', async () => {
+    const collector = await run<CollectorLine>('collector-worker', 'local', {
+      ...process.env,
+      BENCH_E2E_WARM: '1',
+    });
+    expect(collector.line.incidents).toBe(VERSIONS);
+    expect(collector.line.warm?.cpu_s).toBeGreaterThan(0);
+    expect(collector.line.warm?.wall_s).toBeGreaterThan(0);
+    // A fresh checkpoint and sink: the warm run delivers every document again, the same documents.
+    const cold = lines(join(collector.dir, 'out'));
+    const warm = lines(join(collector.dir, 'warm', 'out'));
+    expect(cold.length).toBe(collector.line.incidents + collector.line.events);
+    expect(warm).toEqual(cold);
+  }, 120_000);
+
+  it('measures one collection unless asked for the warm one', async () => {
+    const collector = await run<CollectorLine>('collector-worker', 'local', {
+      ...process.env,
+      BENCH_E2E_WARM: '0',
+    });
+    expect(collector.line.warm).toBeUndefined();
   }, 120_000);
 });
