@@ -63,7 +63,7 @@ const BUFFER_BYTES = 64 * 1024 ** 2; // the stack's default Firehose buffer (64 
 interface WorkerResult {
   cpu_s: number;
   /** The same collection again in the same process (BENCH_E2E_WARM=1: the first size). */
-  warm?: { cpu_s: number; wall_s: number; threads_cpu_s: { main: number; others: number } };
+  warm?: { cpu_s: number; wall_s: number; threads_cpu_s: WorkerResult['threads_cpu_s'] };
   wall_s: number;
   peak_rss_mb: number;
   heap_after_gc_mb: number;

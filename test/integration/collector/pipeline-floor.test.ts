@@ -19,7 +19,6 @@ interface PipelineLine {
 interface CollectorLine {
   incidents: number;
   events: number;
-  cpu_s: number;
   firehose?: { documents: number };
   warm?: { cpu_s: number; wall_s: number };
 }
