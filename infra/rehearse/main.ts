@@ -26,6 +26,10 @@ const started = Date.now();
 const report = await rehearse({
   ...(assemblyDir ? { assemblyDir } : { outDir: path.join(REPO_ROOT, 'cdk.out') }),
   log: (line) => console.log(line),
+}).catch((error: unknown) => {
+  // A setup failure (synth, moto, the runtime's Node) is one line that says what to do.
+  console.error(`rehearsal FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
 });
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 if (report.failures.length) {
@@ -33,6 +37,7 @@ if (report.failures.length) {
   for (const f of report.failures) console.error(`  - ${f}`);
   process.exit(1);
 }
+const nodes = [...new Set(report.bundles.map((b) => `${b.runtime} on Node ${b.node}`))].join(', ');
 console.log(
-  `rehearsal passed in ${seconds} s: ${report.functions.length} function(s), ${report.functions.reduce((n, f) => n + f.invocations, 0)} invocations`,
+  `rehearsal passed in ${seconds} s: ${report.functions.length} function(s), ${report.functions.reduce((n, f) => n + f.invocations, 0)} invocations (${nodes})`,
 );

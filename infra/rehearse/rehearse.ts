@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FUNCTION_DRIVERS, type FunctionDriver } from './functions.ts';
 import { callOf, checkCalls, type IamReport, roleStatements } from './iam.ts';
+import { LAMBDA_NODE_SETTING, type LambdaNode, lambdaNode, runtimeNodeMajor } from './lambda-node.ts';
 import { type RecordedRequest, type RunningMoto, startMoto } from './moto.ts';
 import { type AwsTarget, MOTO_CREDENTIALS, type Provisioned, provision } from './provision.ts';
 import { type CfnTemplate, TemplateResolver } from './template.ts';
@@ -51,6 +52,10 @@ export interface FunctionUnderTest {
   assetDir: string;
   handler: string;
   name: string;
+  /** The template's `Runtime` (nodejs24.x). */
+  runtime: string;
+  /** The Node the asset runs on here: the runtime's major (lambda-node.ts). */
+  node: LambdaNode;
   env: Record<string, string>;
   roleLogicalId: string;
   logGroup: string;
@@ -79,7 +84,14 @@ export interface FunctionReport {
 export interface RehearsalReport {
   assemblyDir: string;
   template: string;
-  bundles: Array<{ function: string; assetDir: string; handler: string; bytes: number }>;
+  bundles: Array<{
+    function: string;
+    assetDir: string;
+    handler: string;
+    bytes: number;
+    runtime: string;
+    node: string;
+  }>;
   provisioned: Provisioned;
   functions: FunctionReport[];
   failures: string[];
@@ -132,7 +144,11 @@ function stackTemplate(assemblyDir: string): { file: string; stackName: string }
 }
 
 /** Functions of the template with a bundled asset: the Lambda functions this stack deploys. */
-function functionsOf(r: TemplateResolver, assemblyDir: string): FunctionUnderTest[] {
+function functionsOf(
+  r: TemplateResolver,
+  assemblyDir: string,
+  nodeFor: (runtime: string) => LambdaNode,
+): FunctionUnderTest[] {
   const out: FunctionUnderTest[] = [];
   for (const [id, res] of Object.entries(r.template.Resources)) {
     if (res.Type !== 'AWS::Lambda::Function' || !r.exists(id)) continue;
@@ -146,12 +162,15 @@ function functionsOf(r: TemplateResolver, assemblyDir: string): FunctionUnderTes
     for (const [k, v] of Object.entries(vars)) env[k] = r.string(v);
     const logging = props.LoggingConfig as { LogGroup?: unknown } | undefined;
     const name = r.resources.get(id)?.ref ?? id;
+    const runtime = String(props.Runtime);
     out.push({
       logicalId: id,
       cdkPath: String(res.Metadata?.['aws:cdk:path'] ?? id),
       assetDir: path.join(assemblyDir, assetPath),
       handler: String(props.Handler),
       name,
+      runtime,
+      node: nodeFor(runtime),
       env: {
         ...env,
         // What the runtime adds to the function's own variables.
@@ -193,7 +212,7 @@ async function invokeAsset(
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_LOG_GROUP_NAME: fn.logGroup,
     AWS_LAMBDA_LOG_STREAM_NAME: `rehearsal/[$LATEST]${Date.now().toString(16)}`,
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime}`,
     LAMBDA_TASK_ROOT: taskRoot,
     _HANDLER: fn.handler,
     // The runtime provides the AWS SDK through NODE_PATH; here that is the project's node_modules.
@@ -203,7 +222,7 @@ async function invokeAsset(
   };
   await moto.startRecording();
   const child = spawn(
-    process.execPath,
+    fn.node.path,
     [RUNTIME, taskRoot, fn.handler, '1', resultFile, JSON.stringify(event ?? {})],
     {
       cwd: taskRoot,
@@ -282,16 +301,33 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     );
     for (const c of provisioned.created)
       log(`  ${c.how === 'created' ? '+' : '='} ${c.type} ${c.logicalId} -> ${c.physicalId}`);
-    const fns = functionsOf(resolver, assemblyDir);
+    // One Node per runtime, fetched at most once (lambda-node.ts).
+    const nodes = new Map<string, LambdaNode>();
+    const nodeFor = (runtime: string): LambdaNode => {
+      let node = nodes.get(runtime);
+      if (node === undefined) {
+        node = lambdaNode(runtimeNodeMajor(runtime), { log });
+        nodes.set(runtime, node);
+        log(
+          `${runtime}: Node ${node.version} (${node.source}${node.mismatch ? `; not the runtime's major: ${LAMBDA_NODE_SETTING}=current` : ''})`,
+        );
+      }
+      return node;
+    };
+    const fns = functionsOf(resolver, assemblyDir, nodeFor);
     const bundles = fns.map((f) => ({
       function: f.logicalId,
       assetDir: f.assetDir,
       handler: f.handler,
       bytes: readFileSync(path.join(f.assetDir, `${f.handler.slice(0, f.handler.lastIndexOf('.'))}.js`))
         .length,
+      runtime: f.runtime,
+      node: f.node.version,
     }));
     for (const b of bundles)
-      log(`bundle ${b.assetDir}/index.js (${b.bytes} bytes), handler ${b.handler}, function ${b.function}`);
+      log(
+        `bundle ${b.assetDir}/index.js (${b.bytes} bytes), handler ${b.handler}, function ${b.function}, ${b.runtime} on Node ${b.node}`,
+      );
     const reports: FunctionReport[] = [];
     for (const fn of fns) {
       const index = drivers.findIndex((d) => d.matches(fn));

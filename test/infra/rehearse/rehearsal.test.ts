@@ -28,8 +28,14 @@ describe.skipIf(!canRun)('Deploy rehearsal: the synthesized Lambda asset on moto
       ['TelemetryStreamCollectorFunction', 'index.handler'],
       ['TelemetryEventFilesFunction', 'index.handler'],
     ]);
-    // The output names each bundle it ran.
+    // The output names each bundle it ran, and each ran on the Node major its runtime names
+    // (nodejs24.x on Node 24, whatever Node runs the tests), unless SES_REHEARSAL_NODE=current.
     for (const b of report.bundles) expect(lines.join('\n')).toContain(`bundle ${b.assetDir}/index.js`);
+    if (process.env.SES_REHEARSAL_NODE !== 'current') {
+      for (const b of report.bundles) {
+        expect(b.node.split('.')[0], b.function).toBe(`v${b.runtime.replace(/^nodejs(\d+)\.x$/, '$1')}`);
+      }
+    }
     expect(report.bundles[0]?.assetDir).toMatch(/\/asset\.[0-9a-f]{64}$/);
     const created = report.provisioned.created.map((c) => c.type);
     for (const type of [
