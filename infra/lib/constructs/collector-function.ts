@@ -25,6 +25,9 @@ export const TRACER_FILE = 'tracer.js';
  * ~125 KB) cut out of the handler bundle into its own `tracer.js` beside it, which the handler imports
  * only when XRayTracing is on.
  */
+/** The runtime of every function of the stack (the rehearsal and `npm run bench -- --lambda-node` run its Node major). */
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
 /**
  * How every function of the stack is built: the handler `entry` bundled from the repository (its lock
  * file) for Node 24 on Arm64.
@@ -35,7 +38,7 @@ export function nodeFunctionBuild(entry: string) {
     handler: 'handler',
     projectRoot: REPO_ROOT,
     depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
-    runtime: lambda.Runtime.NODEJS_24_X,
+    runtime: LAMBDA_RUNTIME,
     architecture: lambda.Architecture.ARM_64,
     bundling: lambdaBundling(),
   } satisfies nodejs.NodejsFunctionProps;
