@@ -46,7 +46,13 @@ for (const file of files) {
   );
   const lines = createInterface({ input: child.stdout });
   lines.on('line', (line) => process.stdout.write(`${stampNode(line, node.version)}\n`));
-  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const status = await new Promise<number | null>((resolve) => {
+    child.on('error', (error) => {
+      process.stderr.write(`bench: could not start ${node.path}: ${error.message}\n`);
+      resolve(null);
+    });
+    child.on('close', resolve);
+  });
   if (status !== 0) {
     failed++;
     process.stderr.write(`bench: ${file} failed with exit code ${status}\n`);
