@@ -27,6 +27,8 @@ export const TRACER_FILE = 'tracer.js';
  */
 /** The runtime of every function of the stack (the rehearsal and `npm run bench -- --lambda-node` run its Node major). */
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/** esbuild's target for that runtime (`nodejs24.x` → `node24`), so the two cannot drift apart. */
+const ESBUILD_TARGET = LAMBDA_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1');
 
 /**
  * How every function of the stack is built: the handler `entry` bundled from the repository (its lock
@@ -52,7 +54,7 @@ export function lambdaBundling(): nodejs.BundlingOptions {
     minify: true,
     sourceMap: true,
     sourcesContent: false,
-    target: 'node24',
+    target: ESBUILD_TARGET,
     // CommonJS: the runtime's AWS SDK loads ~3x faster through its CJS build than through its many ESM
     // files (cold start; see bench/bundle.bench.ts).
     format: nodejs.OutputFormat.CJS,
@@ -61,7 +63,7 @@ export function lambdaBundling(): nodejs.BundlingOptions {
       beforeBundling: () => [],
       beforeInstall: () => [],
       afterBundling: (_inputDir: string, outputDir: string) => [
-        `"${esbuild}" "${tracerEntry}" --bundle --minify --platform=node --target=node24 --format=cjs --external:@aws-sdk/* --log-level=warning --outfile="${path.join(outputDir, TRACER_FILE)}"`,
+        `"${esbuild}" "${tracerEntry}" --bundle --minify --platform=node --target=${ESBUILD_TARGET} --format=cjs --external:@aws-sdk/* --log-level=warning --outfile="${path.join(outputDir, TRACER_FILE)}"`,
       ],
     },
   };
